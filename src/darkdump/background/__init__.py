@@ -1,0 +1,1 @@
+"""darkdump stage: background (see DESIGN.md)."""

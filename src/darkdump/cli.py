@@ -1,0 +1,70 @@
+"""The ``darkdump`` command line: a thin dispatcher over :mod:`darkdump.commands`.
+
+Errors in user input exit with status 2 and a single line on standard error
+(``darkdump <command>: error: <message>``); no traceback is shown for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from darkdump import __version__
+from darkdump.errors import DarkdumpInputError
+
+__all__ = ["ArgumentParser", "build_parser", "main"]
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An :class:`argparse.ArgumentParser` whose errors are one line, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``<prog>: error: <message>`` on one line and exit with status 2."""
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> ArgumentParser:
+    """Build the top-level parser with every sub-command found in :mod:`darkdump.commands`."""
+    parser = ArgumentParser(
+        prog="darkdump",
+        description=(
+            "Feebly interacting particles (dark photons, ALPs) from proton beam dumps: "
+            "models, production, NA62-like simulation, selection and CLs limits. "
+            "Masses on the command line are in GeV, lengths in metres."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"darkdump {__version__}")
+    subparsers = parser.add_subparsers(
+        title="commands", dest="command", metavar="COMMAND", parser_class=ArgumentParser
+    )
+    import darkdump.commands as commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"darkdump.commands.{info.name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0
+    try:
+        status: int = args.func(args)
+    except DarkdumpInputError as exc:
+        prog = f"darkdump {args.command}"
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("darkdump: interrupted; finished work is kept and resumes on the next call", file=sys.stderr)
+        return 130
+    return status

@@ -1,0 +1,62 @@
+"""Argument types shared by the sub-commands: values arrive in GeV and metres."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import numpy as np
+from hepunits import GeV
+
+from darkdump.typing import FloatArray
+
+__all__ = ["mass_list_gev", "masses_from_args", "positive_gev"]
+
+
+def positive_gev(text: str) -> float:
+    """Parse one strictly positive, finite number (GeV) for argparse."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"mass {text!r} is not a number (GeV)") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"mass {text!r} must be a positive, finite number of GeV")
+    return value
+
+
+def mass_list_gev(text: str) -> list[float]:
+    """Parse a comma-separated list of positive masses in GeV, e.g. ``0.01,0.3,0.5``."""
+    items = [item.strip() for item in text.split(",")]
+    if not items or any(item == "" for item in items):
+        raise argparse.ArgumentTypeError(
+            f"masses {text!r}: expected comma-separated positive numbers of GeV, e.g. 0.01,0.3"
+        )
+    return [positive_gev(item) for item in items]
+
+
+def masses_from_args(
+    masses: list[float] | None, mass_range: list[float] | None, default: list[float]
+) -> FloatArray:
+    """Resolve ``--masses`` / ``--mass-range START STOP STEP`` (GeV) to an array in MeV.
+
+    The range is inclusive of STOP (within a tenth of a step), so ``0.1 0.3 0.1``
+    gives 0.1, 0.2, 0.3 GeV. Raises :class:`argparse.ArgumentTypeError` on a
+    malformed range.
+    """
+    if mass_range is not None:
+        start, stop, step = mass_range
+        if stop < start:
+            raise argparse.ArgumentTypeError(
+                f"--mass-range: STOP {stop:g} GeV is below START {start:g} GeV"
+            )
+        count = int(math.floor((stop - start) / step + 0.1)) + 1
+        if count > 1_000_000:
+            raise argparse.ArgumentTypeError(
+                f"--mass-range: {count} masses requested; at most 1000000 are allowed"
+            )
+        values = start + step * np.arange(count)
+    elif masses is not None:
+        values = np.asarray(masses, dtype=float)
+    else:
+        values = np.asarray(default, dtype=float)
+    return np.asarray(values * GeV, dtype=np.float64)

@@ -1,0 +1,1 @@
+"""darkdump stage: decay (see DESIGN.md)."""

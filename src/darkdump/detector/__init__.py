@@ -1,0 +1,1 @@
+"""darkdump stage: detector (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""darkdump stage: models (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""darkdump stage: production (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""darkdump stage: results (see DESIGN.md)."""

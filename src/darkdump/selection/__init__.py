@@ -1,0 +1,1 @@
+"""darkdump stage: selection (see DESIGN.md)."""

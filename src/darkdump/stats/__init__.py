@@ -1,0 +1,1 @@
+"""darkdump stage: stats (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""darkdump stage: yields (see DESIGN.md)."""
