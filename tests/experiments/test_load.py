@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from darkdump.errors import DarkdumpInputError
+from darkdump.experiments import load
+
+
+def test_na62_tax_is_196_interaction_lengths() -> None:
+    # JHEP sec. 2: 800 mm Cu + 2400 mm Fe = 19.6 lambda_I (PDG lambda_I, 0.4 % rounding).
+    exp = load("na62-2021")
+    n_lambda = sum(layer.length_m / layer.interaction_length_m for layer in exp.target.layers)
+    assert n_lambda == pytest.approx(19.6, rel=0.01)
+    assert exp.beam.n_pot == 1.4e17
+
+
+def test_unknown_experiment_is_one_line_error() -> None:
+    with pytest.raises(DarkdumpInputError, match="not found") as info:
+        load("no-such-dump")
+    assert "\n" not in str(info.value)
+
+
+def test_bad_key_is_named(tmp_path: Path) -> None:
+    raw = (Path(__file__).parents[2] / "src/darkdump/experiments/na62_2021.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(raw.replace("energy_GeV = 400.0", "energy_GeV = -1.0"))
+    with pytest.raises(DarkdumpInputError, match=r"beam\.energy_GeV") as info:
+        load(bad)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_section_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n[beam]\nenergy_GeV = 400.0\nn_pot = 1e17\n')
+    with pytest.raises(DarkdumpInputError, match="'target'"):
+        load(bad)
