@@ -65,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("darkdump: interrupted; finished work is kept and resumes on the next call", file=sys.stderr)
+        print(
+            "darkdump: interrupted; finished work is kept and resumes on the next call",
+            file=sys.stderr,
+        )
         return 130
     return status

@@ -49,7 +49,7 @@ def masses_from_args(
             raise argparse.ArgumentTypeError(
                 f"--mass-range: STOP {stop:g} GeV is below START {start:g} GeV"
             )
-        count = int(math.floor((stop - start) / step + 0.1)) + 1
+        count = math.floor((stop - start) / step + 0.1) + 1
         if count > 1_000_000:
             raise argparse.ArgumentTypeError(
                 f"--mass-range: {count} masses requested; at most 1000000 are allowed"

@@ -20,7 +20,7 @@ from darkdump.experiments.schema import Experiment
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["Experiment", "available", "load", "load_raw"]
 
@@ -53,7 +53,8 @@ def load_raw(name_or_path: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise DarkdumpInputError(f"experiment file {str(path)!r}: {exc.strerror}") from None
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as exc:
         raise DarkdumpInputError(f"experiment {str(name_or_path)!r}: invalid TOML: {exc}") from None
 
