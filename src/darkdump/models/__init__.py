@@ -1,1 +1,1 @@
-"""darkdump stage: models (see DESIGN.md)."""
+"""Stage ``models``: what the particle is (masses, widths, branching ratios, lifetime)."""
