@@ -1,0 +1,94 @@
+"""A self-contained HTML report: text, tables and the run's figures."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from darkdump.results.io import atomic_write_text
+
+__all__ = ["Figure", "Report", "Section", "Table"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A PNG beside the report (path relative to the report) and its caption."""
+
+    path: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A small table: header and rows of already formatted cells."""
+
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    caption: str = ""
+
+
+@dataclass
+class Section:
+    """A titled part of the report: paragraphs, then tables, then figures."""
+
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+h1 { border-bottom: 2px solid #444; } h2 { margin-top: 2em; border-bottom: 1px solid #aaa; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+td, th { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
+th { background: #eee; } caption { caption-side: bottom; font-size: 0.85em; color: #555; }
+figure { display: inline-block; width: 48%; margin: 0.5%; vertical-align: top; }
+figure img { width: 100%; } figcaption { font-size: 0.85em; color: #444; }
+.meta { font-size: 0.8em; color: #666; }
+"""
+
+
+@dataclass
+class Report:
+    """An HTML report made of sections."""
+
+    title: str
+    sections: list[Section] = field(default_factory=list)
+    footer: str = ""
+
+    def to_html(self) -> str:
+        """Render the report as one HTML document (figures referenced, not embedded)."""
+        esc = html.escape
+        parts = [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            f"<title>{esc(self.title)}</title><style>{_STYLE}</style></head><body>",
+            f"<h1>{esc(self.title)}</h1>",
+        ]
+        for section in self.sections:
+            parts.append(f"<h2>{esc(section.title)}</h2>")
+            parts.extend(f"<p>{esc(p)}</p>" for p in section.paragraphs)
+            for table in section.tables:
+                parts.append("<table>")
+                if table.caption:
+                    parts.append(f"<caption>{esc(table.caption)}</caption>")
+                parts.append("<tr>" + "".join(f"<th>{esc(h)}</th>" for h in table.header) + "</tr>")
+                for row in table.rows:
+                    parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
+                parts.append("</table>")
+            for fig in section.figures:
+                parts.append(
+                    f'<figure><img src="{esc(fig.path)}" alt="{esc(fig.caption)}">'
+                    f"<figcaption>{esc(fig.caption)}</figcaption></figure>"
+                )
+        if self.footer:
+            parts.append(f'<p class="meta">{esc(self.footer)}</p>')
+        parts.append("</body></html>")
+        return "\n".join(parts) + "\n"
+
+    def write(self, path: str | Path) -> Path:
+        """Write the report atomically and return its path."""
+        return atomic_write_text(path, self.to_html())

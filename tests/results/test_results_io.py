@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from darkdump.results.hepdata import limits_to_hepdata_yaml
+from darkdump.results.io import atomic_write_text, write_csv, write_json
+from darkdump.results.parallel import run_tasks
+from darkdump.results.report import Figure, Report, Section, Table
+
+
+def test_atomic_write_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "a.txt"
+    atomic_write_text(target, "one")
+    atomic_write_text(target, "two")
+    assert target.read_text() == "two"
+    assert [p.name for p in target.parent.iterdir()] == ["a.txt"]
+
+
+def test_csv_and_json_round_trip(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "l.csv", ["mass_GeV", "kind"], [(0.3, "observed")])
+    assert path.read_text() == "mass_GeV,kind\n0.3,observed\n"
+    import numpy as np
+
+    write_json(tmp_path / "p.json", {"seed": np.int64(3), "x": np.arange(2)})
+    assert json.loads((tmp_path / "p.json").read_text()) == {"seed": 3, "x": [0, 1]}
+
+
+def test_hepdata_yaml_has_one_column_per_kind_and_bound(tmp_path: Path) -> None:
+    rows = [
+        (0.3, "observed", 1e-7, 1e-5),
+        (0.3, "expected", 2e-7, 9e-6),
+        (0.4, "observed", 3e-7, 8e-6),
+    ]
+    path = limits_to_hepdata_yaml(tmp_path / "t.yaml", rows, description="test")
+    table = yaml.safe_load(path.read_text())
+    assert [v["value"] for v in table["independent_variables"][0]["values"]] == [0.3, 0.4]
+    names = [d["header"]["name"] for d in table["dependent_variables"]]
+    assert names[:2] == ["epsilon_lower (observed)", "epsilon_upper (observed)"]
+    expected_upper = table["dependent_variables"][3]["values"]
+    assert [v["value"] for v in expected_upper] == ["9e-06", "-"]
+
+
+def test_report_escapes_text(tmp_path: Path) -> None:
+    report = Report(
+        "t", [Section("s <1>", ["a & b"], [Table(["x"], [["<y>"]])], [Figure("f.png", "c")])]
+    )
+    text = report.write(tmp_path / "r.html").read_text()
+    assert "s &lt;1&gt;" in text
+    assert "a &amp; b" in text
+    assert '<img src="f.png"' in text
+
+
+def test_run_tasks_serial_order_and_callback() -> None:
+    seen: list[int] = []
+    out = run_tasks(lambda x: x * x, [3, 1, 2], on_done=lambda i, r: seen.append(i))
+    assert out == [9, 1, 4]
+    assert seen == [0, 1, 2]
+
+
+@pytest.mark.parametrize("bad", [object()])
+def test_json_rejects_unknown_objects(tmp_path: Path, bad: object) -> None:
+    with pytest.raises(TypeError):
+        write_json(tmp_path / "x.json", {"bad": bad})
