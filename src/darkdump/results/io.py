@@ -76,6 +76,6 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[A
     writer.writerow(header)
     for row in rows:
         writer.writerow(
-            [format_float(v) if isinstance(v, (float, np.floating)) else v for v in row]
+            [format_float(float(v)) if isinstance(v, (float, np.floating)) else v for v in row]
         )
     return atomic_write_text(path, buffer.getvalue())
