@@ -1,1 +1,19 @@
-"""darkdump stage: selection (see DESIGN.md)."""
+"""Stage ``selection``: what the analysis keeps (DESIGN.md).
+
+Two-track vertex at the closest approach of the reconstructed lines, the
+A' production point estimate (Z_TAX, CDA_TAX; JHEP 09 (2023) 035 sec. 4) and
+the signal/validation/control regions of each channel.
+"""
+
+from darkdump.selection.geometry import closest_approach, z_tax_cda_tax
+from darkdump.selection.regions import CHANNELS, DEFAULT_REGIONS, Region, in_region, regions_for
+
+__all__ = [
+    "CHANNELS",
+    "DEFAULT_REGIONS",
+    "Region",
+    "closest_approach",
+    "in_region",
+    "regions_for",
+    "z_tax_cda_tax",
+]

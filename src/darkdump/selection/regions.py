@@ -1,0 +1,264 @@
+"""Signal, validation and control regions in the (Z_TAX, CDA_TAX) plane.
+
+The regions are data: a :class:`Region` is a box or an ellipse in
+(Z_TAX, CDA_TAX), minus other regions of the same channel. The defaults below
+are the papers' definitions; an experiment file may override them with a
+``[regions.<channel>.<name>]`` table whose keys are the :class:`Region` fields
+in metres (``kind``, ``z_min_m``, ``z_max_m``, ``cda_max_m``, ``z_center_m``,
+``z_half_axis_m``, ``cda_half_axis_m``, ``exclude``).
+
+Defaults, with their sources:
+
+- mumu ``SR``: 6 < Z_TAX < 40 m and CDA_TAX < 20 mm (JHEP 09 (2023) 035, eq. 4.1).
+- mumu ``VR``: -4 < Z_TAX < 50 m and CDA_TAX < 150 mm, excluding SR (JHEP eq. 4.2).
+- mumu ``CR1``, ``CR2``, ``CR3``: JHEP fig. 10 draws three control regions
+  "closer and closer to the VR" (sec. 5.2) without giving their bounds. APPROXIMATED
+  here as nested boxes around the VR, each excluding the previous ones:
+  CR1 -14 < Z_TAX < 60 m, CDA_TAX < 200 mm; CR2 -24 < Z_TAX < 70 m, CDA_TAX < 250 mm;
+  CR3 -34 < Z_TAX < 80 m, CDA_TAX < 300 mm. They are for background
+  validation only and do not enter any yield.
+- ee ``SR``: ((Z_TAX - 23 m) / 12 m)^2 + (CDA_TAX / 0.03 m)^2 < 1 (PRL 133 (2024)
+  111802, eq. 1).
+- ee ``CR``: -4 < Z_TAX < 50 m and CDA_TAX < 0.15 m, excluding SR (PRL eq. 2).
+
+>>> import numpy as np
+>>> from hepunits import m, mm
+>>> in_region("mumu", "SR", np.array([23.0, 23.0]) * m, np.array([5.0, 25.0]) * mm).tolist()
+[True, False]
+>>> in_region("ee", "SR", np.array([34.0]) * m, np.array([5.0]) * mm).tolist()
+[True]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from hepunits import m, mm
+
+from darkdump.errors import DarkdumpInputError
+
+__all__ = ["CHANNELS", "DEFAULT_REGIONS", "Region", "in_region", "regions_for"]
+
+CHANNELS = ("ee", "mumu")
+
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region of the (Z_TAX, CDA_TAX) plane.
+
+    Attributes
+    ----------
+    kind
+        ``"box"``: ``z_min < Z_TAX < z_max`` and ``CDA_TAX < cda_max``;
+        ``"ellipse"``: ``((Z_TAX - z_center)/z_half_axis)^2 + (CDA_TAX/cda_half_axis)^2 < 1``.
+    z_min, z_max, cda_max
+        Box bounds [mm].
+    z_center, z_half_axis, cda_half_axis
+        Ellipse centre and half axes [mm] (the ellipse is centred at CDA_TAX = 0).
+    exclude
+        Names of regions of the same channel removed from this one.
+    source
+        Where the definition comes from.
+    """
+
+    kind: Literal["box", "ellipse"]
+    z_min: float = -np.inf
+    z_max: float = np.inf
+    cda_max: float = np.inf
+    z_center: float = 0.0
+    z_half_axis: float = 1.0
+    cda_half_axis: float = 1.0
+    exclude: tuple[str, ...] = field(default_factory=tuple)
+    source: str = ""
+
+    def contains(self, z_tax: npt.ArrayLike, cda_tax: npt.ArrayLike) -> BoolArray:
+        """Points inside the shape, before exclusions (Z_TAX, CDA_TAX in mm)."""
+        z = np.asarray(z_tax, dtype=np.float64)
+        c = np.asarray(cda_tax, dtype=np.float64)
+        if self.kind == "box":
+            return np.asarray((z > self.z_min) & (z < self.z_max) & (c < self.cda_max))
+        u = (z - self.z_center) / self.z_half_axis
+        v = c / self.cda_half_axis
+        return np.asarray(u * u + v * v < 1.0)
+
+
+DEFAULT_REGIONS: dict[str, dict[str, Region]] = {
+    "mumu": {
+        "SR": Region("box", 6 * m, 40 * m, 20 * mm, source="JHEP 09 (2023) 035, eq. 4.1"),
+        "VR": Region(
+            "box", -4 * m, 50 * m, 150 * mm, exclude=("SR",), source="JHEP 09 (2023) 035, eq. 4.2"
+        ),
+        # JHEP fig. 10 shows CR1-3 without numbers: approximate nested boxes (module doc).
+        "CR1": Region(
+            "box",
+            -14 * m,
+            60 * m,
+            200 * mm,
+            exclude=("SR", "VR"),
+            source="approximation of JHEP fig. 10 (bounds not published)",
+        ),
+        "CR2": Region(
+            "box",
+            -24 * m,
+            70 * m,
+            250 * mm,
+            exclude=("SR", "VR", "CR1"),
+            source="approximation of JHEP fig. 10 (bounds not published)",
+        ),
+        "CR3": Region(
+            "box",
+            -34 * m,
+            80 * m,
+            300 * mm,
+            exclude=("SR", "VR", "CR1", "CR2"),
+            source="approximation of JHEP fig. 10 (bounds not published)",
+        ),
+    },
+    "ee": {
+        "SR": Region(
+            "ellipse",
+            z_center=23 * m,
+            z_half_axis=12 * m,
+            cda_half_axis=0.03 * m,
+            source="PRL 133 (2024) 111802, eq. 1",
+        ),
+        "CR": Region(
+            "box",
+            -4 * m,
+            50 * m,
+            0.15 * m,
+            exclude=("SR",),
+            source="PRL 133 (2024) 111802, eq. 2",
+        ),
+    },
+}
+
+_LENGTH_KEYS = {
+    "z_min_m": "z_min",
+    "z_max_m": "z_max",
+    "cda_max_m": "cda_max",
+    "z_center_m": "z_center",
+    "z_half_axis_m": "z_half_axis",
+    "cda_half_axis_m": "cda_half_axis",
+}
+
+
+def _experiment_section(experiment: Any, name: str) -> Mapping[str, Any] | None:
+    if experiment is None:
+        return None
+    extra = getattr(experiment, "model_extra", None) or {}
+    value = getattr(experiment, name, None)
+    if value is None:
+        value = extra.get(name)
+    if value is None:
+        return None
+    if hasattr(value, "model_dump"):
+        dumped: Mapping[str, Any] = value.model_dump()
+        return dumped
+    if isinstance(value, Mapping):
+        return value
+    return None
+
+
+def _region_from_table(channel: str, name: str, table: Mapping[str, Any]) -> Region:
+    where = f"regions.{channel}.{name}"
+    kind = table.get("kind")
+    if kind not in ("box", "ellipse"):
+        raise DarkdumpInputError(f"experiment key '{where}.kind': {kind!r}; allowed: box, ellipse")
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in ("kind", "source"):
+            continue
+        if key == "exclude":
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise DarkdumpInputError(
+                    f"experiment key '{where}.exclude': expected a list of region names"
+                )
+            kwargs["exclude"] = tuple(value)
+            continue
+        if key not in _LENGTH_KEYS:
+            raise DarkdumpInputError(
+                f"experiment key '{where}.{key}' is not allowed; allowed: kind, source, exclude, "
+                + ", ".join(_LENGTH_KEYS)
+            )
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DarkdumpInputError(f"experiment key '{where}.{key}': expected a number of metres")
+        kwargs[_LENGTH_KEYS[key]] = float(value) * m
+    if kind == "ellipse" and (
+        kwargs.get("z_half_axis", 0.0) <= 0 or kwargs.get("cda_half_axis", 0.0) <= 0
+    ):
+        raise DarkdumpInputError(
+            f"experiment key '{where}': an ellipse needs z_half_axis_m > 0 and cda_half_axis_m > 0"
+        )
+    return Region(kind, source=str(table.get("source", where)), **kwargs)
+
+
+def regions_for(channel: str, experiment: Any = None) -> dict[str, Region]:
+    """Return the regions of ``channel`` (``"ee"`` or ``"mumu"``) by name.
+
+    Defaults from :data:`DEFAULT_REGIONS`; an experiment with a ``regions``
+    section (``[regions.<channel>.<name>]`` tables, lengths in metres) overrides
+    or adds regions by name.
+    """
+    if channel not in CHANNELS:
+        raise DarkdumpInputError(f"channel {channel!r}: allowed: {', '.join(CHANNELS)}")
+    found = dict(DEFAULT_REGIONS[channel])
+    section = _experiment_section(experiment, "regions")
+    if section is not None:
+        tables = section.get(channel) or {}
+        for name, table in tables.items():
+            if isinstance(table, Region):
+                found[name] = table
+            elif isinstance(table, Mapping):
+                found[name] = _region_from_table(channel, name, table)
+            else:
+                raise DarkdumpInputError(f"experiment key 'regions.{channel}.{name}': not a table")
+    return found
+
+
+def in_region(
+    channel: str,
+    region: str,
+    z_tax: npt.ArrayLike,
+    cda_tax: npt.ArrayLike,
+    experiment: Any = None,
+) -> BoolArray:
+    """Mask of the points of (Z_TAX, CDA_TAX) that fall in ``region`` of ``channel``.
+
+    Parameters
+    ----------
+    channel
+        ``"ee"`` or ``"mumu"``.
+    region
+        Region name (``"SR"``, ``"VR"``, ``"CR1"``... for mumu; ``"SR"``, ``"CR"`` for ee).
+    z_tax, cda_tax
+        Shape ``(n,)`` [mm].
+    experiment
+        Optional experiment whose ``regions`` section overrides the defaults.
+
+    Returns
+    -------
+    mask
+        Boolean array of shape ``(n,)``; exclusions (e.g. VR without SR) applied.
+    """
+    regions = regions_for(channel, experiment)
+    if region not in regions:
+        raise DarkdumpInputError(
+            f"region {region!r} of channel {channel!r}: allowed: {', '.join(regions)}"
+        )
+    target = regions[region]
+    mask = target.contains(z_tax, cda_tax)
+    for other in target.exclude:
+        if other not in regions:
+            raise DarkdumpInputError(
+                f"region {channel}.{region} excludes unknown region {other!r}; "
+                f"known: {', '.join(regions)}"
+            )
+        mask &= ~regions[other].contains(z_tax, cda_tax)
+    return np.asarray(mask, dtype=np.bool_)
