@@ -4,21 +4,43 @@ Files speak GeV and metres, with the unit in every key name; :meth:`Experiment`
 accessors convert to the internal hepunits system (MeV, mm, ns). Every value in
 a shipped file carries its source in a comment next to it.
 
-The detector, selection and region sections are added by the stages that use
-them; unknown keys are rejected so that a typo is an error naming the key.
+Sections: ``beam`` and ``target`` (production), ``decay_volume`` (decay),
+``detector`` (fast simulation), ``selection`` and ``regions`` (selection).
+Unknown keys inside a section are rejected so that a typo is an error naming
+the key.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+from typing import Annotated, Literal
 
-from annotated_types import Ge, Gt
+from annotated_types import Ge, Gt, Interval
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["AbsorberLayer", "Beam", "Experiment", "Target"]
+__all__ = [
+    "AbsorberLayer",
+    "Aperture",
+    "Beam",
+    "ChannelSelection",
+    "DecayVolume",
+    "Detector",
+    "Experiment",
+    "Isolation",
+    "Magnet",
+    "Pid",
+    "RegionSpec",
+    "Regions",
+    "Resolutions",
+    "Selection",
+    "StrawChamber",
+    "Target",
+    "Trigger",
+]
 
 PosFloat = Annotated[float, Gt(0)]
 NonNegFloat = Annotated[float, Ge(0)]
+Fraction = Annotated[float, Interval(ge=0, le=1)]
 
 
 class _Strict(BaseModel):
@@ -56,6 +78,191 @@ class Target(_Strict):
     layers: list[AbsorberLayer] = Field(min_length=1)
 
 
+# --- decay volume, detector, selection and regions (stages decay, detector, selection) ---
+
+
+class DecayVolume(_Strict):
+    """Where the decays are generated and where the vertex may lie (metres)."""
+
+    z_min_m: float = Field(description="upstream plane of the generated decay range")
+    z_max_m: float = Field(description="downstream plane of the generated decay range")
+    fiducial_z_min_m: float = Field(description="start of the fiducial decay volume")
+    fiducial_z_max_m: float = Field(description="end of the fiducial decay volume")
+    vacuum_tank_start_m: float = Field(description="upstream end of the vacuum tank")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DecayVolume:
+        if not self.z_min_m < self.z_max_m:
+            raise ValueError("z_min_m must be smaller than z_max_m")
+        if not self.fiducial_z_min_m < self.fiducial_z_max_m:
+            raise ValueError("fiducial_z_min_m must be smaller than fiducial_z_max_m")
+        return self
+
+
+class Aperture(_Strict):
+    """A detector plane at ``z_m`` and its acceptance in the transverse plane.
+
+    A point (x, y) is accepted when every given condition holds, with
+    (u, v) = (x, y) - ``center_m``: ``r_min_m < sqrt(u^2+v^2) < r_max_m``,
+    ``|u|, |v| < half_width_m`` (square) and ``|u| + |v| < octagon_m``
+    (cut corners). Absent bounds do not cut.
+    """
+
+    z_m: float
+    center_m: tuple[float, float] = (0.0, 0.0)
+    r_min_m: NonNegFloat = 0.0
+    r_max_m: PosFloat | None = None
+    half_width_m: PosFloat | None = None
+    octagon_m: PosFloat | None = None
+
+
+class StrawChamber(Aperture):
+    """One STRAW chamber (annulus about its beam hole centre)."""
+
+    name: str
+
+
+class Magnet(_Strict):
+    """Spectrometer dipole, modelled as a thin horizontal p_T kick at its centre."""
+
+    z_start_m: float
+    z_end_m: float
+    field_T: PosFloat
+    pt_kick_GeV: PosFloat = Field(description="horizontal transverse-momentum kick")
+    kick_sign_positive: Literal[-1, 1] = Field(
+        description="sign of the px change of a positive particle"
+    )
+
+    @property
+    def z_center_m(self) -> float:
+        """Centre of the field region [m]."""
+        return 0.5 * (self.z_start_m + self.z_end_m)
+
+
+class Resolutions(_Strict):
+    """Spectrometer and calorimeter resolutions."""
+
+    momentum_constant: NonNegFloat = Field(description="a in sigma_p/p = a (+) b p[GeV]")
+    momentum_linear_per_GeV: NonNegFloat = Field(description="b in sigma_p/p = a (+) b p[GeV]")
+    angle_ms_mrad_GeV: NonNegFloat = Field(
+        description="c in sigma_theta = c/p[GeV] (+) d, per projected slope"
+    )
+    angle_constant_mrad: NonNegFloat = Field(description="d in sigma_theta = c/p (+) d")
+    position_straw1_mm: NonNegFloat = Field(description="track position at STRAW1, per coordinate")
+    lkr_stochastic: NonNegFloat = Field(description="s in sigma_E/E = s/sqrt(E) (+) n/E (+) c")
+    lkr_noise_GeV: NonNegFloat = Field(description="n in sigma_E/E = s/sqrt(E) (+) n/E (+) c")
+    lkr_constant: NonNegFloat = Field(description="c in sigma_E/E = s/sqrt(E) (+) n/E (+) c")
+
+
+class Pid(_Strict):
+    """Particle identification by E/p in the LKr and the MUV3 (JHEP sec. 4, PRL)."""
+
+    lkr_cluster_threshold_GeV: NonNegFloat
+    muon_e_over_p_max: PosFloat
+    electron_e_over_p_min: PosFloat
+    electron_e_over_p_max: PosFloat
+    electron_e_over_p_min_pivot_GeV: PosFloat
+    electron_e_over_p_min_slope_per_GeV: NonNegFloat
+    muon_lkr_mpv_GeV: NonNegFloat
+    muon_lkr_width_GeV: NonNegFloat
+    muv3_efficiency: Fraction
+    electron_muv3_probability: Fraction
+
+    @model_validator(mode="after")
+    def _window(self) -> Pid:
+        if not self.electron_e_over_p_min < self.electron_e_over_p_max:
+            raise ValueError("electron_e_over_p_min must be smaller than electron_e_over_p_max")
+        return self
+
+
+class Isolation(_Strict):
+    """Minimum distance between the two tracks at STRAW1 and at the LKr front face."""
+
+    straw1_min_mm: NonNegFloat
+    lkr_min_mm: NonNegFloat
+
+
+class Trigger(_Strict):
+    """H2 trigger: two CHOD signals, with a flat inefficiency."""
+
+    efficiency: Fraction
+
+
+class Detector(_Strict):
+    """The NA62 detector as used by the fast simulation (lengths in metres)."""
+
+    straw: list[StrawChamber] = Field(min_length=2)
+    magnet: Magnet
+    chod: Aperture
+    na48_chod: Aperture
+    lav12: Aperture
+    lkr: Aperture
+    lkr_fiducial_r_min_m: NonNegFloat
+    muv3: Aperture
+    anti0: Aperture
+    anti0_in_acceptance: bool = Field(
+        description="require the upstream extrapolation inside ANTI0 in the acceptance mask"
+    )
+    resolutions: Resolutions
+    pid: Pid
+    isolation: Isolation
+    trigger: Trigger
+
+    @model_validator(mode="after")
+    def _magnet_between_chambers(self) -> Detector:
+        zs = [c.z_m for c in self.straw]
+        if zs != sorted(zs):
+            raise ValueError("straw chambers must be ordered by z_m")
+        zc = self.magnet.z_center_m
+        if not (zs[0] < zc < zs[-1]):
+            raise ValueError("the magnet centre must lie between the first and last STRAW chamber")
+        return self
+
+
+class ChannelSelection(_Strict):
+    """Vertex requirements of one decay channel (metres)."""
+
+    lepton: Literal["e", "mu"]
+    vertex_z_min_m: float
+    vertex_z_max_m: float
+    vertex_rho_max_m: PosFloat | None = Field(
+        None, description="maximum vertex distance from the Z axis (restricted FV)"
+    )
+
+
+class Selection(_Strict):
+    """Track and vertex requirements shared by the channels."""
+
+    track_momentum_min_GeV: NonNegFloat
+    ee: ChannelSelection
+    mumu: ChannelSelection
+
+
+class RegionSpec(_Strict):
+    """A region of the (Z_TAX, CDA_TAX) plane (metres), read by ``darkdump.selection``.
+
+    Defaults equal those of :class:`darkdump.selection.regions.Region` so that
+    ``model_dump()`` is a valid region table.
+    """
+
+    kind: Literal["box", "ellipse"]
+    z_min_m: float = -math.inf
+    z_max_m: float = math.inf
+    cda_max_m: float = math.inf
+    z_center_m: float = 0.0
+    z_half_axis_m: PosFloat = 1.0
+    cda_half_axis_m: PosFloat = 1.0
+    exclude: list[str] = Field(default_factory=list)
+    source: str = ""
+
+
+class Regions(_Strict):
+    """Signal, validation and control regions per channel."""
+
+    ee: dict[str, RegionSpec] = Field(default_factory=dict)
+    mumu: dict[str, RegionSpec] = Field(default_factory=dict)
+
+
 class Experiment(_Strict):
     """A beam-dump experiment: the stages read the sections they need."""
 
@@ -65,6 +272,10 @@ class Experiment(_Strict):
     description: str = ""
     beam: Beam
     target: Target
+    decay_volume: DecayVolume
+    detector: Detector
+    selection: Selection
+    regions: Regions
 
     @model_validator(mode="after")
     def _extra_sections_are_tables(self) -> Experiment:

@@ -1,0 +1,79 @@
+"""The decay-volume, detector, selection and region sections of the experiment file."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from darkdump.errors import DarkdumpInputError
+from darkdump.experiments import load
+
+RAW = (Path(__file__).parents[2] / "src/darkdump/experiments/na62_2021.toml").read_text()
+
+
+def _load_modified(tmp_path: Path, old: str, new: str) -> None:
+    assert old in RAW, old
+    bad = tmp_path / "bad.toml"
+    bad.write_text(RAW.replace(old, new, 1))
+    load(bad)
+
+
+def test_na62_detector_numbers_from_the_papers() -> None:
+    exp = load("na62-2021")
+    det = exp.detector
+    # DESIGN.md table: MNP33 field integral 0.6928 T x 1.3 m gives the 270 MeV/c kick
+    # (0.299792458 GeV/c per T m); the file carries both, they must agree to 0.1 %.
+    length = det.magnet.z_end_m - det.magnet.z_start_m
+    assert det.magnet.field_T * length * 0.299792458 == pytest.approx(
+        det.magnet.pt_kick_GeV, rel=1e-3
+    )
+    # The magnet sits between STRAW2 and STRAW3 (JHEP sec. 2.1).
+    assert det.straw[1].z_m < det.magnet.z_center_m < det.straw[2].z_m
+    # JHEP sec. 2.1 resolutions and sec. 6 trigger inefficiency of 2 %.
+    assert det.resolutions.momentum_constant == 0.0030
+    assert det.resolutions.momentum_linear_per_GeV == 0.00005
+    assert det.trigger.efficiency == 0.98
+    assert exp.decay_volume.z_min_m == 102.0
+    assert exp.selection.mumu.vertex_z_min_m == 105.0
+
+
+def test_regions_are_read_by_the_selection_stage() -> None:
+    from darkdump.selection import regions_for
+
+    exp = load("na62-2021")
+    sr = regions_for("ee", exp)["SR"]
+    assert sr.kind == "ellipse"
+    assert sr.cda_half_axis == pytest.approx(30.0)  # PRL eq. 1: 0.03 m in mm
+    assert math.isinf(exp.regions.ee["SR"].z_min_m)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("pt_kick_GeV = 0.270", "pt_kick_GeV = -0.270", r"detector\.magnet\.pt_kick_GeV"),
+        ("efficiency = 0.98 ", "efficiency = 1.5 ", r"detector\.trigger\.efficiency"),
+        ("lkr_stochastic = 0.048", "lkr_stochastik = 0.048", r"detector\.resolutions"),
+        ("z_min_m = 102.0", "z_min_m = 190.0", r"decay_volume"),
+        ('lepton = "mu"', 'lepton = "tau"', r"selection\.mumu\.lepton"),
+        ('kind = "ellipse"', 'kind = "circle"', r"regions\.ee\.SR\.kind"),
+        ("[detector.muv3]\n", "[detector.muv4]\n", r"detector\.mu"),
+        ("r_max_m = 1.07 ", "r_max_m = -1.07 ", r"detector\.lav12\.r_max_m"),
+    ],
+)
+def test_bad_detector_key_is_one_line_error(tmp_path: Path, old: str, new: str, key: str) -> None:
+    with pytest.raises(DarkdumpInputError, match=key) as info:
+        _load_modified(tmp_path, old, new)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_detector_section_is_named(tmp_path: Path) -> None:
+    head = RAW.split(
+        "# ---------------------------------------------------------------------------"
+    )[0]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(head)
+    with pytest.raises(DarkdumpInputError, match="decay_volume") as info:
+        load(bad)
+    assert "\n" not in str(info.value)
