@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["BR_RADIATIVE", "PDG_ID", "radiative_br"]
+__all__ = ["BR_RADIATIVE", "BR_VECTOR", "PDG_ID", "radiative_br", "vector_br"]
 
 #: PDG Monte Carlo ids of the mesons darkdump uses by name.
 PDG_ID: Final[dict[str, int]] = {
@@ -66,3 +66,46 @@ def radiative_br(parent: str, daughters: str) -> float:
     0.0
     """
     return BR_RADIATIVE.get((parent, daughters), 0.0)
+
+
+#: Non-radiative branching fractions of the vector mesons that the dark-photon
+#: R-ratio parametrisation (:mod:`darkdump.models.dark_photon`) needs and that
+#: ``particle`` does not carry. Same source as :data:`BR_RADIATIVE` (PDG 2022/2023
+#: summary tables, fit or average values; uncertainty in the comment).
+BR_VECTOR: Final[dict[tuple[str, str], float]] = {
+    ("rho", "e+ e-"): 4.72e-5,  # +- 0.05e-5
+    ("omega", "e+ e-"): 7.38e-5,  # +- 0.22e-5
+    ("omega", "pi+ pi- pi0"): 0.892,  # +- 0.007
+    ("omega", "pi+ pi-"): 0.0153,  # +0.0011 -0.0013
+    ("phi", "e+ e-"): 2.974e-4,  # +- 0.034e-4
+    ("phi", "K+ K-"): 0.491,  # +- 0.005
+    ("phi", "KL KS"): 0.339,  # +- 0.004
+    ("phi", "pi+ pi- pi0"): 0.1524,  # +- 0.0033 (rho pi + pi+ pi- pi0)
+}
+
+
+def vector_br(parent: str, daughters: str) -> float:
+    """Return the measured branching fraction of a vector meson [dimensionless].
+
+    Looks in :data:`BR_VECTOR` first, then in :data:`BR_RADIATIVE`.
+
+    Parameters
+    ----------
+    parent
+        ``"rho"``, ``"omega"`` or ``"phi"``.
+    daughters
+        Final state, space separated, e.g. ``"e+ e-"``, ``"K+ K-"``, ``"pi0 gamma"``.
+
+    Returns
+    -------
+    float
+        The PDG branching fraction; ``0.0`` for a mode not listed.
+
+    Examples
+    --------
+    >>> vector_br("phi", "K+ K-")
+    0.491
+    >>> vector_br("omega", "pi0 gamma")
+    0.0835
+    """
+    return BR_VECTOR.get((parent, daughters), radiative_br(parent, daughters))
