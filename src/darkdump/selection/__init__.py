@@ -7,13 +7,27 @@ the signal/validation/control regions of each channel.
 
 from darkdump.selection.geometry import closest_approach, z_tax_cda_tax
 from darkdump.selection.regions import CHANNELS, DEFAULT_REGIONS, Region, in_region, regions_for
+from darkdump.selection.select import (
+    CUT_NAMES,
+    VERTEX_CDA_MAX,
+    Selection,
+    dilepton_mass,
+    lepton_mass,
+    select,
+)
 
 __all__ = [
     "CHANNELS",
+    "CUT_NAMES",
     "DEFAULT_REGIONS",
+    "VERTEX_CDA_MAX",
     "Region",
+    "Selection",
     "closest_approach",
+    "dilepton_mass",
     "in_region",
+    "lepton_mass",
     "regions_for",
+    "select",
     "z_tax_cda_tax",
 ]

@@ -1,0 +1,516 @@
+"""Signal yields on the (M, eps) plane: A_sel, P_D, sigma_M and N_exp (JHEP eqs. 3.4-3.6).
+
+For each mass ONE production sample per mode (shared by both decay channels)
+and ONE decay + detector + selection sample per channel are simulated, then
+re-weighted for every coupling (:mod:`darkdump.yields.reweight`):
+
+- ``decay_probability`` P_D: production-weighted probability that the A' decays
+  in the generated range (``decay_volume.z_min_m``-``z_max_m``, 102-180 m, JHEP
+  sec. 3): ``sum_all W_i w_i / sum_all W_i``.
+- ``acceptance_sel`` A_sel (JHEP eq. 3.5): ``sum_selected W_i w_i / sum_all W_i w_i``,
+  with ``w_i`` the decay weight (eq. 3.6) times the sampled path length and
+  ``W_i`` the production weight (equal within a mechanism for bremsstrahlung up to
+  importance weights; the meson mixture's weights carry each meson's rate).
+- ``n_exp`` (JHEP eq. 3.4): ``N_POT eps^2 P(pN -> A')/eps^2 P_D BR(A' -> ll) A_sel``.
+- ``sigma_m``: decay-weighted rms of the reconstructed dilepton mass of the
+  selected events inside a core window (median +- 5 x 1.4826 MAD of the
+  unweighted selected sample), so that rare mis-measured events do not inflate
+  the Gaussian width used by the likelihood (PRL appendix B: Gaussian signal pdf
+  of width sigma_M). NaN where fewer than 2 events are selected.
+- ``acceptance_geo`` and ``n_exp_geo``: the same with the geometric selection of
+  JHEP sec. 3 / fig. 4 (:mod:`darkdump.yields.geometric`).
+- ``z_tax_mean``, ``z_tax_rms``, ``cda_tax_rms``: decay-weighted moments of the
+  selected events before the signal-region cut (JHEP sec. 4, fig. 5).
+
+The meson mode is the sum of pi0, eta, eta', rho, omega, phi decays: events are
+shared among the mesons in proportion to their rates (each open channel gets at
+least 1/20 of the events) and carry weight rate_m / n_m, so the mixture is
+correctly weighted.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from hepunits import GeV, MeV, keV, m
+
+from darkdump.typing import FloatArray
+from darkdump.yields.reweight import exp_sums_binned
+
+__all__ = [
+    "CHANNELS",
+    "MESONS",
+    "PRODUCTION_MODES",
+    "QUANTITIES",
+    "MassResult",
+    "YieldConfig",
+    "YieldGrid",
+    "compute_grid",
+    "default_epsilons",
+    "default_masses",
+    "simulate_mass",
+]
+
+CHANNELS = ("ee", "mumu")
+PRODUCTION_MODES = ("brems", "meson")
+MESONS = ("pi0", "eta", "etaprime", "rho", "omega", "phi")
+_LEPTON = {"ee": "e", "mumu": "mu"}
+
+#: Per (channel, mode) quantities on the (mass, eps) grid, and their internal unit.
+QUANTITIES: dict[str, float] = {
+    "acceptance_sel": 1.0,
+    "decay_probability": 1.0,
+    "sigma_m": MeV,
+    "n_exp": 1.0,
+    "acceptance_geo": 1.0,
+    "n_exp_geo": 1.0,
+    "z_tax_mean": m,
+    "z_tax_rms": m,
+    "cda_tax_rms": m,
+}
+
+#: Minimum share of the meson-mode events given to each open meson channel.
+_MESON_MIN_SHARE = 1.0 / 20.0
+
+
+def default_masses() -> FloatArray:
+    """Masses 5-700 MeV in 5 MeV steps (JHEP sec. 3) [MeV]."""
+    return np.arange(1, 141, dtype=np.float64) * 5.0 * MeV
+
+
+def default_epsilons() -> FloatArray:
+    """200 log-spaced couplings 1e-8 to 1e-3 [dimensionless]."""
+    return np.logspace(-8.0, -3.0, 200)
+
+
+@dataclass(frozen=True)
+class YieldConfig:
+    """What a yields run computes (written beside its results).
+
+    Attributes
+    ----------
+    masses
+        A' masses [MeV].
+    epsilons
+        Couplings (increasing).
+    channels, modes
+        Decay channels (``ee``, ``mumu``) and production modes (``brems``, ``meson``).
+    n_events
+        Simulated decays per mass, mode and channel (>= 1.2e5 in the papers, JHEP sec. 3).
+    seed
+        Run seed; each mass derives its own streams from it and the mass, so a
+        mass gives the same numbers whatever grid or worker it runs in.
+    """
+
+    masses: tuple[float, ...]
+    epsilons: tuple[float, ...]
+    channels: tuple[str, ...] = CHANNELS
+    modes: tuple[str, ...] = PRODUCTION_MODES
+    n_events: int = 120_000
+    seed: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready description with GeV masses."""
+        out = asdict(self)
+        out["masses_GeV"] = [x / GeV for x in out.pop("masses")]
+        return out
+
+
+@dataclass
+class MassResult:
+    """Grid rows of one mass: ``values[(channel, mode)][quantity]`` of shape ``(n_eps,)``."""
+
+    mass: float
+    values: dict[tuple[str, str], dict[str, FloatArray]]
+    production_rate: dict[str, float]
+    branching_ratio: dict[str, float]
+    n_simulated: dict[tuple[str, str], int]
+    n_selected: dict[tuple[str, str], int]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class YieldGrid:
+    """Yields on the (mass, eps) grid.
+
+    Attributes
+    ----------
+    masses
+        Shape ``(n_mass,)`` [MeV].
+    epsilons
+        Shape ``(n_eps,)``.
+    values
+        ``values[(channel, mode)][quantity]``: arrays ``(n_mass, n_eps)`` in the
+        internal units of :data:`QUANTITIES`.
+    production_rate
+        ``mode -> (n_mass,)``: A' per POT / eps^2.
+    branching_ratio
+        ``channel -> (n_mass,)``: BR(A' -> ll).
+    n_simulated, n_selected
+        ``(channel, mode) -> (n_mass,)`` event counts (unweighted).
+    n_pot
+        Protons on target used for ``n_exp``.
+    config
+        The run's :class:`YieldConfig` as a dict, plus the experiment name.
+    timings
+        Summed CPU seconds per stage over all masses.
+    """
+
+    masses: FloatArray
+    epsilons: FloatArray
+    values: dict[tuple[str, str], dict[str, FloatArray]]
+    production_rate: dict[str, FloatArray]
+    branching_ratio: dict[str, FloatArray]
+    n_simulated: dict[tuple[str, str], FloatArray]
+    n_selected: dict[tuple[str, str], FloatArray]
+    n_pot: float
+    config: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def get(self, quantity: str, channel: str, mode: str) -> FloatArray:
+        """One ``(n_mass, n_eps)`` map; ``mode="total"`` sums n_exp-like quantities.
+
+        ``channel="both"`` sums ``n_exp``/``n_exp_geo`` over the channels.
+        """
+        if channel == "both" or mode == "total":
+            if quantity not in ("n_exp", "n_exp_geo"):
+                raise ValueError(f"only n_exp and n_exp_geo can be summed, not {quantity!r}")
+            chans = self.channels if channel == "both" else (channel,)
+            modes = self.modes if mode == "total" else (mode,)
+            return np.asarray(
+                sum(self.values[(c, p)][quantity] for c in chans for p in modes),
+                dtype=np.float64,
+            )
+        return self.values[(channel, mode)][quantity]
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Decay channels present."""
+        return tuple(dict.fromkeys(c for c, _ in self.values))
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """Production modes present."""
+        return tuple(dict.fromkeys(p for _, p in self.values))
+
+
+def _rng(seed: int, mass: float, *keys: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, round(mass / keV), *keys]))
+
+
+def _meson_mixture(
+    mass: float, n: int, rng: np.random.Generator, experiment: Any
+) -> tuple[Any, float]:
+    from darkdump import production
+    from darkdump.production.sample import ProductionSample
+
+    rates = {mes: float(production.per_pot_over_eps2(mes, mass, experiment)) for mes in MESONS}
+    total = sum(rates.values())
+    if total <= 0.0:
+        return None, 0.0
+    open_ = [mes for mes in MESONS if rates[mes] > 0.0]
+    counts = {
+        mes: max(math.ceil(n * rates[mes] / total), math.ceil(n * _MESON_MIN_SHARE))
+        for mes in open_
+    }
+    parts = [production.generate(mes, mass, counts[mes], rng, experiment) for mes in open_]
+    sample = ProductionSample(
+        mass=mass,
+        mechanism="meson",
+        momentum=np.concatenate([p.momentum for p in parts]),
+        production_point=np.concatenate([p.production_point for p in parts]),
+        weight=np.concatenate([p.weight for p in parts]),
+    )
+    return sample, float(sample.rate)
+
+
+def _production(mode: str, mass: float, n: int, rng: np.random.Generator, experiment: Any) -> Any:
+    from darkdump import production
+
+    if mode == "brems":
+        if float(production.per_pot_over_eps2("brems", mass, experiment)) <= 0.0:
+            return None
+        return production.generate("brems", mass, n, rng, experiment)
+    if mode == "meson":
+        return _meson_mixture(mass, n, rng, experiment)[0]
+    raise ValueError(f"production mode {mode!r}: allowed: {', '.join(PRODUCTION_MODES)}")
+
+
+def _zeros(n_eps: int) -> dict[str, FloatArray]:
+    out = {q: np.zeros(n_eps) for q in QUANTITIES}
+    for q in ("sigma_m", "z_tax_mean", "z_tax_rms", "cda_tax_rms"):
+        out[q] = np.full(n_eps, np.nan)
+    return out
+
+
+def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
+    safe = np.where(den > 0, den, 1.0)
+    return np.asarray(np.where(den > 0, num / safe, 0.0), dtype=np.float64)
+
+
+def _moments_rms(s0: FloatArray, s1: FloatArray, s2: FloatArray) -> tuple[FloatArray, FloatArray]:
+    mean = _ratio(s1, s0)
+    var = np.clip(_ratio(s2, s0) - mean * mean, 0.0, None)
+    bad = s0 <= 0
+    return np.where(bad, np.nan, mean), np.where(bad, np.nan, np.sqrt(var))
+
+
+def _channel_yields(
+    decays: Any,
+    sel: Any,
+    geo: np.ndarray,
+    ctau1: float,
+    s: FloatArray,
+    n_pot: float,
+    rate: float,
+    br: float,
+) -> tuple[dict[str, FloatArray], int]:
+    """Re-weight one simulated (mass, mode, channel) sample over every s = eps^2."""
+    prod = decays.production
+    mass = float(prod.mass)
+    p = np.linalg.norm(prod.momentum, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = mass / (p * ctau1)  # 1 / (lambda_i at eps = 1) [1/mm]
+        x = k * np.asarray(decays.decay_distance, dtype=np.float64)
+        a = np.asarray(prod.weight, dtype=np.float64) * np.asarray(decays.path_length) * k
+    # Events that never reach the decay volume (zero path) or have no momentum weigh 0.
+    live = np.isfinite(x) & (x > 0) & np.isfinite(a) & (a > 0)
+    pre = np.asarray(sel.cuts["fiducial"], dtype=np.bool_)[live]
+    fin = np.asarray(sel.mask, dtype=np.bool_)[live]
+    z_tax = np.asarray(sel.z_tax)[live]
+    cda_tax = np.asarray(sel.cda_tax)[live]
+    m_ll = np.asarray(sel.m_ll)[live]
+    geo = geo[live]
+    x = x[live]
+    a = a[live]
+    if x.size == 0:
+        return _zeros(s.size), 0
+    shift = float(np.min(x))
+    s_all = exp_sums_binned(x, a, s, shift=shift)[0][:, 0]
+    logf = -s * shift  # the sums below are all shifted by exp(-s * shift)
+    out = {}
+    # P_D: production-weighted decay probability in the generated range.
+    total_w = float(np.sum(prod.weight))
+    p_d = s * np.exp(logf) * s_all / total_w if total_w > 0 else np.zeros_like(s)
+    out["decay_probability"] = np.asarray(p_d, dtype=np.float64)
+
+    # Moments before the SR cut (JHEP fig. 5 quantities).
+    z = z_tax[pre]
+    c = cda_tax[pre]
+    ap = a[pre]
+    sums_pre, _ = exp_sums_binned(
+        x[pre], np.stack([ap, ap * z, ap * z * z, ap * c * c], axis=1), s, shift=shift
+    )
+    zm, zr = _moments_rms(sums_pre[:, 0], sums_pre[:, 1], sums_pre[:, 2])
+    out["z_tax_mean"], out["z_tax_rms"] = zm, zr
+    out["cda_tax_rms"] = np.where(
+        sums_pre[:, 0] > 0, np.sqrt(_ratio(sums_pre[:, 3], sums_pre[:, 0])), np.nan
+    )
+
+    # Selected events (SR included): A_sel and the mass resolution.
+    n_sel = int(np.count_nonzero(fin))
+    mll = m_ll[fin]
+    af = a[fin]
+    if n_sel >= 2:
+        med = float(np.median(mll))
+        mad = float(np.median(np.abs(mll - med))) * 1.4826
+        half = 5.0 * mad if mad > 0 else np.inf
+        core = np.abs(mll - med) <= half
+        dm = np.where(core, mll - med, 0.0)
+        coeffs = np.stack([af, af * core, af * dm, af * dm * dm], axis=1)
+    else:
+        coeffs = np.stack([af, af * 0, af * 0, af * 0], axis=1)
+    sums_sel = (
+        exp_sums_binned(x[fin], coeffs, s, shift=shift)[0] if n_sel else np.zeros((s.size, 4))
+    )
+    out["acceptance_sel"] = _ratio(sums_sel[:, 0], s_all)
+    if n_sel >= 2:
+        _, rms = _moments_rms(sums_sel[:, 1], sums_sel[:, 2], sums_sel[:, 3])
+        out["sigma_m"] = rms
+    else:
+        out["sigma_m"] = np.full(s.size, np.nan)
+
+    geo_sums = (
+        exp_sums_binned(x[geo], a[geo], s, shift=shift)[0] if np.any(geo) else np.zeros((s.size, 1))
+    )
+    out["acceptance_geo"] = _ratio(geo_sums[:, 0], s_all)
+    scale = n_pot * s * rate * out["decay_probability"] * br
+    out["n_exp"] = scale * out["acceptance_sel"]
+    out["n_exp_geo"] = scale * out["acceptance_geo"]
+    return out, n_sel
+
+
+def simulate_mass(mass: float, experiment: Any, config: YieldConfig) -> MassResult:
+    """Simulate one mass for every mode and channel and re-weight over ``config.epsilons``.
+
+    Parameters
+    ----------
+    mass
+        A' mass [MeV].
+    experiment
+        :class:`darkdump.experiments.Experiment`.
+    config
+        Run configuration (couplings, channels, modes, statistics, seed).
+    """
+    from darkdump import decay, detector
+    from darkdump.models import dark_photon
+    from darkdump.selection import select
+    from darkdump.selection.select import lepton_mass
+    from darkdump.yields.geometric import lkr_geometric_acceptance
+
+    timings: dict[str, float] = {}
+
+    def tick(name: str, start: float) -> float:
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - start
+        return now
+
+    eps = np.asarray(config.epsilons, dtype=np.float64)
+    s = eps * eps
+    n_pot = float(experiment.beam.n_pot)
+    z_min = experiment.decay_volume.z_min_m * m
+    z_max = experiment.decay_volume.z_max_m * m
+    ctau1 = float(np.asarray(dark_photon.ctau(mass, 1.0)))
+    values: dict[tuple[str, str], dict[str, FloatArray]] = {}
+    rates: dict[str, float] = {}
+    brs: dict[str, float] = {}
+    n_sim: dict[tuple[str, str], int] = {}
+    n_sel: dict[tuple[str, str], int] = {}
+    for ch in config.channels:
+        open_ = mass > 2.0 * lepton_mass(ch)
+        brs[ch] = float(np.asarray(dark_photon.branching_ratio(ch, mass))) if open_ else 0.0
+    for i_mode, mode in enumerate(config.modes):
+        t0 = time.perf_counter()
+        prod = _production(mode, mass, config.n_events, _rng(config.seed, mass, i_mode), experiment)
+        t0 = tick("production", t0)
+        rates[mode] = 0.0 if prod is None else float(prod.rate)
+        for i_ch, ch in enumerate(config.channels):
+            key = (ch, mode)
+            if prod is None or brs[ch] <= 0.0 or rates[mode] <= 0.0:
+                values[key] = _zeros(eps.size)
+                n_sim[key] = 0
+                n_sel[key] = 0
+                continue
+            rng = _rng(config.seed, mass, i_mode, 100 + i_ch)
+            t0 = time.perf_counter()
+            dec = decay.decay_in_volume(prod, _LEPTON[ch], z_min, z_max, rng)
+            t0 = tick("decay", t0)
+            tracks = detector.simulate(dec, experiment, rng)
+            t0 = tick("detector", t0)
+            sel = select(tracks, ch, experiment)
+            geo = lkr_geometric_acceptance(dec.decay_point, dec.daughter_momenta, experiment)
+            t0 = tick("selection", t0)
+            values[key], n_sel[key] = _channel_yields(
+                dec, sel, geo, ctau1, s, n_pot, rates[mode], brs[ch]
+            )
+            n_sim[key] = len(prod)
+            tick("reweighting", t0)
+    return MassResult(
+        mass=mass,
+        values=values,
+        production_rate=rates,
+        branching_ratio=brs,
+        n_simulated=n_sim,
+        n_selected=n_sel,
+        timings=timings,
+    )
+
+
+def _simulate_mass_task(args: tuple[float, Any, YieldConfig]) -> MassResult:
+    return simulate_mass(*args)
+
+
+def compute_grid(
+    experiment: Any,
+    config: YieldConfig,
+    *,
+    workers: int = 1,
+    on_done: Callable[[int, MassResult], None] | None = None,
+) -> YieldGrid:
+    """Compute the yields grid, serially or on a process pool over masses.
+
+    Every mass has its own random streams (derived from ``config.seed`` and the
+    mass), so the result does not depend on ``workers``.
+
+    Parameters
+    ----------
+    experiment
+        :class:`darkdump.experiments.Experiment`.
+    config
+        :class:`YieldConfig`.
+    workers
+        Number of worker processes (1: serial).
+    on_done
+        Called as ``on_done(index, result)`` when a mass is finished (progress).
+    """
+    masses = np.asarray(config.masses, dtype=np.float64)
+    eps = np.asarray(config.epsilons, dtype=np.float64)
+    if np.any(np.diff(eps) <= 0):
+        raise ValueError("epsilons must be strictly increasing")
+    tasks = [(float(mass), experiment, config) for mass in masses]
+    results: list[MassResult | None] = [None] * len(tasks)
+    if workers <= 1:
+        for i, task in enumerate(tasks):
+            results[i] = _simulate_mass_task(task)
+            if on_done is not None:
+                on_done(i, results[i])  # type: ignore[arg-type]
+    else:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = {pool.submit(_simulate_mass_task, t): i for i, t in enumerate(tasks)}
+            from concurrent.futures import as_completed
+
+            for fut in as_completed(futures):
+                i = futures[fut]
+                results[i] = fut.result()
+                if on_done is not None:
+                    on_done(i, results[i])  # type: ignore[arg-type]
+    done = [r for r in results if r is not None]
+    return _assemble(masses, eps, done, experiment, config)
+
+
+def _assemble(
+    masses: FloatArray,
+    eps: FloatArray,
+    results: Sequence[MassResult],
+    experiment: Any,
+    config: YieldConfig,
+) -> YieldGrid:
+    keys = [(ch, mode) for ch in config.channels for mode in config.modes]
+    values = {
+        key: {q: np.stack([r.values[key][q] for r in results]) for q in QUANTITIES} for key in keys
+    }
+    timings: dict[str, float] = {}
+    for r in results:
+        for name, sec in r.timings.items():
+            timings[name] = timings.get(name, 0.0) + sec
+    cfg = config.as_dict()
+    cfg["experiment"] = str(experiment.name)
+    return YieldGrid(
+        masses=masses,
+        epsilons=eps,
+        values=values,
+        production_rate={
+            mode: np.array([r.production_rate[mode] for r in results]) for mode in config.modes
+        },
+        branching_ratio={
+            ch: np.array([r.branching_ratio[ch] for r in results]) for ch in config.channels
+        },
+        n_simulated={
+            key: np.array([r.n_simulated[key] for r in results], dtype=np.float64) for key in keys
+        },
+        n_selected={
+            key: np.array([r.n_selected[key] for r in results], dtype=np.float64) for key in keys
+        },
+        n_pot=float(experiment.beam.n_pot),
+        config=cfg,
+        timings=timings,
+    )

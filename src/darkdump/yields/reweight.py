@@ -1,0 +1,156 @@
+"""Re-weighting ONE simulated sample per mass over every coupling.
+
+For a dark photon every width scales as eps^2, so the mean decay length of
+event i is ``lambda_i = (p_i / M) c tau_1 / eps^2`` with ``c tau_1`` the proper
+decay length at eps = 1. The decay weight of JHEP 09 (2023) 035, eq. 3.6, times
+the length ``L_i`` of the flight segment over which the decay point was sampled
+flat (so that its mean over the sample is the decay probability),
+
+    w_i(eps) = L_i exp(-D_i / lambda_i) / lambda_i = s k_i L_i exp(-s k_i D_i),
+
+with ``s = eps^2`` and ``k_i = M / (p_i c tau_1)`` [1/mm], is a sum of
+exponentials in ``s``. Every quantity the yields need is a sum
+``S_c(s) = sum_i a_i c_i exp(-s x_i)`` with ``x_i = k_i D_i`` (dimensionless per
+unit s) and per-event coefficients (production weight x ``k_i L_i``, times 1, m,
+m^2 for the mass moments).
+
+:func:`exp_sums` evaluates these sums for all ``s`` at once. The exact sum costs
+one exponential per (event, coupling); :func:`exp_sums_binned` groups the
+events in narrow bins of ``log x`` and expands ``exp(-s x)`` to second order
+about each bin's mean, which is exact to ``(s dx)^3 / 6`` (below 1e-3 relative
+where the yield is not vanishingly small) at the cost of one exponential per
+(bin, coupling). Both shift the exponent by ``min x`` so that nothing
+underflows; the common factor ``exp(-s x_min)`` is returned separately.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from darkdump.typing import FloatArray
+
+__all__ = ["exp_sums", "exp_sums_binned"]
+
+
+def _check(x: FloatArray, coeffs: FloatArray) -> FloatArray:
+    if coeffs.ndim == 1:
+        coeffs = coeffs[:, np.newaxis]
+    if x.ndim != 1 or coeffs.shape[0] != x.shape[0]:
+        raise ValueError(f"x must be (n,) and coeffs (n, m); got {x.shape}, {coeffs.shape}")
+    return coeffs
+
+
+def exp_sums(
+    x: npt.ArrayLike,
+    coeffs: npt.ArrayLike,
+    s: npt.ArrayLike,
+    shift: float | None = None,
+    chunk: int = 65536,
+) -> tuple[FloatArray, FloatArray]:
+    """Exact ``sum_i coeffs[i, j] exp(-s_k (x_i - shift))`` for every ``s_k`` and column ``j``.
+
+    Parameters
+    ----------
+    x
+        Per-event exponent per unit ``s``, shape ``(n,)``, ``>= 0`` [dimensionless].
+    coeffs
+        Per-event coefficients, shape ``(n,)`` or ``(n, m)``.
+    s
+        Values of the scaling variable (eps^2), shape ``(n_s,)``.
+    shift
+        Subtracted from ``x`` (default: ``min(x)``) so that the largest term is 1.
+    chunk
+        Events per block (bounds the memory of the exponential matrix).
+
+    Returns
+    -------
+    sums
+        Shape ``(n_s, m)``: the shifted sums.
+    log_factor
+        Shape ``(n_s,)``: ``-s * shift``; the unshifted sums are ``sums * exp(log_factor)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sums, logf = exp_sums([1.0, 2.0], [1.0, 1.0], [0.0, 1.0])
+    >>> np.round(sums[:, 0] * np.exp(logf), 6).tolist()   # 2 and e^-1 + e^-2
+    [2.0, 0.503215]
+    """
+    xa = np.asarray(x, dtype=np.float64)
+    ca = _check(xa, np.asarray(coeffs, dtype=np.float64))
+    sa = np.asarray(s, dtype=np.float64)
+    if xa.size == 0:
+        return np.zeros((sa.size, ca.shape[1])), np.zeros(sa.size)
+    x0 = float(np.min(xa)) if shift is None else float(shift)
+    dx = xa - x0
+    out = np.zeros((sa.size, ca.shape[1]), dtype=np.float64)
+    for start in range(0, xa.size, chunk):
+        stop = start + chunk
+        arg = np.multiply.outer(sa, dx[start:stop])
+        out += np.exp(-arg) @ ca[start:stop]
+    return out, -sa * x0
+
+
+def exp_sums_binned(
+    x: npt.ArrayLike,
+    coeffs: npt.ArrayLike,
+    s: npt.ArrayLike,
+    shift: float | None = None,
+    dex: float = 0.002,
+) -> tuple[FloatArray, FloatArray]:
+    """Like :func:`exp_sums`, via second-order expansion in narrow bins of ``log10 x``.
+
+    Within a bin of relative width ``delta = 10**dex - 1`` (0.46 % by default),
+    ``exp(-s x) = exp(-s xb) (1 - s dx + (s dx)^2 / 2) + O((s dx)^3)`` with
+    ``xb`` the bin's coefficient-weighted mean and ``|dx| <= delta xb``. Where
+    ``s x`` is below ~60 (the only region where a yield can matter: beyond it the
+    weight is below e^-60 of the largest), the relative error is below
+    ``(60 delta)^3 / 6 ~ 4e-3`` in the worst bin and far less on average.
+
+    Parameters and returns as :func:`exp_sums` (``x`` must be ``> 0``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x, c, s = rng.uniform(1.0, 3.0, 10_000), rng.random(10_000), np.logspace(-2, 1, 5)
+    >>> a, _ = exp_sums(x, c, s)
+    >>> b, _ = exp_sums_binned(x, c, s)
+    >>> bool(np.allclose(a, b, rtol=1e-5))
+    True
+    """
+    xa = np.asarray(x, dtype=np.float64)
+    ca = _check(xa, np.asarray(coeffs, dtype=np.float64))
+    sa = np.asarray(s, dtype=np.float64)
+    if xa.size == 0:
+        return np.zeros((sa.size, ca.shape[1])), np.zeros(sa.size)
+    if np.any(xa <= 0):
+        raise ValueError("exp_sums_binned needs x > 0")
+    x0 = float(np.min(xa)) if shift is None else float(shift)
+    lx = np.log10(xa)
+    edges_lo = np.floor(lx.min() / dex) * dex
+    idx = np.floor((lx - edges_lo) / dex).astype(np.int64)
+    nb = int(idx.max()) + 1
+    # Expansion point: the mean x of the bin (unweighted: valid for every column).
+    counts = np.bincount(idx, minlength=nb).astype(np.float64)
+    used = counts > 0
+    xb = np.bincount(idx, weights=xa, minlength=nb)[used] / counts[used]
+    remap = np.cumsum(used) - 1
+    ib = remap[idx]
+    d = xa - xb[ib]
+    m = ca.shape[1]
+    nb_used = xb.size
+    moments = np.empty((3, nb_used, m), dtype=np.float64)
+    for j in range(m):
+        c = ca[:, j]
+        moments[0, :, j] = np.bincount(ib, weights=c, minlength=nb_used)
+        moments[1, :, j] = np.bincount(ib, weights=c * d, minlength=nb_used)
+        moments[2, :, j] = np.bincount(ib, weights=c * d * d, minlength=nb_used)
+    e = np.exp(-np.multiply.outer(sa, xb - x0))  # (n_s, nb)
+    out = (
+        e @ moments[0]
+        - (e * sa[:, np.newaxis]) @ moments[1]
+        + (e * (0.5 * sa * sa)[:, np.newaxis]) @ moments[2]
+    )
+    return out, -sa * x0
