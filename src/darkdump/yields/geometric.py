@@ -7,9 +7,9 @@ events observed and no background, i.e. N_exp >= 2.3 (fig. 4).
 
 The daughters are straight lines from the decay point to the centre of the
 spectrometer magnet, where they receive the horizontal p_T kick, then straight
-lines to the LKr front face (a thin-kick model of MNP33, same as the fast
-simulation). The LKr active region is the octagon and inner hole of the
-experiment file's ``detector.lkr`` aperture.
+lines to the LKr front face (the thin-kick model of MNP33 of the fast
+simulation). The LKr active region is the octagon of the experiment file's
+``detector.lkr`` aperture with the active inner radius (0.08 m for NA62).
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from hepunits import GeV, m
+from hepunits import m
 
 from darkdump.typing import FloatArray
 
 __all__ = [
     "N_EXCLUDED_ZERO_EVENTS",
-    "aperture_contains",
     "exclusion_interval",
     "lkr_geometric_acceptance",
+    "lkr_masks",
 ]
 
 #: Events excluded at 90 % CL with zero observed and no background: -ln(0.1) = 2.303,
@@ -36,32 +36,55 @@ N_EXCLUDED_ZERO_EVENTS = 2.3
 BoolArray = npt.NDArray[np.bool_]
 
 
-def aperture_contains(aperture: Any, x: FloatArray, y: FloatArray) -> BoolArray:
-    """Points (x, y) [mm] inside an experiment-file aperture (lengths in metres).
+def lkr_masks(
+    decay_point: FloatArray, daughter_momenta: FloatArray, experiment: Any
+) -> tuple[BoolArray, BoolArray]:
+    """Both true daughters inside the LKr active region, and inside its fiducial region.
 
-    Conditions (each only when given): ``r_min_m < r < r_max_m``,
-    ``|u|, |v| < half_width_m``, ``|u| + |v| < octagon_m``, with (u, v) measured
-    from ``center_m``.
+    Straight lines from the decay point, the thin magnet kick with ``|p|``
+    conserved (as :func:`darkdump.detector.propagate`), straight lines to the LKr
+    front face; apertures from :func:`darkdump.detector.detector_geometry`.
+
+    Parameters
+    ----------
+    decay_point
+        Shape ``(n, 3)`` [mm].
+    daughter_momenta
+        Shape ``(n, 2, 3)`` [MeV], index 0 the negative and 1 the positive lepton.
+    experiment
+        Experiment with a ``detector`` section.
+
+    Returns
+    -------
+    active, fiducial
+        Masks of shape ``(n,)``: both daughters in the active region (r > 0.08 m
+        for NA62) / in the fiducial region used by the track acceptance (r > 0.15 m).
     """
-    cx, cy = (float(c) * m for c in aperture.center_m)
-    u = np.abs(x - cx)
-    v = np.abs(y - cy)
-    r2 = u * u + v * v
-    ok = r2 > (aperture.r_min_m * m) ** 2
-    if aperture.r_max_m is not None:
-        ok &= r2 < (aperture.r_max_m * m) ** 2
-    if aperture.half_width_m is not None:
-        ok &= (u < aperture.half_width_m * m) & (v < aperture.half_width_m * m)
-    if aperture.octagon_m is not None:
-        ok &= u + v < aperture.octagon_m * m
-    return np.asarray(ok, dtype=np.bool_)
+    from darkdump.detector import detector_geometry
+
+    geo = detector_geometry(experiment)
+    x0, y0, z0 = decay_point[:, 0], decay_point[:, 1], decay_point[:, 2]
+    active = np.ones(decay_point.shape[0], dtype=np.bool_)
+    fiducial = active.copy()
+    dz_mag = geo.z_magnet - z0
+    dz_lkr = geo.lkr.z - geo.z_magnet
+    for k, charge in ((0, -1.0), (1, 1.0)):
+        px, py, pz = daughter_momenta[:, k, 0], daughter_momenta[:, k, 1], daughter_momenta[:, k, 2]
+        forward = pz > 0
+        inv_pz = 1.0 / np.where(forward, pz, 1.0)
+        px_after = px + charge * geo.kick
+        pz2_after = px * px + pz * pz - px_after * px_after
+        ok = forward & (pz2_after > 0)
+        inv_pz_after = 1.0 / np.sqrt(np.where(ok, pz2_after, 1.0))
+        x = x0 + px * inv_pz * dz_mag + px_after * inv_pz_after * dz_lkr
+        y = y0 + py * inv_pz * dz_mag + py * inv_pz_after * dz_lkr
+        active &= ok & geo.lkr_active.accepts(x, y)
+        fiducial &= ok & geo.lkr.accepts(x, y)
+    return active, fiducial
 
 
 def lkr_geometric_acceptance(
-    decay_point: FloatArray,
-    daughter_momenta: FloatArray,
-    experiment: Any,
-    charges: tuple[int, int] = (-1, 1),
+    decay_point: FloatArray, daughter_momenta: FloatArray, experiment: Any
 ) -> BoolArray:
     """JHEP fig. 4 acceptance: decay in the fiducial Z range and both daughters in the LKr.
 
@@ -72,35 +95,18 @@ def lkr_geometric_acceptance(
     daughter_momenta
         Shape ``(n, 2, 3)`` [MeV], index 0 the negative and 1 the positive lepton.
     experiment
-        Experiment with ``decay_volume`` (``fiducial_z_min_m``, ``fiducial_z_max_m``)
-        and ``detector`` (``magnet``, ``lkr``) sections.
-    charges
-        Charges of daughters 0 and 1 [units of e].
+        Experiment with ``decay_volume`` (``fiducial_z_min_m``, ``fiducial_z_max_m``:
+        105-180 m, JHEP sec. 3) and ``detector`` sections.
 
     Returns
     -------
     Mask of shape ``(n,)``.
     """
     dv = experiment.decay_volume
-    det = experiment.detector
     z0 = decay_point[:, 2]
-    ok = (z0 > dv.fiducial_z_min_m * m) & (z0 < dv.fiducial_z_max_m * m)
-    z_mag = det.magnet.z_center_m * m
-    z_lkr = det.lkr.z_m * m
-    kick = det.magnet.pt_kick_GeV * GeV * det.magnet.kick_sign_positive
-    for k in (0, 1):
-        p = daughter_momenta[:, k, :]
-        pz = np.where(p[:, 2] > 0, p[:, 2], np.nan)
-        tx = p[:, 0] / pz
-        ty = p[:, 1] / pz
-        x_mag = decay_point[:, 0] + tx * (z_mag - z0)
-        y_mag = decay_point[:, 1] + ty * (z_mag - z0)
-        tx_after = (p[:, 0] + charges[k] * kick) / pz
-        x = x_mag + tx_after * (z_lkr - z_mag)
-        y = y_mag + ty * (z_lkr - z_mag)
-        inside = aperture_contains(det.lkr, np.nan_to_num(x, nan=1e12), np.nan_to_num(y, nan=1e12))
-        ok &= inside & (p[:, 2] > 0)
-    return np.asarray(ok, dtype=np.bool_)
+    in_z = (z0 > dv.fiducial_z_min_m * m) & (z0 < dv.fiducial_z_max_m * m)
+    active, _ = lkr_masks(decay_point, daughter_momenta, experiment)
+    return np.asarray(in_z & active, dtype=np.bool_)
 
 
 def exclusion_interval(

@@ -75,6 +75,10 @@ QUANTITIES: dict[str, float] = {
     "cda_tax_rms": m,
 }
 
+#: Events whose true daughters are below this fraction of the track momentum cut skip
+#: the detector simulation (they cannot be selected; see :func:`simulate_mass`).
+PREFILTER_MOMENTUM_FRACTION = 0.95
+
 #: Minimum share of the meson-mode events given to each open meson channel.
 _MESON_MIN_SHARE = 1.0 / 20.0
 
@@ -261,9 +265,59 @@ def _moments_rms(s0: FloatArray, s1: FloatArray, s2: FloatArray) -> tuple[FloatA
     return np.where(bad, np.nan, mean), np.where(bad, np.nan, np.sqrt(var))
 
 
+@dataclass(frozen=True)
+class _Selected:
+    """Per-event selection results over the FULL decay sample (zeros where not simulated)."""
+
+    mask: np.ndarray  # full selection, SR included
+    pre_region: np.ndarray  # every cut but the SR
+    z_tax: FloatArray
+    cda_tax: FloatArray
+    m_ll: FloatArray
+
+    @classmethod
+    def scatter(cls, n: int, idx: np.ndarray, sel: Any) -> _Selected:
+        def put(values: Any, dtype: Any) -> np.ndarray:
+            out = np.zeros(n, dtype=dtype)
+            out[idx] = values
+            return out
+
+        return cls(
+            mask=put(sel.mask, np.bool_),
+            pre_region=put(sel.cuts["fiducial"], np.bool_),
+            z_tax=put(sel.z_tax, np.float64),
+            cda_tax=put(sel.cda_tax, np.float64),
+            m_ll=put(sel.m_ll, np.float64),
+        )
+
+
+def _subset(decays: Any, idx: np.ndarray) -> Any:
+    """Return the decays of ``idx`` (a DecaySample of the same mass, fewer events)."""
+    from dataclasses import replace
+
+    from darkdump.production.sample import ProductionSample
+
+    prod = decays.production
+    sub_prod = ProductionSample(
+        mass=prod.mass,
+        mechanism=prod.mechanism,
+        momentum=prod.momentum[idx],
+        production_point=prod.production_point[idx],
+        weight=prod.weight[idx],
+    )
+    return replace(
+        decays,
+        production=sub_prod,
+        decay_point=decays.decay_point[idx],
+        decay_distance=decays.decay_distance[idx],
+        path_length=decays.path_length[idx],
+        daughter_momenta=decays.daughter_momenta[idx],
+    )
+
+
 def _channel_yields(
     decays: Any,
-    sel: Any,
+    sel: _Selected,
     geo: np.ndarray,
     ctau1: float,
     s: FloatArray,
@@ -274,14 +328,14 @@ def _channel_yields(
     """Re-weight one simulated (mass, mode, channel) sample over every s = eps^2."""
     prod = decays.production
     mass = float(prod.mass)
-    p = np.linalg.norm(prod.momentum, axis=1)
+    p = np.sqrt(np.einsum("ij,ij->i", prod.momentum, prod.momentum))
     with np.errstate(divide="ignore", invalid="ignore"):
         k = mass / (p * ctau1)  # 1 / (lambda_i at eps = 1) [1/mm]
         x = k * np.asarray(decays.decay_distance, dtype=np.float64)
         a = np.asarray(prod.weight, dtype=np.float64) * np.asarray(decays.path_length) * k
     # Events that never reach the decay volume (zero path) or have no momentum weigh 0.
     live = np.isfinite(x) & (x > 0) & np.isfinite(a) & (a > 0)
-    pre = np.asarray(sel.cuts["fiducial"], dtype=np.bool_)[live]
+    pre = np.asarray(sel.pre_region, dtype=np.bool_)[live]
     fin = np.asarray(sel.mask, dtype=np.bool_)[live]
     z_tax = np.asarray(sel.z_tax)[live]
     cda_tax = np.asarray(sel.cda_tax)[live]
@@ -362,7 +416,7 @@ def simulate_mass(mass: float, experiment: Any, config: YieldConfig) -> MassResu
     from darkdump.models import dark_photon
     from darkdump.selection import select
     from darkdump.selection.select import lepton_mass
-    from darkdump.yields.geometric import lkr_geometric_acceptance
+    from darkdump.yields.geometric import lkr_masks
 
     timings: dict[str, float] = {}
 
@@ -377,6 +431,13 @@ def simulate_mass(mass: float, experiment: Any, config: YieldConfig) -> MassResu
     z_min = experiment.decay_volume.z_min_m * m
     z_max = experiment.decay_volume.z_max_m * m
     ctau1 = float(np.asarray(dark_photon.ctau(mass, 1.0)))
+    z_fid = (
+        experiment.decay_volume.fiducial_z_min_m * m,
+        experiment.decay_volume.fiducial_z_max_m * m,
+    )
+    p_floor2 = (
+        PREFILTER_MOMENTUM_FRACTION * experiment.selection.track_momentum_min_GeV * GeV
+    ) ** 2
     values: dict[tuple[str, str], dict[str, FloatArray]] = {}
     rates: dict[str, float] = {}
     brs: dict[str, float] = {}
@@ -401,10 +462,21 @@ def simulate_mass(mass: float, experiment: Any, config: YieldConfig) -> MassResu
             t0 = time.perf_counter()
             dec = decay.decay_in_volume(prod, _LEPTON[ch], z_min, z_max, rng)
             t0 = tick("decay", t0)
-            tracks = detector.simulate(dec, experiment, rng)
+            # Only events with both true daughters in the LKr fiducial region and
+            # above 95 % of the momentum cut can pass the selection (the fast
+            # simulation's acceptance uses the true trajectory; 5 % is > 15 sigma of
+            # the momentum resolution): the others skip the detector simulation.
+            active, fid = lkr_masks(dec.decay_point, dec.daughter_momenta, experiment)
+            z_dec = dec.decay_point[:, 2]
+            geo = active & (z_dec > z_fid[0]) & (z_dec < z_fid[1])
+            pd2 = np.einsum("ijk,ijk->ij", dec.daughter_momenta, dec.daughter_momenta)
+            keep = fid & (pd2.min(axis=1) > p_floor2) & (dec.path_length > 0)
+            idx = np.flatnonzero(keep)
+            sub = _subset(dec, idx)
+            t0 = tick("selection", t0)
+            tracks = detector.simulate(sub, experiment, rng)
             t0 = tick("detector", t0)
-            sel = select(tracks, ch, experiment)
-            geo = lkr_geometric_acceptance(dec.decay_point, dec.daughter_momenta, experiment)
+            sel = _Selected.scatter(len(dec), idx, select(tracks, ch, experiment))
             t0 = tick("selection", t0)
             values[key], n_sel[key] = _channel_yields(
                 dec, sel, geo, ctau1, s, n_pot, rates[mode], brs[ch]
