@@ -1,0 +1,438 @@
+"""Fast simulation of the NA62 detector response to a lepton pair.
+
+What is modelled
+----------------
+- Tracks are straight lines from the decay point (no residual field in the
+  vacuum tank, no multiple scattering along the path: the scattering in the
+  STRAW material is folded into the slope resolution, see below).
+- The MNP33 dipole is a thin horizontal p_T kick at the centre of the magnet
+  (DESIGN.md table: 270 MeV/c; ``px -> px + q * kick``, with |p| conserved so
+  that p_z adjusts), between STRAW2 and STRAW3.
+- Acceptance (per track, on the true trajectory): STRAW1-4 annuli about each
+  chamber's beam hole, which follows the standard-mode 75 GeV/c beam axis kicked
+  by the magnet (see ``na62_2021.toml``: the holes do not move in dump mode);
+  CHOD and NA48-CHOD annuli; inside the LAV12 inner aperture; LKr octagon with
+  the fiducial inner radius (0.15 m); MUV3 square with its beam hole. The ANTI0
+  upstream extrapolation is computed as a mask (``track_masks["anti0"]``) and
+  enters ``in_acceptance`` only when the experiment says so (its geometry is a
+  placeholder). MUV1,2 are not modelled (their acceptance is close to that of
+  the LKr and MUV3).
+- Isolation: distance between the two tracks at STRAW1 and at the LKr front face.
+- Momentum: ``1/p`` smeared with ``sigma_p/p = a (+) b p`` (JHEP sec. 2.1), and
+  ``p > 10 GeV/c`` on the smeared momentum (JHEP sec. 4).
+- Direction: the slopes ``dx/dz``, ``dy/dz`` upstream of the magnet smeared by
+  ``c/p (+) d`` each, and the STRAW1 position by a Gaussian (values and their
+  status in the experiment file). The reconstructed track is the straight line
+  through the smeared STRAW1 point with the smeared direction.
+- LKr: electrons deposit their energy smeared with the LKr resolution (JHEP sec.
+  2.1); muons a minimum-ionising Landau deposit (Moyal approximation, most
+  probable value and width in the experiment file) smeared likewise. A deposit
+  below the cluster threshold (1 GeV, PRL) gives no cluster (E/p = 0).
+- PID (JHEP sec. 4, PRL): mu = E/p < 0.2 and a MUV3 signal; e = (E/p)_min <
+  E/p < 1.05, a cluster and no MUV3 signal; the MUV3 signal of a muon inside the
+  MUV3 acceptance has the efficiency of the experiment file.
+- Trigger (H2): both tracks inside the CHOD, times the flat 98 % efficiency
+  (JHEP sec. 6). The "different CHOD tiles" condition is not modelled (the LKr
+  isolation keeps the tracks well apart at the CHOD).
+
+Units: mm, MeV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from darkdump.decay.volume import DecaySample
+from darkdump.detector.geometry import DetectorGeometry, Plane, detector_geometry
+from darkdump.errors import DarkdumpInputError
+from darkdump.experiments.schema import Experiment
+from darkdump.typing import FloatArray
+
+__all__ = ["CUT_ORDER", "TrackSample", "Trajectories", "magnet_kick", "propagate", "simulate"]
+
+BoolArray = npt.NDArray[np.bool_]
+
+#: Event-level cuts of ``TrackSample.cuts``, in the order of a cut flow.
+CUT_ORDER = (
+    "decay_upstream",
+    "momentum",
+    "straw",
+    "chod",
+    "na48_chod",
+    "lav12",
+    "lkr",
+    "muv3",
+    "anti0",
+    "isolation_straw1",
+    "isolation_lkr",
+)
+
+
+@dataclass(frozen=True)
+class TrackSample:
+    """Reconstructed lepton pairs, one per decay (structure of arrays, track index 0 = l-).
+
+    Attributes
+    ----------
+    decays
+        The decay sample (truth).
+    charge
+        Track charges, shape ``(n, 2)`` [units of e]: ``[-1, +1]``.
+    momentum
+        Smeared three-momenta upstream of the magnet, shape ``(n, 2, 3)`` [MeV].
+    line_point
+        Point of the reconstructed upstream track at ``z = reference_z`` (STRAW1),
+        shape ``(n, 2, 3)`` [mm].
+    direction
+        Unit direction of the reconstructed upstream track, shape ``(n, 2, 3)``.
+    reference_z
+        Z of ``line_point`` [mm].
+    e_over_p
+        LKr cluster energy over smeared momentum, shape ``(n, 2)`` (0 without cluster).
+    track_masks
+        Per-track masks, shape ``(n, 2)``: ``momentum``, ``straw``, ``chod``,
+        ``na48_chod``, ``lav12``, ``lkr`` (fiducial), ``lkr_active``, ``muv3``,
+        ``anti0``, ``is_muon``, ``is_electron``.
+    cuts
+        Event masks, shape ``(n,)``, named as in :data:`CUT_ORDER` (each one cut,
+        not cumulative; both tracks where per track).
+    acceptance_cuts
+        Names of the cuts that make ``in_acceptance`` (:data:`CUT_ORDER`, without
+        ``anti0`` unless the experiment requires it).
+    in_acceptance
+        AND of ``acceptance_cuts``, shape ``(n,)``.
+    pid_ee, pid_mumu
+        Both tracks identified as electrons / muons, shape ``(n,)``.
+    trigger
+        H2 trigger fired, shape ``(n,)``.
+    """
+
+    decays: DecaySample
+    charge: FloatArray
+    momentum: FloatArray
+    line_point: FloatArray
+    direction: FloatArray
+    reference_z: float
+    e_over_p: FloatArray
+    track_masks: dict[str, BoolArray] = field(repr=False)
+    cuts: dict[str, BoolArray] = field(repr=False)
+    acceptance_cuts: tuple[str, ...]
+    in_acceptance: BoolArray
+    pid_ee: BoolArray
+    pid_mumu: BoolArray
+    trigger: BoolArray
+
+    def __len__(self) -> int:
+        return int(self.charge.shape[0])
+
+    def pid(self, channel: str) -> BoolArray:
+        """PID mask of ``channel`` (``"ee"`` or ``"mumu"``), shape ``(n,)``."""
+        if channel == "ee":
+            return self.pid_ee
+        if channel == "mumu":
+            return self.pid_mumu
+        raise DarkdumpInputError(f"channel {channel!r}: allowed: ee, mumu")
+
+    def cut_flow(self) -> list[tuple[str, BoolArray]]:
+        """Cumulative masks of ``acceptance_cuts`` in order, then PID and trigger."""
+        out: list[tuple[str, BoolArray]] = []
+        acc = np.ones(len(self), dtype=bool)
+        for name in self.acceptance_cuts:
+            acc = acc & self.cuts[name]
+            out.append((name, acc))
+        channel = "mumu" if self.decays.lepton == "mu" else "ee"
+        acc = acc & self.pid(channel)
+        out.append((f"pid_{channel}", acc))
+        out.append(("trigger", acc & self.trigger))
+        return out
+
+
+@dataclass(frozen=True)
+class Trajectories:
+    """True track positions [mm] at the detector planes, TRACK-MAJOR: shape ``(2, n)``.
+
+    Attributes
+    ----------
+    x, y
+        Positions by plane name (``STRAW1`` ... ``STRAW4``, ``ANTI0``, ``LAV12``,
+        ``CHOD``, ``NA48-CHOD``, ``LKr``, ``MUV3``), each of shape ``(2, n)`` [mm].
+    ok
+        Forward-going and not curled up by the magnet, shape ``(2, n)``.
+    """
+
+    x: dict[str, FloatArray]
+    y: dict[str, FloatArray]
+    ok: BoolArray
+
+
+def _line(x0: FloatArray, slope: FloatArray, dz: FloatArray | float) -> FloatArray:
+    out: FloatArray = slope * dz
+    out += x0
+    return out
+
+
+def magnet_kick(
+    momenta: FloatArray, charge: FloatArray, geo: DetectorGeometry
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Momentum after the thin MNP33 kick: ``px + q * kick``, ``py`` kept, ``|p|`` conserved.
+
+    Parameters
+    ----------
+    momenta
+        Shape ``(..., 3)`` [MeV].
+    charge
+        Charges broadcastable to ``momenta[..., 0]`` [e].
+    geo
+        Detector geometry (``geo.kick`` is the signed px change of a positive particle [MeV]).
+
+    Returns
+    -------
+    tuple
+        ``(px_after, pz_after, ok)`` [MeV]; ``ok`` is False where the track would
+        not continue forward (``pz_after`` is then 0).
+    """
+    px = momenta[..., 0]
+    pz = momenta[..., 2]
+    px_after = px + charge * geo.kick
+    pz2_after = px * px + pz * pz - px_after * px_after  # |p| conserved by the field
+    ok = (pz > 0) & (pz2_after > 0)
+    pz_after = np.sqrt(np.where(ok, pz2_after, 0.0))
+    return px_after, pz_after, ok
+
+
+def propagate(
+    decay_point: FloatArray, momenta: FloatArray, charge: FloatArray, geo: DetectorGeometry
+) -> Trajectories:
+    """Positions of straight tracks with the thin magnet kick at every detector plane.
+
+    Parameters
+    ----------
+    decay_point
+        Shape ``(n, 3)`` [mm].
+    momenta
+        Track momenta, TRACK-MAJOR shape ``(2, n, 3)`` [MeV].
+    charge
+        Charges of the two tracks, shape ``(2,)`` [e].
+    geo
+        Detector geometry.
+
+    Returns
+    -------
+    Trajectories
+        Positions [mm] at every plane, shape ``(2, n)`` each.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hepunits import GeV, m
+    >>> from darkdump.experiments import load
+    >>> geo = detector_geometry(load("na62-2021"))
+    >>> mom = np.array([[[0.0, 0.0, 27 * GeV]], [[0.0, 0.0, 27 * GeV]]])  # (2, 1, 3)
+    >>> t = propagate(np.array([[0.0, 0.0, 150 * m]]), mom, np.array([-1.0, 1.0]), geo)
+    >>> # 270 MeV kick at 27 GeV: 10 mrad, over the 44.5 m from the magnet to the LKr
+    >>> [round(float(x)) for x in t.x["LKr"][:, 0]]
+    [445, -445]
+    """
+    px = momenta[..., 0]
+    py = momenta[..., 1]
+    pz = momenta[..., 2]
+    x0 = decay_point[:, 0]
+    y0 = decay_point[:, 1]
+    z0 = decay_point[:, 2]
+    forward = pz > 0
+    inv_pz = 1.0 / np.where(forward, pz, 1.0)
+    tx = px * inv_pz
+    ty = py * inv_pz
+    xs: dict[str, FloatArray] = {}
+    ys: dict[str, FloatArray] = {}
+    upstream_planes = [s for s in geo.straw if s.z < geo.z_magnet]
+    downstream_planes = [s for s in geo.straw if s.z >= geo.z_magnet]
+    for plane in (*upstream_planes, geo.anti0):
+        dz = plane.z - z0
+        xs[plane.name] = _line(x0, tx, dz)
+        ys[plane.name] = _line(y0, ty, dz)
+    dzm = geo.z_magnet - z0
+    xm = _line(x0, tx, dzm)
+    ym = _line(y0, ty, dzm)
+    px_after, pz_after, ok = magnet_kick(momenta, charge[:, None], geo)
+    inv_pz_after = 1.0 / np.where(ok, pz_after, 1.0)
+    tx2 = px_after * inv_pz_after
+    ty2 = py * inv_pz_after
+    for plane in (*downstream_planes, geo.lav12, geo.chod, geo.na48_chod, geo.lkr, geo.muv3):
+        dz2 = plane.z - geo.z_magnet
+        xs[plane.name] = _line(xm, tx2, dz2)
+        ys[plane.name] = _line(ym, ty2, dz2)
+    return Trajectories(xs, ys, ok)
+
+
+def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generator) -> TrackSample:
+    """Detector response to the lepton pairs of ``decays``.
+
+    Parameters
+    ----------
+    decays
+        Decay sample (decay points [mm], lepton momenta [MeV]).
+    experiment
+        Experiment with ``detector`` and ``selection`` sections.
+    rng
+        Random generator (resolutions, PID and trigger efficiencies).
+
+    Returns
+    -------
+    TrackSample
+        Smeared tracks, E/p and the masks of every cut (see the module docstring
+        for what is modelled).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hepunits import GeV, MeV, m
+    >>> from darkdump.decay import decay_in_volume
+    >>> from darkdump.experiments import load
+    >>> from darkdump.production.sample import ProductionSample
+    >>> rng = np.random.default_rng(1)
+    >>> prod = ProductionSample(400 * MeV, "brems", np.tile([0.0, 0.0, 80 * GeV], (1000, 1)),
+    ...                         np.tile([0.0, -22.0, 23 * m], (1000, 1)), np.ones(1000))
+    >>> tracks = simulate(decay_in_volume(prod, "mu", 102 * m, 180 * m, rng), load("na62-2021"), rng)
+    >>> 0.2 < float(np.mean(tracks.in_acceptance & tracks.pid_mumu)) < 0.9
+    True
+    """
+    geo = detector_geometry(experiment)
+    lepton = decays.lepton
+    n = len(decays)
+    m_l = decays.lepton_mass
+    # Track-major layout (2, n): contiguous inner loops of length n.
+    p_vec = np.ascontiguousarray(np.moveaxis(decays.daughter_momenta, 1, 0))
+    charge2 = np.array([-1.0, 1.0])
+    traj = propagate(decays.decay_point, p_vec, charge2, geo)
+    xs, ys = traj.x, traj.y
+
+    # --- random numbers, in a fixed order (reproducible) ---
+    normals = rng.standard_normal((7, 2, n))
+    uniforms = rng.uniform(0.0, 1.0, (2, n))
+    trigger_u = rng.uniform(0.0, 1.0, n)
+
+    # --- momentum and direction resolution ---
+    px, py, pz = p_vec[..., 0], p_vec[..., 1], p_vec[..., 2]
+    p_true = np.sqrt(px * px + py * py + pz * pz)
+    inv_pz = 1.0 / np.where(traj.ok, pz, 1.0)
+    inv_p_reco = geo.sigma_p_over_p(p_true)
+    inv_p_reco *= normals[0]
+    inv_p_reco += 1.0
+    inv_p_reco /= p_true
+    positive = inv_p_reco > 0
+    p_reco = np.where(positive, 1.0 / np.where(positive, inv_p_reco, 1.0), np.inf)
+    sig_t = geo.sigma_slope(p_true)
+    tx = _line(px * inv_pz, sig_t, normals[1])
+    ty = _line(py * inv_pz, sig_t, normals[2])
+    norm = 1.0 / np.sqrt(1.0 + tx * tx + ty * ty)
+    direction = np.empty((n, 2, 3))
+    dir_t = np.moveaxis(direction, 1, 0)  # (2, n, 3) view
+    dir_t[..., 0] = tx * norm
+    dir_t[..., 1] = ty * norm
+    dir_t[..., 2] = norm
+    momentum = direction * p_reco.T[..., None]
+    s1 = geo.straw[0]
+    line_point = np.empty((n, 2, 3))
+    lp_t = np.moveaxis(line_point, 1, 0)
+    lp_t[..., 0] = _line(xs[s1.name], normals[3], geo.sigma_position)
+    lp_t[..., 1] = _line(ys[s1.name], normals[4], geo.sigma_position)
+    lp_t[..., 2] = s1.z
+
+    # --- acceptance per track ---
+    def acc(plane: Plane) -> BoolArray:
+        return plane.accepts(xs[plane.name], ys[plane.name])
+
+    straw_ok = traj.ok.copy()
+    for plane in geo.straw:
+        straw_ok &= acc(plane)
+    tm: dict[str, BoolArray] = {
+        "momentum": p_reco > geo.momentum_min,
+        "straw": straw_ok,
+        "chod": acc(geo.chod),
+        "na48_chod": acc(geo.na48_chod),
+        "lav12": acc(geo.lav12),
+        "lkr": acc(geo.lkr),
+        "lkr_active": geo.lkr_active.accepts(xs[geo.lkr.name], ys[geo.lkr.name]),
+        "muv3": acc(geo.muv3),
+        "anti0": acc(geo.anti0),
+    }
+
+    # --- LKr energy and PID ---
+    if lepton == "e":
+        e_true = np.sqrt(p_true * p_true + m_l * m_l)
+        muv3_prob = geo.electron_muv3_probability
+    else:
+        # Moyal variate -ln(Z^2) approximates the Landau deposit of a MIP.
+        moyal = -np.log(normals[5] * normals[5] + 1e-300)
+        e_true = np.maximum(geo.muon_lkr_mpv + geo.muon_lkr_width * moyal, 0.0)
+        muv3_prob = geo.muv3_efficiency
+    e_safe = np.maximum(e_true, 1e-3)
+    e_meas = geo.sigma_e_over_e(e_safe)
+    e_meas *= normals[6]
+    e_meas += 1.0
+    e_meas *= e_true
+    has_cluster = tm["lkr"] & (e_meas > geo.cluster_threshold)
+    e_over_p = np.where(has_cluster, e_meas / p_reco, 0.0)
+    muv3_signal = tm["muv3"] & (uniforms[0] < muv3_prob)
+    e_min = geo.electron_e_over_p_min - geo.electron_slope * np.maximum(
+        p_reco - geo.electron_pivot, 0.0
+    )
+    is_muon = (e_over_p < geo.muon_e_over_p_max) & muv3_signal
+    is_electron = (
+        has_cluster & (e_over_p > e_min) & (e_over_p < geo.electron_e_over_p_max) & ~muv3_signal
+    )
+    tm["is_muon"] = is_muon
+    tm["is_electron"] = is_electron
+
+    # --- event-level cuts ---
+    def both(mask: BoolArray) -> BoolArray:
+        out: BoolArray = mask[0] & mask[1]
+        return out
+
+    def separation(name: str) -> FloatArray:
+        dx = xs[name][0] - xs[name][1]
+        dy = ys[name][0] - ys[name][1]
+        out: FloatArray = np.sqrt(dx * dx + dy * dy)
+        return out
+
+    cuts: dict[str, BoolArray] = {
+        "decay_upstream": (decays.path_length > 0) & (decays.decay_point[:, 2] < s1.z),
+        "momentum": both(tm["momentum"]),
+        "straw": both(tm["straw"]),
+        "chod": both(tm["chod"]),
+        "na48_chod": both(tm["na48_chod"]),
+        "lav12": both(tm["lav12"]),
+        "lkr": both(tm["lkr"]),
+        "muv3": both(tm["muv3"]),
+        "anti0": both(tm["anti0"]),
+        "isolation_straw1": separation(s1.name) > geo.isolation_straw1,
+        "isolation_lkr": separation(geo.lkr.name) > geo.isolation_lkr,
+    }
+    names = tuple(c for c in CUT_ORDER if c != "anti0" or geo.anti0_in_acceptance)
+    in_acc = np.ones(n, dtype=bool)
+    for name in names:
+        in_acc &= cuts[name]
+    trigger = cuts["chod"] & (trigger_u < geo.trigger_efficiency)
+    charge = np.empty((n, 2))
+    charge[:, 0] = -1.0
+    charge[:, 1] = 1.0
+    return TrackSample(
+        decays=decays,
+        charge=charge,
+        momentum=momentum,
+        line_point=line_point,
+        direction=direction,
+        reference_z=s1.z,
+        e_over_p=e_over_p.T,
+        track_masks={k: v.T for k, v in tm.items()},
+        cuts=cuts,
+        acceptance_cuts=names,
+        in_acceptance=in_acc,
+        pid_ee=both(is_electron),
+        pid_mumu=both(is_muon),
+        trigger=trigger,
+    )

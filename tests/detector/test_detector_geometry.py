@@ -1,0 +1,120 @@
+"""Acceptance geometry and the magnet kick, with hand-placed tracks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hepunits import GeV, MeV, m
+
+from darkdump.decay import DecaySample
+from darkdump.detector import detector_geometry, magnet_kick, propagate, simulate
+from darkdump.experiments import load
+from darkdump.production.sample import ProductionSample
+
+EXP = load("na62-2021")
+GEO = detector_geometry(EXP)
+
+
+def _pair(
+    points: np.ndarray, mom_minus: np.ndarray, mom_plus: np.ndarray, lepton: str = "mu"
+) -> DecaySample:
+    """A DecaySample built by hand: decay points (n, 3) mm and the two lepton momenta (n, 3) MeV."""
+    n = points.shape[0]
+    total = mom_minus + mom_plus
+    prod = ProductionSample(
+        400 * MeV, "brems", total, np.tile([0.0, -22.0, 23 * m], (n, 1)), np.ones(n)
+    )
+    return DecaySample(
+        production=prod,
+        lepton=lepton,
+        decay_point=points,
+        decay_distance=np.linalg.norm(points - prod.production_point, axis=1),
+        path_length=np.full(n, 78 * m),
+        daughter_momenta=np.stack([mom_minus, mom_plus], axis=1),
+        z_min=102 * m,
+        z_max=180 * m,
+    )
+
+
+def test_straw1_annulus_about_the_beam_hole() -> None:
+    s1 = GEO.straw[0]
+    # DESIGN.md: active 0.07 < r < 1.0 m about the (kicked) beam axis.
+    r = np.array([0.05, 0.5, 0.99, 1.01]) * m
+    assert s1.accepts(s1.cx + r, np.full(4, s1.cy)).tolist() == [False, True, True, False]
+    assert s1.accepts(np.full(4, s1.cx), s1.cy + r).tolist() == [False, True, True, False]
+    # The hole follows the kicked 75 GeV/c beam axis, 101 mm off the Z axis at STRAW1:
+    # the Z axis itself is inside the active area, the hole centre is not.
+    assert s1.accepts(np.array([0.0, s1.cx]), np.zeros(2)).tolist() == [True, False]
+
+
+def test_track_at_5cm_in_straw1_is_rejected_and_at_50cm_accepted() -> None:
+    # Tracks parallel to Z from a decay at 175 m: their STRAW1 position is the decay x.
+    s1 = GEO.straw[0]
+    n = 3
+    x = s1.cx + np.array([0.05, 0.5, 0.3]) * m
+    points = np.column_stack([x, np.zeros(n), np.full(n, 175 * m)])
+    p_minus = np.tile([0.0, 0.0, 50 * GeV], (n, 1))
+    # l+ well away, on the other side, so that only l- decides.
+    p_plus = np.tile([0.0, 0.0, 50 * GeV], (n, 1))
+    d = _pair(points, p_minus, p_plus)
+    t = propagate(d.decay_point, np.moveaxis(d.daughter_momenta, 1, 0), np.array([-1.0, 1.0]), GEO)
+    np.testing.assert_allclose(t.x["STRAW1"][0], x)
+    straw1 = s1.accepts(t.x["STRAW1"], t.y["STRAW1"])
+    assert straw1[0].tolist() == [False, True, True]
+
+
+def test_lkr_octagon_corners_and_inner_hole() -> None:
+    lkr, active = GEO.lkr, GEO.lkr_active
+    # DESIGN.md: |x|, |y| < 1.13 m, |x| + |y| < 1.598 m, r > 0.08 m (0.15 m fiducial).
+    x = np.array([1.12, 1.14, 0.0, 0.79, 0.80, -0.79, 0.10, 0.10, 0.0]) * m
+    y = np.array([0.0, 0.0, -1.12, 0.79, 0.80, -0.79, 0.0, 0.0, 0.16]) * m
+    assert active.accepts(x, y).tolist() == [True, False, True, True, False, True, True, True, True]
+    assert lkr.accepts(x, y).tolist() == [True, False, True, True, False, True, False, False, True]
+
+
+def test_muv3_square_and_lav12_aperture() -> None:
+    # DESIGN.md: MUV3 2.64 x 2.64 m with r > 0.11 m; LAV12 inner radius 1.07 m.
+    x = np.array([1.30, 1.34, 0.10, 0.5]) * m
+    y = np.array([1.30, 0.0, 0.0, 0.0]) * m
+    assert GEO.muv3.accepts(x, y).tolist() == [True, False, False, True]
+    assert GEO.lav12.accepts(np.array([1.06, 1.08]) * m, np.zeros(2)).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("p_gev", [10.0, 75.0, 300.0])
+def test_magnet_kick_changes_px_by_270_mev(p_gev: float) -> None:
+    # DESIGN.md: horizontal p_T kick 270 MeV/c; B along +Y pushes positive tracks to -X.
+    mom = np.array([[[1.0 * GeV, 0.3 * GeV, p_gev * GeV]], [[1.0 * GeV, 0.3 * GeV, p_gev * GeV]]])
+    charge = np.array([[-1.0], [1.0]])
+    px_after, pz_after, ok = magnet_kick(mom, charge, GEO)
+    assert ok.all()
+    np.testing.assert_allclose(px_after[:, 0] - mom[:, 0, 0], [270 * MeV, -270 * MeV], rtol=1e-12)
+    p_before = np.linalg.norm(mom[:, 0], axis=1)
+    p_after = np.sqrt(px_after[:, 0] ** 2 + (0.3 * GeV) ** 2 + pz_after[:, 0] ** 2)
+    np.testing.assert_allclose(p_after, p_before, rtol=1e-12)
+
+
+def test_kick_opens_opposite_charges_in_x_after_the_magnet() -> None:
+    # Two collinear 27 GeV tracks along Z: 10 mrad each after the magnet, 445 mm at the LKr.
+    points = np.array([[0.0, 0.0, 150 * m]])
+    p = np.array([[0.0, 0.0, 27 * GeV]])
+    d = _pair(points, p, p)
+    t = propagate(d.decay_point, np.moveaxis(d.daughter_momenta, 1, 0), np.array([-1.0, 1.0]), GEO)
+    dz = GEO.lkr.z - GEO.z_magnet
+    np.testing.assert_allclose(t.x["LKr"][:, 0], [dz * 0.01, -dz * 0.01], rtol=1e-4)
+    np.testing.assert_allclose(t.x["STRAW2"][:, 0], 0.0)  # upstream of the magnet: untouched
+
+
+def test_isolation_and_acceptance_masks_of_hand_placed_pairs() -> None:
+    # Event 0: decay at 150 m on the Z axis, +-5 mrad in Y, 20 GeV each: y = +-167 mm at
+    # STRAW1, and after the +-13.5 mrad kick inside STRAW4, LKr, MUV3: accepted.
+    # Event 1: two collinear tracks (distance 0 at STRAW1): fails the STRAW1 isolation.
+    points = np.array([[0.0, 0.0, 150 * m], [0.0, 0.4 * m, 150 * m]])
+    p_minus = np.array([[0.0, 0.1 * GeV, 20 * GeV], [0.0, 0.0, 20 * GeV]])
+    p_plus = np.array([[0.0, -0.1 * GeV, 20 * GeV], [0.0, 0.0, 20 * GeV]])
+    d = _pair(points, p_minus, p_plus)
+    tracks = simulate(d, EXP, np.random.default_rng(3))
+    assert tracks.cuts["isolation_straw1"].tolist() == [True, False]
+    assert tracks.cuts["straw"].tolist() == [True, True]
+    assert tracks.cuts["lkr"].tolist() == [True, True]
+    assert tracks.track_masks["straw"].shape == (2, 2)
+    assert tracks.in_acceptance.tolist() == [True, False]
