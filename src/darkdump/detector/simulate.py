@@ -312,7 +312,7 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
 
     # --- random numbers, in a fixed order (reproducible) ---
     normals = rng.standard_normal((7, 2, n))
-    uniforms = rng.uniform(0.0, 1.0, (2, n))
+    uniforms = rng.uniform(0.0, 1.0, (1, 2, n))
     trigger_u = rng.uniform(0.0, 1.0, n)
 
     # --- momentum and direction resolution ---
