@@ -104,3 +104,32 @@ def test_shipped_spectra_if_present(capsys: pytest.CaptureFixture[str]) -> None:
         pytest.skip("shipped meson spectra not available yet")
     out = _run_json(capsys, "0.05")
     assert out["per_pot_over_eps2"]["pi0"] > out["per_pot_over_eps2"]["eta"] > 0.0
+
+
+@pytest.mark.usefixtures("toy_spectra")
+def test_brems_cuts_are_options(capsys: pytest.CaptureFixture[str]) -> None:
+    base = _run_json(capsys, "0.3")["per_pot_over_eps2"]["brems"]
+    status = main(
+        [
+            "production",
+            "na62-2021",
+            "--mass",
+            "0.3",
+            "--format",
+            "json",
+            "--events",
+            "3000",
+            "--brems-z-range",
+            "0.05",
+            "0.9",
+            "--brems-pt-max",
+            "2",
+        ]
+    )
+    assert status == 0
+    wider = json.loads(capsys.readouterr().out)
+    assert wider["per_pot_over_eps2"]["brems"] > base
+    assert wider["brems_cuts"] == {"z_min": 0.05, "z_max": 0.9, "pt_max_GeV": 2.0}
+    status = main(["production", "na62-2021", "--mass", "0.3", "--brems-z-range", "0.9", "0.1"])
+    assert status == 2
+    assert capsys.readouterr().err.count("\n") == 1

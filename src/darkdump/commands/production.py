@@ -71,11 +71,31 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--seed", type=int, default=2021, help="random seed (integer; default: 2021)"
     )
+    parser.add_argument(
+        "--brems-z-range",
+        nargs=2,
+        type=float,
+        metavar=("ZMIN", "ZMAX"),
+        default=(0.1, 0.9),
+        help="validity range of the bremsstrahlung FWW approximation in z = E_A'/E_p "
+        "(dimensionless; default: 0.1 0.9)",
+    )
+    parser.add_argument(
+        "--brems-pt-max",
+        type=float,
+        default=1.0,
+        metavar="GEV",
+        help="largest A' transverse momentum for bremsstrahlung in GeV/c (default: 1.0)",
+    )
     parser.set_defaults(func=run)
 
 
 def compute(
-    experiment: str, mass_gev: float, events: int, seed: int
+    experiment: str,
+    mass_gev: float,
+    events: int,
+    seed: int,
+    brems_cuts: tuple[float, float, float] = (0.1, 0.9, 1.0),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Rates per mechanism and the generated samples (for plotting).
 
@@ -89,6 +109,8 @@ def compute(
         Events per mechanism.
     seed
         Seed of the :class:`numpy.random.Generator` (one child stream per mechanism).
+    brems_cuts
+        (z_min, z_max, p_T max [GeV]) of the bremsstrahlung approximation.
 
     Returns
     -------
@@ -101,20 +123,23 @@ def compute(
     from hepunits import GeV
 
     from darkdump.experiments import load
-    from darkdump.production import MECHANISMS, generate, per_pot_over_eps2
+    from darkdump.production import MECHANISMS, BremsCuts, generate, per_pot_over_eps2
 
     exp = load(experiment)
+    cuts = BremsCuts(z_min=brems_cuts[0], z_max=brems_cuts[1], pt_max=brems_cuts[2] * GeV)
     mass = mass_gev * GeV
     streams = np.random.SeedSequence(seed).spawn(len(MECHANISMS))
     total: dict[str, float] = {}
     above: dict[str, float] = {}
     samples: dict[str, Any] = {}
     for mechanism, stream in zip(MECHANISMS, streams, strict=True):
-        total[mechanism] = per_pot_over_eps2(mechanism, mass, exp)
-        sample = generate(mechanism, mass, events, np.random.default_rng(stream), exp)
+        total[mechanism] = per_pot_over_eps2(mechanism, mass, exp, cuts=cuts)
+        sample = generate(mechanism, mass, events, np.random.default_rng(stream), exp, cuts=cuts)
         samples[mechanism] = sample
         if mechanism == "brems":
-            above[mechanism] = per_pot_over_eps2(mechanism, mass, exp, p_min=_P_CUT_GEV * GeV)
+            above[mechanism] = per_pot_over_eps2(
+                mechanism, mass, exp, p_min=_P_CUT_GEV * GeV, cuts=cuts
+            )
         else:
             above[mechanism] = float(np.sum(sample.weight[sample.p > _P_CUT_GEV * GeV]))
     result = {
@@ -124,6 +149,7 @@ def compute(
         "experiment": exp.name,
         "seed": seed,
         "events": events,
+        "brems_cuts": {"z_min": cuts.z_min, "z_max": cuts.z_max, "pt_max_GeV": brems_cuts[2]},
     }
     return result, samples
 
@@ -156,7 +182,8 @@ def _plot(samples: dict[str, Any], mass_gev: float, path: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the rates; optionally draw the momentum spectra."""
-    result, samples = compute(args.experiment, args.mass, args.events, args.seed)
+    cuts = (args.brems_z_range[0], args.brems_z_range[1], args.brems_pt_max)
+    result, samples = compute(args.experiment, args.mass, args.events, args.seed, cuts)
     if args.format == "json":
         print(json.dumps(result, indent=2))
     else:

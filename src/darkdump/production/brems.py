@@ -60,6 +60,7 @@ from hepunits import GeV, MeV, millibarn
 from particle import Particle
 from scipy.constants import fine_structure
 
+from darkdump.errors import DarkdumpInputError
 from darkdump.typing import FloatArray
 
 __all__ = [
@@ -125,11 +126,14 @@ class BremsCuts:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.z_min < self.z_max < 1.0:
-            raise ValueError(
-                f"BremsCuts: need 0 < z_min < z_max < 1, got {self.z_min}, {self.z_max}"
+            raise DarkdumpInputError(
+                f"bremsstrahlung z range ({self.z_min:g}, {self.z_max:g}): "
+                "need 0 < z_min < z_max < 1"
             )
         if not self.pt_max > 0.0:
-            raise ValueError(f"BremsCuts: pt_max must be > 0 MeV, got {self.pt_max}")
+            raise DarkdumpInputError(
+                f"bremsstrahlung pt_max {self.pt_max / GeV:g} GeV: must be > 0 GeV"
+            )
 
 
 #: Default cuts: 0.1 < z < 0.9, p_T < 1 GeV.
