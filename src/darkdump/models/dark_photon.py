@@ -38,14 +38,17 @@ summed over exclusive channels (:data:`CHANNELS`):
 ``2pi+2pi-``, ``pi+pi-2pi0``
     one :math:`\rho(1450)` Breit-Wigner (``particle``) times a four-body threshold factor
     :math:`(1 - E_{\rm th}/\sqrt s)^{7/2}`, normalised at :math:`\sqrt s = M_{\rho(1450)}` to
-    the measured cross sections, about 30 nb (BaBar, PRD 85 (2012) 112009, fig. 10) and
-    about 45 nb (BaBar, PRD 96 (2017) 092009, fig. 21): approximate, +-20 %.
+    the measured cross sections there, about 30 nb for :math:`2\pi^+2\pi^-` (BaBar,
+    PRD 85 (2012) 112009) and about 45 nb for :math:`\pi^+\pi^-2\pi^0` (BaBar, PRD 96
+    (2017) 092009): round values of the measured spectra near their maxima, good to
+    about 20 %; the shape is approximate.
 ``continuum``
     everything not listed (:math:`K\bar K\pi`, :math:`\eta\pi\pi`, :math:`\omega\pi\pi`,
-    five and six pions, ...): above 1.1 GeV it fills the exclusive sum up to the
-    smoothly switched-on perturbative value
-    :math:`R_{\rm QCD} = 3\sum_{uds} q^2 (1 + \alpha_s/\pi)`, with one-loop running
-    :math:`\alpha_s` from :math:`\alpha_s(M_Z) = 0.1179` (PDG 2022).
+    five and six pions, ...): the gap between the exclusive sum and the perturbative
+    :math:`R_{\rm QCD} = 3\sum_{uds} q^2 (1 + \alpha_s/\pi)` (one-loop running
+    :math:`\alpha_s` from :math:`\alpha_s(M_Z) = 0.1179`, PDG 2022), switched on
+    smoothly (cubic step) between 1.1 and 1.6 GeV, so that the total R reaches the
+    perturbative value above about 1.6 GeV, as in the PDG R compilation.
 
 :math:`\alpha = 1/137.036` is the fine-structure constant at zero momentum transfer
 (CODATA 2018 via :data:`scipy.constants.fine_structure`). Masses are in MeV,
@@ -422,9 +425,8 @@ def _exclusive_r(s: FloatArray) -> dict[str, FloatArray]:
     t = np.clip((rs - lo) / (hi - lo), 0.0, 1.0)
     switch = t * t * (3.0 - 2.0 * t)
     excl = np.sum(np.stack(list(r.values())), axis=0)
-    r["continuum"] = np.where(
-        rs > lo, np.clip(switch * _r_qcd(np.maximum(rs, lo)) - excl, 0.0, None), 0.0
-    )
+    gap = np.clip(_r_qcd(np.maximum(rs, lo)) - excl, 0.0, None)
+    r["continuum"] = np.where(rs > lo, switch * gap, 0.0)
     return r
 
 
