@@ -1,0 +1,384 @@
+"""Meson and B-hadron spectra from PYTHIA 8 (PyPI ``pythia8mc``) for a fixed-target beam.
+
+This module runs the generator; :mod:`darkdump.production.spectra` turns a run into
+histograms and samples from them. Everything here happens at the edge of the
+chain (command ``darkdump spectra``), never inside a physics loop.
+
+Physics choices (all are parameters of :class:`GenerationSettings`):
+
+* Beam: protons of ``beam_energy_GeV`` on a nucleon at rest (``Beams:frameType = 2``,
+  ``eA`` = beam energy, ``eB = 0``), so the event record is in the lab frame with the
+  beam along +z. 400 GeV for NA62 (JHEP 09 (2023) 035, sec. 2), sqrt(s) = 27.4 GeV,
+  the "pp interactions at sqrt(s) = 28 GeV" of PRL 133 (2024) 111802, appendix A.
+* Target nucleons: p-p and p-n events mixed in the proton fraction Z/A of the dump
+  material, weighted by where the protons interact (:func:`target_proton_fraction`).
+  The number of p-p events is ``round(n_events * proton_fraction)`` and the two
+  samples use seeds ``seed`` and ``seed + 1``.
+* ``kind = "mesons"``: ``SoftQCD:inelastic`` (non-diffractive plus single-, double-
+  and central-diffractive), one inelastic interaction per event. The record keeps
+  every pi0, eta, eta', rho0, omega and phi, with the PDG id of its mother, so that
+  :mod:`.spectra` can count or drop feed-down from heavier resonances.
+* ``kind = "b"``: ``HardQCD:hardbbbar`` (g g -> b bbar and q qbar -> b bbar at LO);
+  every event has one b bbar pair; B+, B0, Bs and their antiparticles are kept.
+* Decays: particles with c tau > ``tau0_max_mm`` (10 mm, PYTHIA's own default value of
+  ``ParticleDecays:tau0Max``) are not decayed (``ParticleDecays:limitTau0 = on``). This
+  keeps K0_S (c tau = 26.8 mm), Lambda, Sigma+-, Xi and Omega stable: at SPS momenta they
+  fly metres, much longer than the 15 cm interaction length of the copper, so their weak
+  decays are not prompt sources of pi0 at the production point. Strong and
+  electromagnetic decays (eta -> 3 pi0, omega -> pi+ pi- pi0, K* -> K pi0 ...) happen.
+* B0 and Bs mixing: PYTHIA represents an oscillation as a decay of the B0 into a B0bar
+  copy with status code +-94 (PYTHIA 8 manual, "Particle Properties: status codes").
+  Each B is counted once: copies with ``|status| == 94`` are dropped, i.e. the FIRST
+  copy after hadronisation (or after the B** / B* decay that made it) is kept. Its
+  momentum equals that of the last copy.
+
+Only the primary proton interaction is simulated (no hadronic cascade in the dump),
+as in the NA62 analysis (PRL appendix A: "meson ... in pp interactions at sqrt(s) = 28
+GeV ... evaluated with PYTHIA8.2").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from darkdump.errors import DarkdumpInputError
+from darkdump.experiments.schema import Experiment
+
+__all__ = [
+    "B_PDG_IDS",
+    "MESON_PDG_IDS",
+    "GenerationSettings",
+    "PythiaRun",
+    "SpeciesRecord",
+    "generate",
+    "interaction_probabilities",
+    "pythia_version",
+    "target_proton_fraction",
+]
+
+#: Species name -> PDG id of the meson (antiparticles are their own or are added).
+MESON_PDG_IDS: dict[str, int] = {
+    "pi0": 111,
+    "eta": 221,
+    "etaprime": 331,
+    "rho": 113,
+    "omega": 223,
+    "phi": 333,
+}
+#: Species name -> PDG id of the B meson; the charge conjugate (negative id) is included.
+B_PDG_IDS: dict[str, int] = {"B+": 521, "B0": 511, "Bs": 531}
+
+#: PYTHIA status code of a B0/Bs copy created by an oscillation (PYTHIA 8 manual).
+_STATUS_OSCILLATED = 94
+#: PYTHIA's ``Random:seed`` accepts 0 .. 900 000 000.
+_MAX_SEED = 899_999_999
+
+Kind = Literal["mesons", "b"]
+ProgressCallback = Callable[[int, int], None]
+
+
+def pythia_version() -> str:
+    """Version of the installed ``pythia8mc`` wheel (e.g. ``"8.317.2"``)."""
+    return metadata.version("pythia8mc")
+
+
+def interaction_probabilities(experiment: Experiment) -> npt.NDArray[np.float64]:
+    """Probability that a beam proton has its first inelastic interaction in each layer.
+
+    Layer ``i`` of length ``L_i`` and interaction length ``lambda_i``, traversed in order:
+    ``P_i = exp(-sum_{j<i} L_j/lambda_j) (1 - exp(-L_i/lambda_i))`` [dimensionless].
+
+    >>> from darkdump.experiments import load
+    >>> p = interaction_probabilities(load("na62-2021"))
+    >>> [round(float(x), 4) for x in p]
+    [0.9946, 0.0054]
+    """
+    depth = np.array(
+        [layer.length_m / layer.interaction_length_m for layer in experiment.target.layers]
+    )
+    before = np.concatenate([[0.0], np.cumsum(depth)[:-1]])
+    return np.asarray(np.exp(-before) * -np.expm1(-depth), dtype=np.float64)
+
+
+def target_proton_fraction(experiment: Experiment) -> float:
+    """Fraction of inelastic interactions on protons: Z/A weighted by where protons interact.
+
+    >>> from darkdump.experiments import load
+    >>> round(target_proton_fraction(load("na62-2021")), 4)
+    0.4564
+    """
+    prob = interaction_probabilities(experiment)
+    z_over_a = np.array(
+        [layer.atomic_number / layer.mass_number for layer in experiment.target.layers]
+    )
+    return float(np.sum(prob * z_over_a) / np.sum(prob))
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """Everything that determines a PYTHIA run (and hence its cache key).
+
+    Attributes
+    ----------
+    kind
+        ``"mesons"`` (SoftQCD inelastic) or ``"b"`` (hard b bbar).
+    n_events
+        Number of events (p-p plus p-n) [dimensionless].
+    seed
+        PYTHIA seed of the p-p sample; the p-n sample uses ``seed + 1``.
+    beam_energy_GeV
+        Lab energy of the beam proton [GeV]; the target nucleon is at rest.
+    proton_fraction
+        Fraction of events on target protons (the rest are on neutrons) [dimensionless].
+    tau0_max_mm
+        Particles with c tau above this are not decayed [mm].
+    extra_settings
+        Further PYTHIA ``readString`` lines (advanced use; they enter the cache key).
+    """
+
+    kind: Kind
+    n_events: int
+    seed: int
+    beam_energy_GeV: float = 400.0
+    proton_fraction: float = 0.4564
+    tau0_max_mm: float = 10.0
+    extra_settings: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("mesons", "b"):
+            raise DarkdumpInputError(f"kind {self.kind!r}: allowed are 'mesons' and 'b'")
+        if self.n_events < 1:
+            raise DarkdumpInputError(f"events = {self.n_events}: must be at least 1")
+        if not 0 <= self.seed < _MAX_SEED:
+            raise DarkdumpInputError(f"seed = {self.seed}: must be in 0 .. {_MAX_SEED - 1}")
+        if not (math.isfinite(self.beam_energy_GeV) and self.beam_energy_GeV > 20.0):
+            raise DarkdumpInputError(
+                f"beam energy = {self.beam_energy_GeV} GeV: must be a finite number above 20 GeV"
+            )
+        if not 0.0 <= self.proton_fraction <= 1.0:
+            raise DarkdumpInputError(f"proton fraction = {self.proton_fraction}: must be in [0, 1]")
+        if not self.tau0_max_mm > 0:
+            raise DarkdumpInputError(f"tau0 max = {self.tau0_max_mm} mm: must be positive")
+
+    @property
+    def n_pp(self) -> int:
+        """Number of p-p events; the remaining ``n_events - n_pp`` are p-n."""
+        return round(self.n_events * self.proton_fraction)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (with the PYTHIA version, which changes the output)."""
+        data = asdict(self)
+        data["extra_settings"] = list(self.extra_settings)
+        data["pythia8mc_version"] = pythia_version()
+        return data
+
+    def cache_key(self) -> str:
+        """Short hash of the settings, the seed and the PYTHIA version."""
+        text = json.dumps(self.as_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def pythia_lines(self, beam_b: int, seed: int) -> list[str]:
+        """Return the PYTHIA ``readString`` lines of one sample (target nucleon ``beam_b``)."""
+        lines = [
+            "Print:quiet = on",
+            "Beams:frameType = 2",
+            "Beams:idA = 2212",
+            f"Beams:idB = {beam_b}",
+            f"Beams:eA = {self.beam_energy_GeV!r}",
+            "Beams:eB = 0.",
+            "Random:setSeed = on",
+            f"Random:seed = {seed}",
+            "ParticleDecays:limitTau0 = on",
+            f"ParticleDecays:tau0Max = {self.tau0_max_mm!r}",
+        ]
+        if self.kind == "mesons":
+            lines.append("SoftQCD:inelastic = on")
+        else:
+            lines.append("HardQCD:hardbbbar = on")
+        lines.extend(self.extra_settings)
+        return lines
+
+
+@dataclass(frozen=True)
+class SpeciesRecord:
+    """All generated particles of one species (structure of arrays).
+
+    Attributes
+    ----------
+    momentum_GeV
+        Lab momenta (px, py, pz), shape ``(n, 3)`` [GeV], float32.
+    parent_id
+        PDG id of the mother (0 if the particle comes from hadronisation, i.e. PYTHIA
+        status 81-89), shape ``(n,)``.
+    on_neutron
+        True for particles from p-n events, shape ``(n,)``.
+    """
+
+    momentum_GeV: npt.NDArray[np.float32]
+    parent_id: npt.NDArray[np.int32]
+    on_neutron: npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class PythiaRun:
+    """Result of :func:`generate`: per-species records plus the numbers of events.
+
+    Attributes
+    ----------
+    settings
+        The settings of the run.
+    records
+        Species name -> :class:`SpeciesRecord`.
+    n_pp, n_pn
+        Numbers of p-p and p-n events generated [dimensionless].
+    sigma_gen_mb
+        PYTHIA's estimate of the cross-section of the generated process, per sample
+        (``{"pp": ..., "pn": ...}``) [mb].
+    """
+
+    settings: GenerationSettings
+    records: dict[str, SpeciesRecord]
+    n_pp: int
+    n_pn: int
+    sigma_gen_mb: dict[str, float]
+
+    @property
+    def n_events(self) -> int:
+        """Total number of events [dimensionless]."""
+        return self.n_pp + self.n_pn
+
+
+def _species_ids(kind: Kind) -> dict[str, int]:
+    return dict(MESON_PDG_IDS) if kind == "mesons" else dict(B_PDG_IDS)
+
+
+def _extract(
+    batch: Any, species: dict[str, int], on_neutron: bool
+) -> dict[str, tuple[npt.NDArray[np.float32], npt.NDArray[np.int32], npt.NDArray[np.bool_]]]:
+    """Vectorised selection of the wanted species in one ``nextBatch`` awkward array."""
+    import awkward as ak  # type: ignore[import-untyped]
+
+    prt = batch["prt"]
+    counts = ak.to_numpy(ak.num(prt, axis=1)).astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    flat = ak.flatten(prt, axis=1)
+    pdg = ak.to_numpy(flat["id"]).astype(np.int32)
+    status = ak.to_numpy(flat["status"]).astype(np.int32)
+    mother1 = ak.to_numpy(flat["mother1"]).astype(np.int64)
+    mom = flat["p"]
+    px = ak.to_numpy(mom["px"])
+    py = ak.to_numpy(mom["py"])
+    pz = ak.to_numpy(mom["pz"])
+    event = np.repeat(np.arange(counts.size), counts)
+    abs_status = np.abs(status)
+    # Mother's PDG id (0 when the particle is a hadronisation product, status 81-89).
+    mother_global = offsets[event] + mother1
+    from_decay = abs_status >= 90
+    parent = np.where(from_decay, pdg[np.clip(mother_global, 0, pdg.size - 1)], 0)
+    out = {}
+    for name, pid in species.items():
+        mask = (np.abs(pdg) == pid) & (abs_status != _STATUS_OSCILLATED)
+        momentum = np.stack([px[mask], py[mask], pz[mask]], axis=1).astype(np.float32)
+        out[name] = (
+            momentum,
+            parent[mask].astype(np.int32),
+            np.full(int(mask.sum()), on_neutron, dtype=bool),
+        )
+    return out
+
+
+def _run_sample(
+    settings: GenerationSettings,
+    beam_b: int,
+    seed: int,
+    n_events: int,
+    chunk: int,
+    progress: ProgressCallback | None,
+    done_before: int,
+) -> tuple[dict[str, list[Any]], float]:
+    import pythia8mc
+
+    species = _species_ids(settings.kind)
+    parts: dict[str, list[Any]] = {name: [] for name in species}
+    if n_events == 0:
+        return parts, 0.0
+    pythia = pythia8mc.Pythia("", False)
+    for line in settings.pythia_lines(beam_b, seed):
+        if not pythia.readString(line):
+            raise DarkdumpInputError(f"PYTHIA setting {line!r} was rejected")
+    if not pythia.init():
+        raise DarkdumpInputError(
+            "PYTHIA failed to initialise with settings: "
+            + "; ".join(settings.pythia_lines(beam_b, seed))
+        )
+    done = 0
+    while done < n_events:
+        want = min(chunk, n_events - done)
+        batch = pythia.nextBatch(want, "skip")
+        got = len(batch)
+        if got == 0:
+            raise RuntimeError("PYTHIA produced no event in a whole batch; check the settings")
+        for name, arrays in _extract(batch, species, beam_b == 2112).items():
+            parts[name].append(arrays)
+        done += got
+        if progress is not None:
+            progress(done_before + done, settings.n_events)
+    sigma = float(pythia.infoPython().sigmaGen())
+    return parts, sigma
+
+
+def generate(
+    settings: GenerationSettings,
+    progress: ProgressCallback | None = None,
+    chunk: int = 2000,
+) -> PythiaRun:
+    """Run PYTHIA for the p-p and the p-n samples and collect the wanted species.
+
+    Parameters
+    ----------
+    settings
+        What to generate (:class:`GenerationSettings`).
+    progress
+        Optional callback ``progress(done, total)`` called after every batch.
+    chunk
+        Events per ``Pythia.nextBatch`` call (memory vs overhead only; the output does
+        not depend on it).
+
+    Returns
+    -------
+    PythiaRun
+        Momenta in GeV (lab frame, beam along +z), parent ids and the event counts.
+    """
+    n_pp = settings.n_pp
+    n_pn = settings.n_events - n_pp
+    species = _species_ids(settings.kind)
+    collected: dict[str, list[Any]] = {name: [] for name in species}
+    sigma: dict[str, float] = {}
+    for label, beam_b, seed, n, before in (
+        ("pp", 2212, settings.seed, n_pp, 0),
+        ("pn", 2112, settings.seed + 1, n_pn, n_pp),
+    ):
+        parts, sigma[label] = _run_sample(settings, beam_b, seed, n, chunk, progress, before)
+        for name in species:
+            collected[name].extend(parts[name])
+    records = {}
+    for name, parts_list in collected.items():
+        if parts_list:
+            momentum = np.concatenate([p[0] for p in parts_list]).reshape(-1, 3)
+            parent = np.concatenate([p[1] for p in parts_list])
+            neutron = np.concatenate([p[2] for p in parts_list])
+        else:
+            momentum = np.zeros((0, 3), dtype=np.float32)
+            parent = np.zeros(0, dtype=np.int32)
+            neutron = np.zeros(0, dtype=bool)
+        records[name] = SpeciesRecord(momentum, parent, neutron)
+    return PythiaRun(settings, records, n_pp, n_pn, sigma)
