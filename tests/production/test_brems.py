@@ -187,3 +187,15 @@ def test_generate_brems_sample() -> None:
     assert sample.mechanism == "brems"
     assert np.all(np.isfinite(sample.momentum))
     assert sample.rate == pytest.approx(per_pot_over_eps2("brems", 0.3 * GeV, na62), rel=0.01)
+
+
+def test_momentum_cut_rate_matches_sample() -> None:
+    # rate(p_min) integrates from z = sqrt(p_min^2 + m^2)/E_p: compare with the sampled weights.
+    m, p_min = 0.3 * GeV, 100 * GeV
+    momentum, weight = sample_brems(m, 100_000, np.random.default_rng(12), E_BEAM)
+    above = np.linalg.norm(momentum, axis=1) > p_min
+    expected = rate(m, E_BEAM, p_min=p_min)
+    assert 0.2 < expected / rate(m, E_BEAM) < 0.6
+    assert weight[above].sum() == pytest.approx(
+        expected, abs=5 * np.sqrt(np.sum(weight[above] ** 2))
+    )

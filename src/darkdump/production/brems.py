@@ -56,7 +56,7 @@ from functools import cache, lru_cache
 from typing import Final
 
 import numpy as np
-from hepunits import GeV, MeV, millibarn
+from hepunits import GeV, millibarn
 from particle import Particle
 from scipy.constants import fine_structure
 
@@ -323,10 +323,16 @@ def dn_dz(
     z = np.asarray(z, dtype=np.float64)
     inside = (z > cuts.z_min) & (z < cuts.z_max)
     zc = np.where(inside, z, 0.5 * (cuts.z_min + cuts.z_max))
-    value = (
-        _sigma_ratio(zc, e_beam) * form_factor_sq(mass) * _w_integrated(zc, mass, cuts.pt_max**2)
-    )
+    value = _dn_dz_inside(zc, mass, e_beam, cuts.pt_max**2)
     return np.asarray(np.where(inside, value, 0.0), dtype=np.float64)
+
+
+def _dn_dz_inside(z: FloatArray, mass: float, e_beam: float, pt2_max: float) -> FloatArray:
+    """:func:`dn_dz` without the z range check (for z known to be inside)."""
+    return np.asarray(
+        _sigma_ratio(z, e_beam) * form_factor_sq(mass) * _w_integrated(z, mass, pt2_max),
+        dtype=np.float64,
+    )
 
 
 def _z_lower(mass: float, e_beam: float, cuts: BremsCuts, p_min: float) -> float:
@@ -369,10 +375,7 @@ def rate(
     lo, hi = np.log(z_lo), np.log(cuts.z_max)
     t = 0.5 * (hi - lo) * x + 0.5 * (hi + lo)
     z = np.exp(t)
-    inside = BremsCuts(
-        z_min=min(z_lo, cuts.z_max) * (1 - 1e-12), z_max=cuts.z_max, pt_max=cuts.pt_max
-    )
-    return float(0.5 * (hi - lo) * np.sum(wts * z * dn_dz(z, mass, e_beam, inside)))
+    return float(0.5 * (hi - lo) * np.sum(wts * z * _dn_dz_inside(z, mass, e_beam, cuts.pt_max**2)))
 
 
 @dataclass(frozen=True)
@@ -464,6 +467,3 @@ def sample_brems(
     phi = rng.uniform(0.0, 2.0 * np.pi, n)
     momentum = np.stack([pt * np.cos(phi), pt * np.sin(phi), pz], axis=1)
     return np.asarray(momentum, dtype=np.float64), np.asarray(weight, dtype=np.float64)
-
-
-_ = MeV  # hepunits MeV is the internal unit of every argument above
