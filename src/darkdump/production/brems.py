@@ -32,6 +32,11 @@ Ingredients
   the same parameter set is used by public implementations of their formula).
   Only the ratio sigma(s')/sigma(s) enters; it is 0.96-1.0 at 400 GeV.
 
+The VMD form factor is 1.00 at m -> 0, 1.55 at 0.3 GeV and 9.1 at 0.6 GeV, and
+resonates near the rho/omega poles (|F|^2 ~ 900 at 0.77 GeV, because the omega is
+narrow): the bremsstrahlung yield is strongly enhanced there. This is the model's
+behaviour, not a numerical artefact.
+
 Validity and cuts
 -----------------
 The approximation needs E_p, E_A', E_p - E_A' >> M, m, p_T. darkdump applies
