@@ -198,7 +198,8 @@ class DetectorGeometry:
         """Relative momentum resolution ``a (+) b p`` (JHEP sec. 2.1); ``p`` in MeV.
 
         >>> from hepunits import GeV
-        >>> g = detector_geometry(__import__("darkdump.experiments").experiments.load("na62-2021"))
+        >>> from darkdump.experiments import load
+        >>> g = detector_geometry(load("na62-2021"))
         >>> round(float(g.sigma_p_over_p(np.array(100 * GeV))), 6)
         0.005831
         """
