@@ -157,8 +157,8 @@ _ALIASES: Final[dict[str, tuple[str, ...]]] = {
 
 # --- pion form factor: BaBar GS fit, PRD 86 (2012) 032013 ------------------------
 # Values transcribed from the paper's GS-fit table (not re-fitted here). Check: the
-# hadronic R at 0.5 GeV (99.8 % pi pi) is 2.3 % below DeLiVeR's data-driven value and
-# at 0.77 GeV 1.2 % below it (tests/models/test_dark_photon_reference.py).
+# hadronic R at 0.3 and 0.5 GeV (99.7 and 99.9 % pi pi) is +0.2 % and -1.1 % off
+# DeLiVeR's data-driven value, -1.0 % at 0.77 GeV (tests/models/test_dark_photon_reference.py).
 # rho(770) and omega masses and widths from PDG (particle); the excited-rho terms
 # are form-factor fit parameters, so their masses/widths are BaBar's fitted ones.
 _C_OMEGA: Final[complex] = 1.644e-3 * complex(math.cos(-0.011), math.sin(-0.011))
