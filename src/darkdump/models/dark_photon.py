@@ -217,7 +217,7 @@ def _phase_space_3body(s: FloatArray, m1: float, m2: float, m3: float) -> FloatA
     # momentum of particle 3 recoiling against the (12) system in the total frame
     lam3 = (s[..., None] - (np.sqrt(m12sq) + m3) ** 2) * (s[..., None] - (np.sqrt(m12sq) - m3) ** 2)
     q3 = _sqrt0(lam3) / (2.0 * rs[..., None])
-    integrand = q12 * q3 / np.sqrt(m12sq)
+    integrand = q12 * q3 / np.sqrt(m12sq * s[..., None])
     return np.asarray(half * np.sum(_GL_W * integrand, axis=-1), dtype=np.float64)
 
 
