@@ -155,7 +155,7 @@ def test_vector_channels_split_by_br(na62) -> None:
     n = 40000
     spectra = ToySpectra()
     sample = generate("phi", mass, n, np.random.default_rng(5), na62, spectra=spectra)
-    # Normalisation: multiplicity x sum BR (interaction probability 1 - 3e-9).
+    # Normalisation: multiplicity per POT x sum BR.
     assert sample.rate == pytest.approx(0.02 * (br_pi + br_eta), rel=1e-8)
     # Identify the channel by the rest-frame energy: E* = (m_V^2 + M^2 - m_P^2) / (2 m_V).
     parent = spectra.sample("phi", n, np.random.default_rng(5))

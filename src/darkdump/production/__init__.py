@@ -170,13 +170,14 @@ def generate(
         from darkdump.production.brems import sample_brems
 
         momentum, weight = sample_brems(mass, n, rng, e_beam, cuts)
+        # FWW gives A' per interacting proton; every proton interacts, to exp(-19.5).
+        weight = weight * interaction_probability(exp)
     else:
         from darkdump.production.meson_decays import sample_meson_decays
 
+        # The spectra multiplicities are already per proton on target.
         spec = _default_spectra() if spectra is None else spectra
         momentum, weight = sample_meson_decays(mechanism, mass, n, rng, spec)
-    # Every proton interacts once in the dump, to exp(-19.5) (see target.py).
-    weight = weight * interaction_probability(exp)
     points = sample_production_points(exp, n, rng)
     return ProductionSample(
         mass=float(mass),
@@ -244,7 +245,7 @@ def per_pot_over_eps2(
         return 0.0
     spec = _default_spectra() if spectra is None else spectra
     if p_min <= 0.0:
-        return spec.multiplicity(mechanism) * br * interaction_probability(exp)
+        return spec.multiplicity(mechanism) * br
     if spectra is not None:
         sample = generate(
             mechanism, mass, _N_RATE_MC, np.random.default_rng(20210), exp, spectra=spectra
