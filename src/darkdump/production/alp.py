@@ -1,0 +1,176 @@
+"""ALP production in B -> K a and B -> K* a decays of the PYTHIA B spectra.
+
+The model-independent ALP interpretation of NA62 (JHEP 09 (2023) 035, sec. 1 eq. 1.2-1.3
+and sec. 7; PRL 133 (2024) 111802, ALP paragraph) uses as free parameters the ALP mass,
+its lifetime and the product BR(B -> K(*) a) x BR(a -> l+ l-), where BR(B -> K(*) a)
+"stands for the sum of these branching ratios of B meson decays (B+, B0 and their
+antiparticles) weighted by the corresponding production yields" (PRL). Following
+Doebrich, Ertas, Kahlhoefer and Spadaro, PLB 790 (2019) 537, the sample here is
+therefore normalised to ONE unit of that BR product:
+
+    weight.sum() = N(B+-) + N(B0, B0bar) per POT
+                 = chi_bb x (B+- and B0 per b bbar event),
+
+with chi_bb from :func:`darkdump.production.spectra.chi_bb` (shipped table metadata).
+Bs mesons are not used (b -> s a in a Bs gives phi a / eta a, not K(*) a).
+
+Kinematics: the parent species is drawn in proportion to its yield; the final state
+is K a with probability ``1 - k_star_fraction`` and K*(892) a otherwise (the split
+changes only the ALP momentum distribution, not the normalisation); the two-body
+decay is isotropic in the B rest frame (spin-0 parent) and boosted to the lab with the
+B momentum sampled from the PYTHIA spectrum. K*(892) is taken at its pole mass (its
+95 MeV width smears the ALP momentum by far less than the B spectrum does). Masses
+come from ``particle``. An ALP mass above a channel's kinematic limit
+m_B - m_K(*) gives zero weight for that channel (never NaN).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from particle import Particle
+
+from darkdump.errors import DarkdumpInputError
+from darkdump.experiments.schema import Experiment
+from darkdump.production.sample import ProductionSample
+from darkdump.production.spectra import Spectra, load_default
+from darkdump.production.target import sample_production_points
+from darkdump.typing import FloatArray
+
+__all__ = [
+    "ALP_PARENTS",
+    "generate_alp",
+    "two_body_momentum",
+]
+
+#: B species used (names of :data:`darkdump.production.spectra.B_SPECIES`) -> PDG ids of
+#: the parent, of the K and of the K*(892) in B -> K(*) a (charge conjugates implied).
+ALP_PARENTS: dict[str, tuple[int, int, int]] = {
+    "B+": (521, 321, 323),
+    "B0": (511, 311, 313),
+}
+
+
+def _mass(pdgid: int) -> float:
+    mass = Particle.from_pdgid(pdgid).mass
+    if mass is None:  # pragma: no cover - particle always has these masses
+        raise RuntimeError(f"particle has no mass for PDG id {pdgid}")
+    return float(mass)
+
+
+def two_body_momentum(m_parent: float, m1: float, m2: float | FloatArray) -> FloatArray:
+    """Momentum of either daughter in the rest frame of a two-body decay [MeV].
+
+    ``p* = sqrt(lambda(M^2, m1^2, m2^2)) / (2 M)``, zero (not NaN) below threshold.
+
+    Parameters
+    ----------
+    m_parent, m1, m2
+        Parent and daughter masses [MeV].
+
+    >>> round(float(two_body_momentum(5279.0, 493.7, 0.0)), 2)  # (M^2 - m1^2) / 2M
+    2616.41
+    >>> float(two_body_momentum(5279.0, 493.7, 5000.0))  # closed: zero, not NaN
+    0.0
+    """
+    m2a = np.asarray(m2, dtype=np.float64)
+    lam = (m_parent**2 - (m1 + m2a) ** 2) * (m_parent**2 - (m1 - m2a) ** 2)
+    return np.asarray(np.sqrt(np.clip(lam, 0.0, None)) / (2.0 * m_parent), dtype=np.float64)
+
+
+def _isotropic(n: int, rng: np.random.Generator) -> FloatArray:
+    cos_t = rng.uniform(-1.0, 1.0, n)
+    phi = rng.uniform(0.0, 2.0 * math.pi, n)
+    sin_t = np.sqrt(1.0 - cos_t**2)
+    return np.stack([sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t], axis=1)
+
+
+def _boost(
+    p_star: FloatArray, e_star: FloatArray, p_parent: FloatArray, m_parent: FloatArray
+) -> FloatArray:
+    """Boost rest-frame momenta ``p_star`` (n,3) [MeV] to the lab.
+
+    The parent has lab momentum ``p_parent`` (n,3) [MeV]; ``e_star`` (n,) is the daughter
+    energy in the parent frame and ``m_parent`` (n,) the parent mass [MeV].
+    """
+    e_parent = np.sqrt(np.sum(p_parent**2, axis=1) + m_parent**2)
+    gamma = e_parent / m_parent
+    beta_vec = p_parent / e_parent[:, None]
+    beta2 = np.sum(beta_vec**2, axis=1)
+    bp = np.sum(beta_vec * p_star, axis=1)
+    factor = np.where(beta2 > 0, (gamma - 1.0) * bp / np.where(beta2 > 0, beta2, 1.0), 0.0)
+    return np.asarray(p_star + beta_vec * (factor + gamma * e_star)[:, None], dtype=np.float64)
+
+
+def generate_alp(
+    mass: float,
+    n: int,
+    rng: np.random.Generator,
+    experiment: Experiment,
+    k_star_fraction: float = 0.5,
+    spectra: Spectra | None = None,
+) -> ProductionSample:
+    """Weighted sample of ALPs from B -> K a and B -> K* a per proton on target.
+
+    Parameters
+    ----------
+    mass
+        ALP mass [MeV].
+    n
+        Number of sampled ALPs.
+    rng
+        Random generator.
+    experiment
+        Experiment description (target for the production points).
+    k_star_fraction
+        Fraction of the decays that are B -> K*(892) a [dimensionless].
+    spectra
+        B spectra; default :func:`darkdump.production.spectra.load_default` ("b").
+
+    Returns
+    -------
+    ProductionSample
+        Mechanism ``"B"``; ``weight.sum()`` = number of B -> K(*) a decays per POT per
+        unit BR product (= B+- plus B0/B0bar per POT), minus channels that are
+        kinematically closed at this mass.
+    """
+    if not (math.isfinite(mass) and mass > 0):
+        raise DarkdumpInputError(f"ALP mass {mass} MeV: must be a positive, finite number")
+    if n < 1:
+        raise DarkdumpInputError(f"number of ALPs n = {n}: must be at least 1")
+    if not 0.0 <= k_star_fraction <= 1.0:
+        raise DarkdumpInputError(f"k_star_fraction = {k_star_fraction}: must be in [0, 1]")
+    table = load_default("b") if spectra is None else spectra
+    names = list(ALP_PARENTS)
+    yields = np.array([table.multiplicity(name) for name in names])
+    total = float(yields.sum())
+    counts = rng.multinomial(n, yields / total)
+    momenta = np.zeros((n, 3))
+    weight = np.full(n, total / n)
+    start = 0
+    for name, count in zip(names, counts, strict=True):
+        if count == 0:
+            continue
+        sl = slice(start, start + count)
+        start += count
+        b_id, k_id, kstar_id = ALP_PARENTS[name]
+        m_b = _mass(b_id)
+        is_kstar = rng.random(count) < k_star_fraction
+        m_k = np.where(is_kstar, _mass(kstar_id), _mass(k_id))
+        p_b = table.sample(name, count, rng)
+        p_star = two_body_momentum(m_b, mass, m_k)
+        open_channel = mass + m_k < m_b
+        direction = _isotropic(count, rng)
+        e_star = np.sqrt(p_star**2 + mass**2)
+        momenta[sl] = _boost(direction * p_star[:, None], e_star, p_b, np.full(count, m_b))
+        weight[sl] = np.where(open_channel, weight[sl], 0.0)
+    order = rng.permutation(n)
+    points = sample_production_points(experiment, n, rng)
+    return ProductionSample(
+        mass=float(mass),
+        mechanism="B",
+        momentum=momenta[order],
+        production_point=points,
+        weight=weight[order],
+    )
