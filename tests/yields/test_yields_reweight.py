@@ -58,15 +58,7 @@ def test_reweighted_decay_probability_matches_analytic() -> None:
     # exp(-D1/lambda) - exp(-D2/lambda) (JHEP eq. 3.6); decay.decay_probability is analytic.
     from darkdump.decay import decay_in_volume, decay_probability
     from darkdump.production.sample import ProductionSample
-    from darkdump.yields.grid import _channel_yields
-
-    class AllSelected:
-        def __init__(self, n: int) -> None:
-            self.mask = np.ones(n, bool)
-            self.cuts = {"fiducial": self.mask}
-            self.z_tax = np.full(n, 23 * m)
-            self.cda_tax = np.zeros(n)
-            self.m_ll = np.full(n, 200 * MeV)
+    from darkdump.yields.grid import _channel_yields, _Selected
 
     rng = np.random.default_rng(7)
     n = 40_000
@@ -79,7 +71,20 @@ def test_reweighted_decay_probability_matches_analytic() -> None:
     ctau1 = 1e-9 * mm  # any value: the couplings below scan lambda around the volume
     eps = np.logspace(-7, -5, 9)
     out, n_sel = _channel_yields(
-        dec, AllSelected(n), np.ones(n, bool), ctau1, eps**2, 1.4e17, prod.rate, 0.5
+        dec,
+        _Selected(
+            mask=np.ones(n, bool),
+            pre_region=np.ones(n, bool),
+            z_tax=np.full(n, 23 * m),
+            cda_tax=np.zeros(n),
+            m_ll=np.full(n, 200 * MeV),
+        ),
+        np.ones(n, bool),
+        ctau1,
+        eps**2,
+        1.4e17,
+        prod.rate,
+        0.5,
     )
     analytic = decay_probability(prod, ctau1 / eps**2, 102 * m, 180 * m)
     # MC error of the flat-sampling estimate with 4e4 events: < 1 % where P_D > 1e-3.

@@ -49,11 +49,13 @@ __all__ = [
     "PRODUCTION_MODES",
     "QUANTITIES",
     "MassResult",
+    "SignalEvents",
     "YieldConfig",
     "YieldGrid",
     "compute_grid",
     "default_epsilons",
     "default_masses",
+    "signal_events",
     "simulate_mass",
 ]
 
@@ -238,9 +240,9 @@ def _production(mode: str, mass: float, n: int, rng: np.random.Generator, experi
     from darkdump import production
 
     if mode == "brems":
-        if float(production.per_pot_over_eps2("brems", mass, experiment)) <= 0.0:
-            return None
-        return production.generate("brems", mass, n, rng, experiment)
+        # The sample's weights sum to the importance-sampled rate (no separate integral).
+        sample = production.generate("brems", mass, n, rng, experiment)
+        return sample if sample.rate > 0.0 else None
     if mode == "meson":
         return _meson_mixture(mass, n, rng, experiment)[0]
     raise ValueError(f"production mode {mode!r}: allowed: {', '.join(PRODUCTION_MODES)}")
@@ -345,59 +347,153 @@ def _channel_yields(
     a = a[live]
     if x.size == 0:
         return _zeros(s.size), 0
+    # Every sum is one column of a single binned evaluation (one binning, one exp matrix).
+    n_sel = int(np.count_nonzero(fin))
+    ap = a * pre
+    af = a * fin
+    core = fin.copy()
+    dm = np.zeros_like(m_ll)
+    if n_sel >= 2:
+        med = float(np.median(m_ll[fin]))
+        mad = float(np.median(np.abs(m_ll[fin] - med))) * 1.4826
+        half = 5.0 * mad if mad > 0 else np.inf
+        core &= np.abs(m_ll - med) <= half
+        dm = np.where(core, m_ll - med, 0.0)
+    ac = a * core
+    coeffs = np.stack(
+        [
+            a,  # 0: all events
+            ap,  # 1-4: before the SR cut (Z_TAX, CDA_TAX moments)
+            ap * z_tax,
+            ap * z_tax * z_tax,
+            ap * cda_tax * cda_tax,
+            af,  # 5: selected
+            ac,  # 6-8: selected, mass core
+            ac * dm,
+            ac * dm * dm,
+            a * geo,  # 9: geometric acceptance (JHEP fig. 4)
+        ],
+        axis=1,
+    )
     shift = float(np.min(x))
-    s_all = exp_sums_binned(x, a, s, shift=shift)[0][:, 0]
-    logf = -s * shift  # the sums below are all shifted by exp(-s * shift)
-    out = {}
+    sums, logf = exp_sums_binned(x, coeffs, s, shift=shift)
+    sums = np.clip(sums, 0.0, None)  # the expansion is positive; guard rounding
+    s_all = sums[:, 0]
+    out: dict[str, FloatArray] = {}
     # P_D: production-weighted decay probability in the generated range.
     total_w = float(np.sum(prod.weight))
     p_d = s * np.exp(logf) * s_all / total_w if total_w > 0 else np.zeros_like(s)
     out["decay_probability"] = np.asarray(p_d, dtype=np.float64)
-
-    # Moments before the SR cut (JHEP fig. 5 quantities).
-    z = z_tax[pre]
-    c = cda_tax[pre]
-    ap = a[pre]
-    sums_pre, _ = exp_sums_binned(
-        x[pre], np.stack([ap, ap * z, ap * z * z, ap * c * c], axis=1), s, shift=shift
-    )
-    zm, zr = _moments_rms(sums_pre[:, 0], sums_pre[:, 1], sums_pre[:, 2])
+    zm, zr = _moments_rms(sums[:, 1], sums[:, 2], sums[:, 3])
     out["z_tax_mean"], out["z_tax_rms"] = zm, zr
-    out["cda_tax_rms"] = np.where(
-        sums_pre[:, 0] > 0, np.sqrt(_ratio(sums_pre[:, 3], sums_pre[:, 0])), np.nan
-    )
-
-    # Selected events (SR included): A_sel and the mass resolution.
-    n_sel = int(np.count_nonzero(fin))
-    mll = m_ll[fin]
-    af = a[fin]
+    out["cda_tax_rms"] = np.where(sums[:, 1] > 0, np.sqrt(_ratio(sums[:, 4], sums[:, 1])), np.nan)
+    out["acceptance_sel"] = _ratio(sums[:, 5], s_all)
     if n_sel >= 2:
-        med = float(np.median(mll))
-        mad = float(np.median(np.abs(mll - med))) * 1.4826
-        half = 5.0 * mad if mad > 0 else np.inf
-        core = np.abs(mll - med) <= half
-        dm = np.where(core, mll - med, 0.0)
-        coeffs = np.stack([af, af * core, af * dm, af * dm * dm], axis=1)
-    else:
-        coeffs = np.stack([af, af * 0, af * 0, af * 0], axis=1)
-    sums_sel = (
-        exp_sums_binned(x[fin], coeffs, s, shift=shift)[0] if n_sel else np.zeros((s.size, 4))
-    )
-    out["acceptance_sel"] = _ratio(sums_sel[:, 0], s_all)
-    if n_sel >= 2:
-        _, rms = _moments_rms(sums_sel[:, 1], sums_sel[:, 2], sums_sel[:, 3])
-        out["sigma_m"] = rms
+        out["sigma_m"] = _moments_rms(sums[:, 6], sums[:, 7], sums[:, 8])[1]
     else:
         out["sigma_m"] = np.full(s.size, np.nan)
-
-    geo_sums = (
-        exp_sums_binned(x[geo], a[geo], s, shift=shift)[0] if np.any(geo) else np.zeros((s.size, 1))
-    )
-    out["acceptance_geo"] = _ratio(geo_sums[:, 0], s_all)
+    out["acceptance_geo"] = _ratio(sums[:, 9], s_all)
     scale = n_pot * s * rate * out["decay_probability"] * br
     out["n_exp"] = scale * out["acceptance_sel"]
     out["n_exp_geo"] = scale * out["acceptance_geo"]
     return out, n_sel
+
+
+def _simulate_channel(
+    prod: Any, channel: str, rng: np.random.Generator, experiment: Any, timings: dict[str, float]
+) -> tuple[Any, _Selected, np.ndarray]:
+    """Decay, detector and selection of one production sample in one channel.
+
+    Returns the decay sample, the selection over all its events and the JHEP
+    fig. 4 geometric-acceptance mask.
+    """
+    from darkdump import decay, detector
+    from darkdump.selection import select
+    from darkdump.yields.geometric import lkr_masks
+
+    def tick(name: str, start: float) -> float:
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - start
+        return now
+
+    dv = experiment.decay_volume
+    t0 = time.perf_counter()
+    dec = decay.decay_in_volume(prod, _LEPTON[channel], dv.z_min_m * m, dv.z_max_m * m, rng)
+    t0 = tick("decay", t0)
+    # Only events with both true daughters in the LKr fiducial region and above
+    # 95 % of the momentum cut can pass the selection (the fast simulation's
+    # acceptance uses the true trajectory; 5 % is > 15 sigma of the momentum
+    # resolution): the others skip the detector simulation.
+    p_floor = PREFILTER_MOMENTUM_FRACTION * experiment.selection.track_momentum_min_GeV * GeV
+    active, fid = lkr_masks(dec.decay_point, dec.daughter_momenta, experiment)
+    z_dec = dec.decay_point[:, 2]
+    geo = active & (z_dec > dv.fiducial_z_min_m * m) & (z_dec < dv.fiducial_z_max_m * m)
+    pd2 = np.einsum("ijk,ijk->ij", dec.daughter_momenta, dec.daughter_momenta)
+    keep = fid & (pd2.min(axis=1) > p_floor * p_floor) & (dec.path_length > 0)
+    idx = np.flatnonzero(keep)
+    sub = _subset(dec, idx)
+    t0 = tick("selection", t0)
+    tracks = detector.simulate(sub, experiment, rng)
+    t0 = tick("detector", t0)
+    sel = _Selected.scatter(len(dec), idx, select(tracks, channel, experiment))
+    tick("selection", t0)
+    return dec, sel, np.asarray(geo, dtype=np.bool_)
+
+
+@dataclass(frozen=True)
+class SignalEvents:
+    """Simulated signal of one (mass, mode, channel), for distributions (JHEP fig. 5).
+
+    Attributes
+    ----------
+    selection
+        Per-event selection results (``mask``, ``pre_region``, ``z_tax`` [mm],
+        ``cda_tax`` [mm], ``m_ll`` [MeV]).
+    x, a
+        Re-weighting variables: the decay weight times the production weight of
+        event i at coupling eps is ``eps^2 a_i exp(-eps^2 x_i)`` (:mod:`.reweight`).
+    """
+
+    selection: _Selected
+    x: FloatArray
+    a: FloatArray
+
+    def weights(self, epsilon: float) -> FloatArray:
+        """Per-event weight at ``epsilon`` (production x decay, arbitrary normalisation)."""
+        s = epsilon * epsilon
+        live = self.a > 0
+        out = np.zeros_like(self.a)
+        xm = float(self.x[live].min()) if np.any(live) else 0.0
+        out[live] = self.a[live] * np.exp(-s * (self.x[live] - xm))
+        return out
+
+
+def signal_events(
+    mass: float, mode: str, channel: str, experiment: Any, n_events: int = 120_000, seed: int = 1
+) -> SignalEvents:
+    """Simulate one (mass [MeV], mode, channel) sample with the streams of :func:`simulate_mass`.
+
+    With the same ``seed`` and ``n_events`` as a grid run and the default mode and
+    channel order, the events are those that entered the grid.
+    """
+    from darkdump.models import dark_photon
+
+    i_mode = PRODUCTION_MODES.index(mode)
+    i_ch = CHANNELS.index(channel)
+    prod = _production(mode, mass, n_events, _rng(seed, mass, i_mode), experiment)
+    if prod is None:
+        raise ValueError(f"no {mode} production at {mass / GeV:g} GeV")
+    dec, sel, _ = _simulate_channel(
+        prod, channel, _rng(seed, mass, i_mode, 100 + i_ch), experiment, {}
+    )
+    ctau1 = float(np.asarray(dark_photon.ctau(mass, 1.0)))
+    p = np.sqrt(np.einsum("ij,ij->i", prod.momentum, prod.momentum))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = mass / (p * ctau1)
+        x = k * dec.decay_distance
+        a = prod.weight * dec.path_length * k
+    bad = ~(np.isfinite(x) & np.isfinite(a) & (a > 0))
+    return SignalEvents(sel, np.where(bad, 0.0, x), np.where(bad, 0.0, a))
 
 
 def simulate_mass(mass: float, experiment: Any, config: YieldConfig) -> MassResult:
@@ -412,11 +508,8 @@ def simulate_mass(mass: float, experiment: Any, config: YieldConfig) -> MassResu
     config
         Run configuration (couplings, channels, modes, statistics, seed).
     """
-    from darkdump import decay, detector
     from darkdump.models import dark_photon
-    from darkdump.selection import select
     from darkdump.selection.select import lepton_mass
-    from darkdump.yields.geometric import lkr_masks
 
     timings: dict[str, float] = {}
 
@@ -428,16 +521,7 @@ def simulate_mass(mass: float, experiment: Any, config: YieldConfig) -> MassResu
     eps = np.asarray(config.epsilons, dtype=np.float64)
     s = eps * eps
     n_pot = float(experiment.beam.n_pot)
-    z_min = experiment.decay_volume.z_min_m * m
-    z_max = experiment.decay_volume.z_max_m * m
     ctau1 = float(np.asarray(dark_photon.ctau(mass, 1.0)))
-    z_fid = (
-        experiment.decay_volume.fiducial_z_min_m * m,
-        experiment.decay_volume.fiducial_z_max_m * m,
-    )
-    p_floor2 = (
-        PREFILTER_MOMENTUM_FRACTION * experiment.selection.track_momentum_min_GeV * GeV
-    ) ** 2
     values: dict[tuple[str, str], dict[str, FloatArray]] = {}
     rates: dict[str, float] = {}
     brs: dict[str, float] = {}
@@ -459,25 +543,8 @@ def simulate_mass(mass: float, experiment: Any, config: YieldConfig) -> MassResu
                 n_sel[key] = 0
                 continue
             rng = _rng(config.seed, mass, i_mode, 100 + i_ch)
+            dec, sel, geo = _simulate_channel(prod, ch, rng, experiment, timings)
             t0 = time.perf_counter()
-            dec = decay.decay_in_volume(prod, _LEPTON[ch], z_min, z_max, rng)
-            t0 = tick("decay", t0)
-            # Only events with both true daughters in the LKr fiducial region and
-            # above 95 % of the momentum cut can pass the selection (the fast
-            # simulation's acceptance uses the true trajectory; 5 % is > 15 sigma of
-            # the momentum resolution): the others skip the detector simulation.
-            active, fid = lkr_masks(dec.decay_point, dec.daughter_momenta, experiment)
-            z_dec = dec.decay_point[:, 2]
-            geo = active & (z_dec > z_fid[0]) & (z_dec < z_fid[1])
-            pd2 = np.einsum("ijk,ijk->ij", dec.daughter_momenta, dec.daughter_momenta)
-            keep = fid & (pd2.min(axis=1) > p_floor2) & (dec.path_length > 0)
-            idx = np.flatnonzero(keep)
-            sub = _subset(dec, idx)
-            t0 = tick("selection", t0)
-            tracks = detector.simulate(sub, experiment, rng)
-            t0 = tick("detector", t0)
-            sel = _Selected.scatter(len(dec), idx, select(tracks, ch, experiment))
-            t0 = tick("selection", t0)
             values[key], n_sel[key] = _channel_yields(
                 dec, sel, geo, ctau1, s, n_pot, rates[mode], brs[ch]
             )
@@ -496,6 +563,16 @@ def simulate_mass(mass: float, experiment: Any, config: YieldConfig) -> MassResu
 
 def _simulate_mass_task(args: tuple[float, Any, YieldConfig]) -> MassResult:
     return simulate_mass(*args)
+
+
+def _warm_up(experiment: Any, config: YieldConfig) -> None:
+    from darkdump import decay, detector, selection  # noqa: F401
+    from darkdump.models import dark_photon  # noqa: F401
+
+    rng = np.random.default_rng(0)
+    mass = float(config.masses[0])
+    for mode in config.modes:
+        _production(mode, mass, 16, rng, experiment)
 
 
 def compute_grid(
@@ -535,6 +612,9 @@ def compute_grid(
     else:
         import multiprocessing
 
+        # Load the meson spectra and import every stage once in the parent, so that
+        # the forked workers inherit them (a throwaway generator: no effect on results).
+        _warm_up(experiment, config)
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = {pool.submit(_simulate_mass_task, t): i for i, t in enumerate(tasks)}

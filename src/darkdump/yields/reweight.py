@@ -141,12 +141,14 @@ def exp_sums_binned(
     d = xa - xb[ib]
     m = ca.shape[1]
     nb_used = xb.size
+    # Columns contiguous: one bincount per (moment, column).
+    ct = np.ascontiguousarray(ca.T)
     moments = np.empty((3, nb_used, m), dtype=np.float64)
-    for j in range(m):
-        c = ca[:, j]
-        moments[0, :, j] = np.bincount(ib, weights=c, minlength=nb_used)
-        moments[1, :, j] = np.bincount(ib, weights=c * d, minlength=nb_used)
-        moments[2, :, j] = np.bincount(ib, weights=c * d * d, minlength=nb_used)
+    for order in range(3):
+        for j in range(m):
+            moments[order, :, j] = np.bincount(ib, weights=ct[j], minlength=nb_used)
+        if order < 2:
+            ct *= d
     e = np.exp(-np.multiply.outer(sa, xb - x0))  # (n_s, nb)
     out = (
         e @ moments[0]

@@ -1,0 +1,298 @@
+"""``darkdump yields``: A_sel, P_D, sigma_M and N_exp on the (M, eps) grid, and JHEP fig. 4.
+
+Writes into ``--out``:
+
+- ``yields.h5``: the grid (layout in :mod:`darkdump.yields.io`);
+- ``zero_event_geometric.csv``: JHEP fig. 4, columns
+  ``mass_GeV,production,channel,epsilon_lower,epsilon_upper``;
+- ``yields_run.json``: configuration, seed and versions (no timings, so that the
+  same seed gives identical files);
+- ``plots/*.png`` (unless ``--no-plots``): JHEP figs. 4, 5, 11, 12, 13 and PRL
+  figs. 6, 7, 8 equivalents.
+
+Examples
+--------
+``darkdump yields na62-2021 --out out/yields``
+``darkdump yields na62-2021 --out out/quick --quick --seed 7``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from darkdump.commands._common import mass_list_gev
+
+__all__ = ["register", "run"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``yields`` sub-command."""
+    parser = subparsers.add_parser(
+        "yields",
+        help="signal efficiency, mass resolution and expected yield on the (M, eps) grid",
+        description=(
+            "Simulate A' -> e+e- and mu+mu- from bremsstrahlung and meson decays through "
+            "the NA62 fast simulation and selection, one sample per mass re-weighted over "
+            "every coupling; write the grid (HDF5), the JHEP fig. 4 zero-event table (CSV) "
+            "and the maps (PNG)."
+        ),
+    )
+    parser.add_argument("experiment", help="experiment name (e.g. na62-2021) or TOML path")
+    parser.add_argument("--out", required=True, type=Path, help="output folder (created)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="coarse grid for a fast look: masses every 25 MeV, 60 couplings, 2e4 "
+        "decays per mass, mode and channel",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="random seed (integer; default 1)")
+    parser.add_argument(
+        "--masses",
+        type=mass_list_gev,
+        default=None,
+        help="comma-separated A' masses in GeV (default: 0.005-0.700 GeV in 0.005 GeV steps)",
+    )
+    parser.add_argument(
+        "--mass-range",
+        nargs=3,
+        type=_positive_float,
+        metavar=("START", "STOP", "STEP"),
+        default=None,
+        help="A' masses START..STOP (inclusive) in steps of STEP, all in GeV",
+    )
+    parser.add_argument(
+        "--epsilon-range",
+        nargs=2,
+        type=_positive_float,
+        metavar=("MIN", "MAX"),
+        default=(1e-8, 1e-3),
+        help="coupling range (dimensionless; default 1e-8 1e-3), log-spaced",
+    )
+    parser.add_argument(
+        "--n-epsilon",
+        type=_positive_int,
+        default=None,
+        help="number of couplings (dimensionless count; default 200, 60 with --quick)",
+    )
+    parser.add_argument(
+        "--events",
+        type=_positive_int,
+        default=None,
+        help="simulated decays per mass, mode and channel (count; default 120000 as "
+        "JHEP sec. 3, 20000 with --quick)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="worker processes over masses (count; default 2; 1 = serial)",
+    )
+    parser.add_argument("--no-plots", action="store_true", help="do not draw the PNG maps")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the grid and write the files."""
+    import numpy as np
+    from rich.progress import Progress
+
+    from darkdump.commands._common import masses_from_args
+    from darkdump.errors import DarkdumpInputError
+    from darkdump.experiments import load
+    from darkdump.results.io import write_json
+    from darkdump.results.provenance import versions
+    from darkdump.yields import (
+        YieldConfig,
+        compute_grid,
+        write_grid,
+        write_zero_event_csv,
+        zero_event_rows,
+    )
+
+    experiment = load(args.experiment)
+    if args.quick:
+        default_masses = list(np.arange(1, 29) * 0.025)
+    else:
+        default_masses = list(np.arange(1, 141) * 0.005)
+    try:
+        masses = masses_from_args(args.masses, args.mass_range, default_masses)
+    except argparse.ArgumentTypeError as exc:
+        raise DarkdumpInputError(str(exc)) from None
+    lo, hi = args.epsilon_range
+    if not lo < hi:
+        raise DarkdumpInputError(f"--epsilon-range: MIN {lo:g} must be below MAX {hi:g}")
+    n_eps = args.n_epsilon or (60 if args.quick else 200)
+    n_events = args.events or (20_000 if args.quick else 120_000)
+    if args.workers < 1:
+        raise DarkdumpInputError(f"--workers {args.workers}: must be at least 1")
+    config = YieldConfig(
+        masses=tuple(float(x) for x in masses),
+        epsilons=tuple(float(x) for x in np.logspace(np.log10(lo), np.log10(hi), n_eps)),
+        n_events=n_events,
+        seed=args.seed,
+    )
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("yields: masses", total=len(masses))
+        grid = compute_grid(
+            experiment,
+            config,
+            workers=args.workers,
+            on_done=lambda _i, _r: bar.advance(task),
+        )
+    wall = time.perf_counter() - start
+    provenance = {"versions": versions(), "config": grid.config, "seed": args.seed}
+    path = write_grid(out / "yields.h5", grid, provenance)
+    csv_path = write_zero_event_csv(out / "zero_event_geometric.csv", zero_event_rows(grid))
+    write_json(
+        out / "yields_run.json",
+        {
+            **provenance,
+            "command": "darkdump yields",
+            "experiment_arg": str(args.experiment),
+            "files": [path.name, csv_path.name],
+        },
+    )
+    print(f"wrote {path} and {csv_path} ({len(masses)} masses x {n_eps} couplings)")
+    print(f"wall time {wall:.1f} s; CPU seconds per stage (summed over workers):")
+    for name, sec in grid.timings.items():
+        print(f"  {name:12s} {sec:8.1f} s")
+    if not args.no_plots:
+        for fig in draw_all(grid, experiment, out / "plots", seed=args.seed):
+            print(f"wrote {fig}")
+    return 0
+
+
+_FIGURES = {
+    # (quantity, label, log scale, contour): the papers' figures for mumu / ee.
+    "acceptance_sel": ("JHEP fig. 11 / PRL fig. 6", r"$A_{sel}$", False, None),
+    "sigma_m": ("JHEP fig. 12 / PRL fig. 8", r"$\sigma_{M}$ [MeV]", False, None),
+    "n_exp": ("JHEP fig. 13 / PRL fig. 7", r"$N_{exp}$", True, 2.3),
+}
+
+
+def draw_all(grid: Any, experiment: Any, folder: Path, seed: int = 1) -> list[Path]:
+    """Draw the maps of the grid and the signal (Z_TAX, CDA_TAX) plane as PNG files."""
+    from hepunits import GeV, MeV
+
+    from darkdump.results.plots import plot_map
+
+    written: list[Path] = []
+    masses_gev = grid.masses / GeV
+    for (ch, mode), values in grid.values.items():
+        for q, (source, label, log, contour) in _FIGURES.items():
+            data = values[q] / (MeV if q == "sigma_m" else 1.0)
+            written.append(
+                plot_map(
+                    masses_gev,
+                    grid.epsilons,
+                    data,
+                    folder / f"{q}_{ch}_{mode}.png",
+                    title=f"A' -> {ch}, {mode} ({source})",
+                    label=label,
+                    log=log,
+                    contour_level=contour,
+                    vmin=1e-3 if log else None,
+                )
+            )
+    written.append(_draw_zero_event(grid, folder / "zero_event_geometric.png"))
+    for ch in grid.channels:
+        path = _draw_signal_plane(grid, experiment, ch, folder / f"ztax_cdatax_{ch}.png", seed)
+        if path is not None:
+            written.append(path)
+    return written
+
+
+def _draw_zero_event(grid: Any, path: Path) -> Path:
+    """JHEP fig. 4: zero-event 90 % CL regions by decay mode (left) and production (right)."""
+    from darkdump.results.plots import _pyplot, save_figure
+    from darkdump.yields import zero_event_rows
+
+    plt = _pyplot()
+    rows = zero_event_rows(grid)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+    panels = (
+        (axes[0], [("total", c) for c in (*grid.channels, "both")], "by decay mode"),
+        (axes[1], [(p, "both") for p in (*grid.modes, "total")], "by production mode"),
+    )
+    for ax, kinds, title in panels:
+        for prod, chan in kinds:
+            sel = [r for r in rows if r[1] == prod and r[2] == chan]
+            masses = [r[0] for r in sel]
+            lo = [r[3] for r in sel]
+            hi = [r[4] for r in sel]
+            (line,) = ax.plot(masses, lo, label=f"{prod}, {chan}")
+            ax.plot(masses, hi, color=line.get_color())
+        ax.set_yscale("log")
+        ax.set_ylim(1e-8, 1e-3)
+        ax.set_xlabel(r"$M_{A'}$ [GeV]")
+        ax.set_ylabel(r"$\varepsilon$")
+        ax.set_title(f"N_exp >= 2.3, geometric acceptance, {title}", fontsize=12)
+        ax.legend(fontsize=10)
+    return save_figure(fig, path)
+
+
+def _draw_signal_plane(
+    grid: Any, experiment: Any, channel: str, path: Path, seed: int
+) -> Path | None:
+    """JHEP fig. 5: CDA_TAX vs Z_TAX of simulated signal (brems, at the most sensitive point)."""
+    import numpy as np
+    from hepunits import GeV, m, mm
+
+    from darkdump.results.plots import _pyplot, save_figure
+    from darkdump.yields import signal_events
+
+    if "brems" not in grid.modes:
+        return None
+    n_exp = grid.values[(channel, "brems")]["n_exp"]
+    if not np.any(n_exp > 0):
+        return None
+    i_m, i_e = np.unravel_index(int(np.argmax(n_exp)), n_exp.shape)
+    mass, eps = float(grid.masses[i_m]), float(grid.epsilons[i_e])
+    n_events = int(grid.config.get("n_events", 20_000))
+    ev = signal_events(mass, "brems", channel, experiment, n_events=n_events, seed=seed)
+    sel = ev.selection
+    w = ev.weights(eps)[sel.pre_region]
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 6))
+    ax.hist2d(
+        sel.z_tax[sel.pre_region] / m,
+        sel.cda_tax[sel.pre_region] / mm,
+        bins=(np.arange(-10, 61, 1.0), np.arange(0, 61, 2.0)),
+        weights=w,
+        cmap="viridis",
+        cmin=1e-30,
+    )
+    ax.set_xlabel(r"$Z_{TAX}$ [m]")
+    ax.set_ylabel(r"$CDA_{TAX}$ [mm]")
+    ax.set_title(
+        f"signal A' -> {channel}, brems, M = {mass / GeV:.3f} GeV, eps = {eps:.2g} (JHEP fig. 5)",
+        fontsize=12,
+    )
+    return save_figure(fig, path)
