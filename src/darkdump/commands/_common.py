@@ -8,6 +8,7 @@ import math
 import numpy as np
 from hepunits import GeV
 
+from darkdump.errors import DarkdumpInputError
 from darkdump.typing import FloatArray
 
 __all__ = ["mass_list_gev", "masses_from_args", "positive_gev"]
@@ -40,18 +41,18 @@ def masses_from_args(
     """Resolve ``--masses`` / ``--mass-range START STOP STEP`` (GeV) to an array in MeV.
 
     The range is inclusive of STOP (within a tenth of a step), so ``0.1 0.3 0.1``
-    gives 0.1, 0.2, 0.3 GeV. Raises :class:`argparse.ArgumentTypeError` on a
-    malformed range.
+    gives 0.1, 0.2, 0.3 GeV. Raises :class:`~darkdump.errors.DarkdumpInputError`
+    (one line, exit status 2 from the command line) on a malformed range.
     """
     if mass_range is not None:
         start, stop, step = mass_range
         if stop < start:
-            raise argparse.ArgumentTypeError(
+            raise DarkdumpInputError(
                 f"--mass-range: STOP {stop:g} GeV is below START {start:g} GeV"
             )
         count = math.floor((stop - start) / step + 0.1) + 1
         if count > 1_000_000:
-            raise argparse.ArgumentTypeError(
+            raise DarkdumpInputError(
                 f"--mass-range: {count} masses requested; at most 1000000 are allowed"
             )
         values = start + step * np.arange(count)
