@@ -92,6 +92,10 @@ Kind = Literal["mesons", "b"]
 #: 10.7 mb in molybdenum giving chi_bb = 1.6e-7; SHiP, "Sensitivity of the SHiP
 #: experiment to heavy neutral leptons", JHEP 04 (2019) 077, sec. 2.1, from the NLO
 #: fixed-target compilation of Lourenco and Woehri, Phys. Rept. 433 (2006) 127).
+#: PYTHIA's own LO cross-section (HardQCD:hardbbbar, default PDF) is 0.89 nb (pp) and
+#: 0.93 nb (pn) at 400 GeV, so this normalisation amounts to an effective NLO K factor
+#: of about 1.9 on PYTHIA; only the PYTHIA B momentum spectra and species fractions are
+#: used. Change it with ``darkdump spectra --kind b --sigma-bb-nb X``.
 SIGMA_BB_PER_NUCLEON_NB = 1.7
 #: Nuclear interaction length in g/cm^2 (PDG, "Atomic and nuclear properties of
 #: materials"): sigma_inel(pA) = A / (N_A lambda_I).
