@@ -226,3 +226,16 @@ def test_cli_bad_seed_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "seed" in err
+
+
+def test_feed_down_flag() -> None:
+    """Without feed-down only hadronisation products count (parent id 0): fewer pi0
+    (in PYTHIA about 1/3 of the pi0 come directly from the strings)."""
+    run = pythia_gen.generate(pythia_gen.GenerationSettings("mesons", n_events=500, seed=5))
+    with_fd = spectra.from_run(run)
+    direct = spectra.from_run(run, feed_down=False)
+    n_direct = int(np.sum(run.records["pi0"].parent_id == 0))
+    assert direct.counts["pi0"].sum() == n_direct
+    assert with_fd.counts["pi0"].sum() == len(run.records["pi0"].parent_id)
+    assert 0.2 < direct.multiplicity("pi0") / with_fd.multiplicity("pi0") < 0.5
+    assert direct.metadata["feed_down"] is False

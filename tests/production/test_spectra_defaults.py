@@ -153,3 +153,33 @@ def test_shipped_tables_reproduce_their_pythia_run(kind: str) -> None:
     for name in shipped.species:
         np.testing.assert_array_equal(rebuilt.counts[name], shipped.counts[name])
         assert rebuilt.per_pot[name] == pytest.approx(shipped.per_pot[name], rel=1e-12)
+
+
+@pytest.mark.slow
+def test_table_sampling_matches_raw_run_in_the_forward_region() -> None:
+    """The (log p, log theta) table reproduces the raw PYTHIA momenta where NA62 looks:
+    the fraction with p > 10 GeV and theta < 10 mrad and the mean momentum agree to 1%
+    (binomial error of 1e6 samples: 0.3% relative at a fraction 0.12; the within-bin
+    sampling shifts are below 0.5%)."""
+    meta = _meta("mesons")
+    s = meta["settings"]
+    assert isinstance(s, dict)
+    settings = pythia_gen.GenerationSettings(
+        kind="mesons", n_events=s["n_events"], seed=s["seed"], proton_fraction=s["proton_fraction"]
+    )
+    run = spectra.load_cached(settings)
+    if run is None:
+        run = pythia_gen.generate(settings)
+        spectra.store_run(run)
+    table = load_default("mesons")
+    rng = np.random.default_rng(11)
+    for name in MESONS:
+        raw = run.records[name].momentum_GeV.astype(float)
+        smp = table.sample(name, 1_000_000, rng) / 1000.0  # MeV -> GeV
+        fractions = []
+        for mom in (raw, smp):
+            p = np.linalg.norm(mom, axis=1)
+            theta = np.arctan2(np.hypot(mom[:, 0], mom[:, 1]), mom[:, 2])
+            fractions.append((np.mean((p > 10) & (theta < 0.01)), p.mean()))
+        assert fractions[1][0] == pytest.approx(fractions[0][0], rel=0.01), name
+        assert fractions[1][1] == pytest.approx(fractions[0][1], rel=0.01), name
