@@ -150,6 +150,7 @@ def _toy_grid() -> YieldGrid:
             "z_tax_mean",
             "z_tax_rms",
             "cda_tax_rms",
+            "n_eff_selected",
         )
     }
     values = {

@@ -21,6 +21,9 @@ re-weighted for every coupling (:mod:`darkdump.yields.reweight`):
   JHEP sec. 3 / fig. 4 (:mod:`darkdump.yields.geometric`).
 - ``z_tax_mean``, ``z_tax_rms``, ``cda_tax_rms``: decay-weighted moments of the
   selected events before the signal-region cut (JHEP sec. 4, fig. 5).
+- ``n_eff_selected``: effective number of selected simulated events
+  ``(sum w)^2 / sum w^2`` at each coupling; A_sel and sigma_M are statistically
+  meaningful only where it is large (at extreme couplings a few events dominate).
 
 The meson mode is the sum of pi0, eta, eta', rho, omega, phi decays: events are
 shared among the mesons in proportion to their rates (each open channel gets at
@@ -75,6 +78,7 @@ QUANTITIES: dict[str, float] = {
     "z_tax_mean": m,
     "z_tax_rms": m,
     "cda_tax_rms": m,
+    "n_eff_selected": 1.0,
 }
 
 #: Events whose true daughters are below this fraction of the track momentum cut skip
@@ -393,6 +397,14 @@ def _channel_yields(
     else:
         out["sigma_m"] = np.full(s.size, np.nan)
     out["acceptance_geo"] = _ratio(sums[:, 9], s_all)
+    # Effective number of selected MC events, (sum w)^2 / sum w^2: where it is small,
+    # A_sel and sigma_M rest on a few high-weight events (extreme couplings).
+    if n_sel:
+        sq, _ = exp_sums_binned(x[fin], a[fin] ** 2, 2.0 * s, shift=shift)
+        sq = sq[:, 0]
+        out["n_eff_selected"] = np.where(sq > 0, sums[:, 5] ** 2 / np.where(sq > 0, sq, 1.0), 0.0)
+    else:
+        out["n_eff_selected"] = np.zeros(s.size)
     scale = n_pot * s * rate * out["decay_probability"] * br
     out["n_exp"] = scale * out["acceptance_sel"]
     out["n_exp_geo"] = scale * out["acceptance_geo"]

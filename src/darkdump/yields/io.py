@@ -8,7 +8,7 @@ HDF5 layout (every unit in the dataset name; GeV and metres, CDA in mm):
 ``/<channel>/<mode>/<quantity>`` (n_mass, n_eps) for the quantities
 ``acceptance_sel``, ``decay_probability``, ``sigma_m_GeV``, ``n_exp``,
 ``acceptance_geo``, ``n_exp_geo``, ``z_tax_mean_m``, ``z_tax_rms_m``,
-``cda_tax_rms_mm``; and ``n_simulated``, ``n_selected`` (n_mass,).
+``cda_tax_rms_mm``, ``n_eff_selected``; and ``n_simulated``, ``n_selected`` (n_mass,).
 
 Root attributes: ``format`` (``darkdump-yields-1``), ``n_pot``, ``experiment``,
 ``seed`` and ``config_json`` / ``provenance_json`` (the run's configuration and the
@@ -59,6 +59,7 @@ FILE_NAMES: dict[str, tuple[str, float]] = {
     "z_tax_mean": ("z_tax_mean_m", m),
     "z_tax_rms": ("z_tax_rms_m", m),
     "cda_tax_rms": ("cda_tax_rms_mm", mm),
+    "n_eff_selected": ("n_eff_selected", 1.0),
 }
 assert set(FILE_NAMES) == set(QUANTITIES)
 
