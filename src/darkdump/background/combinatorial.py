@@ -769,7 +769,7 @@ def mass_shape_model(
     category: int = 2,
     regions: Sequence[str] = ("SR", "VR"),
     degree: int = 5,
-    bins: int = 50,
+    bins: int | None = None,
 ) -> BackgroundModel:
     """Background model for the statistics stage from a combinatorial estimate.
 
@@ -786,6 +786,8 @@ def mass_shape_model(
     for r in regions:
         region_mask |= pairs.regions[r]
     mask &= region_mask
+    if bins is None:  # about ten pseudo-events per bin, 10 to 50 bins
+        bins = int(np.clip(np.count_nonzero(mask) // 10, 10, 50))
     coef = fit_bernstein(pairs.m_ll[mask], pairs.weight[mask], domain, degree, bins)
     sr = result.get(CATEGORIES[result.channel][category], "SR")
     rel = sr.total_error / sr.n_exp if sr.n_exp > 0 else 1.0

@@ -48,6 +48,7 @@ else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = [
+    "ILLUSTRATIVE",
     "PromptCounts",
     "PromptResult",
     "RegionEstimate",
@@ -232,8 +233,15 @@ def counts_from_mapping(data: Mapping[str, Any], where: str = "counts") -> Promp
     )
 
 
+#: Name accepted by :func:`load_counts` for the shipped illustrative counts file.
+ILLUSTRATIVE = "illustrative"
+
+
 def load_counts(path: str | Path) -> PromptCounts:
     """Read and validate a prompt-background counts file (TOML).
+
+    ``path = "illustrative"`` loads the shipped ILLUSTRATIVE counts
+    (``darkdump/background/data/prompt_counts_illustrative.toml``; not NA62 data).
 
     Layout (``n_tested`` defaults to ``n_fv``; ``[regions]`` defaults to
     CR = LAV x ANTI0 x CR and SR = LAV x ANTI0 x SR)::
@@ -257,6 +265,14 @@ def load_counts(path: str | Path) -> PromptCounts:
     DarkdumpInputError
         Unreadable file, invalid TOML, or a bad key (one line naming it).
     """
+    if str(path) == ILLUSTRATIVE:
+        from importlib import resources
+
+        resource = resources.files("darkdump.background").joinpath(
+            "data/prompt_counts_illustrative.toml"
+        )
+        data = tomllib.loads(resource.read_text(encoding="utf-8"))
+        return counts_from_mapping(data, where="illustrative counts")
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
