@@ -239,3 +239,13 @@ def test_feed_down_flag() -> None:
     assert with_fd.counts["pi0"].sum() == len(run.records["pi0"].parent_id)
     assert 0.2 < direct.multiplicity("pi0") / with_fd.multiplicity("pi0") < 0.5
     assert direct.metadata["feed_down"] is False
+
+
+def test_cli_rejected_pythia_setting_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DARKDUMP_CACHE", str(tmp_path))
+    assert main(["spectra", "--events", "10", "--pythia", "Bad:key = 1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "Bad:key = 1" in err

@@ -77,6 +77,14 @@ def register(subparsers: Any) -> None:
         "(default: 1.7 nb, see darkdump.production.spectra)",
     )
     parser.add_argument(
+        "--pythia",
+        metavar="SETTING",
+        action="append",
+        default=[],
+        help="extra PYTHIA readString line, e.g. 'Tune:pp = 14' (repeatable; enters the "
+        "cache key and the recorded settings; no unit)",
+    )
+    parser.add_argument(
         "--export",
         metavar="DIR",
         default=None,
@@ -109,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         beam_energy_GeV=experiment.beam.energy_GeV,
         proton_fraction=round(pythia_gen.target_proton_fraction(experiment), 6),
+        extra_settings=tuple(args.pythia),
     )
     cached = None if args.force else spectra.load_cached(settings)
     started = time.perf_counter()
