@@ -117,3 +117,24 @@ def test_published_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "14.86" in text
     assert main(["background"]) == 0
     assert "synthetic" in capsys.readouterr().out
+
+
+def test_combinatorial_with_observed_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tracks = tmp_path / "tracks.parquet"
+    assert main(["background", "synthetic", "--tracks", "20000", "--out", str(tracks)]) == 0
+    out = tmp_path / "comb"
+    args = ["background", "combinatorial", "--tracks", str(tracks), "--out", str(out)]
+    assert main([*args, "--observed", "jhep", "--bootstrap", "10", "--no-plots"]) == 0
+    text = capsys.readouterr().out
+    assert "P(L<=L_obs)" in text
+    # the same-sign count outside the VR comes from the observed file: 53 + 8 = 61
+    assert "61/" in text
+    with (out / "combinatorial_yields_scaled.csv").open() as handle:
+        scaled = {r["region"]: r for r in csv.DictReader(handle)}
+    assert scaled["outside VR"]["n_obs"] == "28"
+    bad = tmp_path / "obs.toml"
+    bad.write_text('["mu+mu-"]\nSR = -1\n')
+    assert main([*args, "--observed", str(bad), "--no-plots"]) == 2
+    assert "'mu+mu-.SR' = -1" in capsys.readouterr().err

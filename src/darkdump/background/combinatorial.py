@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -68,6 +69,7 @@ __all__ = [
     "compatibility_pvalue",
     "evaluate_pairs",
     "fit_bernstein",
+    "load_observed",
     "mass_shape_model",
     "pairs_within_window",
     "random_pairs_in_burst",
@@ -670,6 +672,59 @@ def same_sign_scaling(
         value = n_exp * scale
         out.append(ScaledYield(region, value, value * math.sqrt(rel2), scale))
     return tuple(out)
+
+
+def load_observed(path: str | Path) -> dict[tuple[str, str], int]:
+    """Observed data counts per (charge combination, region), e.g. JHEP table 2's N_obs.
+
+    TOML layout: one table per charge combination whose keys are region names and
+    values counts (``["mu+mu-"]`` / ``"outside VR" = 28``); a top-level ``source``
+    string is allowed. ``path = "jhep"`` loads the shipped JHEP table 2 counts.
+
+    Raises
+    ------
+    DarkdumpInputError
+        Unreadable file, invalid TOML, or a count that is not a non-negative integer.
+    """
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+    try:
+        if str(path) == "jhep":
+            from importlib import resources
+
+            text = (
+                resources.files("darkdump.background")
+                .joinpath("data/jhep_table2_observed.toml")
+                .read_text(encoding="utf-8")
+            )
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except OSError as exc:
+        raise DarkdumpInputError(f"observed counts {str(path)!r}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DarkdumpInputError(f"observed counts {str(path)!r}: invalid TOML: {exc}") from None
+    out: dict[tuple[str, str], int] = {}
+    for pid, table in data.items():
+        if pid == "source" and isinstance(table, str):
+            continue
+        if not isinstance(table, dict):
+            raise DarkdumpInputError(
+                f"observed counts {str(path)!r}: key {pid!r} must be a table of region = count"
+            )
+        for region, count in table.items():
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise DarkdumpInputError(
+                    f"observed counts {str(path)!r}: key '{pid}.{region}' = {count!r}; "
+                    "expected a non-negative integer"
+                )
+            out[(pid, region)] = count
+    return out
 
 
 def compatibility_pvalue(n_obs: int, n_exp: float, sigma: float) -> float:

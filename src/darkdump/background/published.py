@@ -51,6 +51,7 @@ ShapeKind = Literal["bernstein", "landau", "histogram", "flat"]
 Channel = Literal["mumu", "ee"]
 
 _M_MU: Final[float] = float(Particle.from_pdgid(13).mass) * MeV  # type: ignore[arg-type]
+_M_E: Final[float] = float(Particle.from_pdgid(11).mass) * MeV  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -317,9 +318,10 @@ MUMU_MASS_DOMAIN: Final[tuple[float, float]] = (2.0 * _M_MU, 700.0 * MeV)
 #: PRL appendix B: Landau (location, scale) of the e+e- background mass pdf [MeV].
 EE_LANDAU_PARAMS: Final[tuple[float, float]] = (14.86 * MeV, 3.48 * MeV)
 
-#: Domain of the e+e- Landau pdf [MeV]. NOT stated in the PRL: we assume 0 to
-#: 700 MeV (PRL appendix A: A' masses 5-700 MeV).
-EE_MASS_DOMAIN: Final[tuple[float, float]] = (0.0 * MeV, 700.0 * MeV)
+#: Domain of the e+e- Landau pdf [MeV]. NOT stated in the PRL: we assume the
+#: dielectron threshold 2 m_e to 700 MeV (PRL appendix A: A' masses 5-700 MeV), as
+#: darkdump.stats does.
+EE_MASS_DOMAIN: Final[tuple[float, float]] = (2.0 * _M_E, 700.0 * MeV)
 
 
 def published_model(channel: str) -> BackgroundModel:

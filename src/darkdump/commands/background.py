@@ -174,6 +174,13 @@ def register(subparsers: Any) -> None:
         "opposite-sign yields by the data/MC ratio (JHEP table 3)",
     )
     comb.add_argument(
+        "--observed",
+        default=None,
+        help="observed data counts per charge combination and region (TOML; 'jhep' for "
+        "JHEP table 2): adds N_obs and P(L<=L_obs) columns and, without "
+        "--same-sign-observed, gives the same-sign count outside the VR",
+    )
+    comb.add_argument(
         "--bootstrap",
         type=_positive_int,
         default=200,
@@ -290,6 +297,8 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
         CATEGORIES,
         CombinatorialConfig,
         combinatorial,
+        compatibility_pvalue,
+        load_observed,
         mass_shape_model,
         same_sign_scaling,
     )
@@ -327,33 +336,49 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    observed = load_observed(args.observed) if args.observed is not None else {}
     table = Table(
         title=(
             f"Expected combinatorial background ({args.channel}; cf. JHEP 09 (2023) 035 table 2)"
         )
     )
-    for col in ("PID", "Region", "N_exp ± stat ± syst", "pseudo-events"):
+    columns = ["PID", "Region", "N_exp ± stat ± syst", "pseudo-events"]
+    if observed:
+        columns += ["N_obs", "P(L<=L_obs)"]
+    for col in columns:
         table.add_column(col, justify="left" if col in ("PID", "Region") else "right")
     rows = []
     for row in result.yields:
-        table.add_row(
-            row.category,
-            row.region,
-            _fmt(row.n_exp, row.stat, row.syst),
-            str(row.n_pairs),
+        cells = [row.category, row.region, _fmt(row.n_exp, row.stat, row.syst), str(row.n_pairs)]
+        n_obs = observed.get((row.category, row.region))
+        p_value = None
+        if n_obs is not None:
+            p_value = compatibility_pvalue(n_obs, row.n_exp, row.total_error)
+        if observed:
+            cells += [
+                "—" if n_obs is None else str(n_obs),
+                "—" if p_value is None else f"{p_value:.2f}",
+            ]
+        table.add_row(*cells)
+        rows.append(
+            [row.category, row.region, row.n_exp, row.stat, row.syst, row.n_pairs, n_obs, p_value]
         )
-        rows.append([row.category, row.region, row.n_exp, row.stat, row.syst, row.n_pairs])
     console.print(table)
     write_csv(
         out / "combinatorial_yields.csv",
-        ["pid", "region", "n_exp", "stat", "syst", "n_pseudo_events"],
+        ["pid", "region", "n_exp", "stat", "syst", "n_pseudo_events", "n_obs", "p_value"],
         rows,
     )
 
     scaled_rows = []
-    if args.same_sign_observed is not None:
-        cats = CATEGORIES[args.channel]
-        outside = "outside VR" if args.channel == "mumu" else "outside CR"
+    cats = CATEGORIES[args.channel]
+    outside = "outside VR" if args.channel == "mumu" else "outside CR"
+    same_sign_observed = args.same_sign_observed
+    if same_sign_observed is None and observed:
+        found = [observed.get((c, outside)) for c in cats[:2]]
+        if all(x is not None for x in found):
+            same_sign_observed = sum(x for x in found if x is not None)
+    if same_sign_observed is not None:
         same = [result.get(c, outside) for c in cats[:2]]
         n_same = sum(r.n_exp for r in same)
         if n_same <= 0:
@@ -362,22 +387,33 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
             )
         stat_same = math.sqrt(sum(r.stat**2 for r in same))
         opposite = [(r.region, r.n_exp, r.stat) for r in result.yields if r.category == cats[2]]
-        scaled = same_sign_scaling(opposite, args.same_sign_observed, n_same, stat_same)
+        scaled = same_sign_scaling(opposite, same_sign_observed, n_same, stat_same)
         t3 = Table(
             title=(
-                f"{cats[2]} scaled by same-sign data/MC = {args.same_sign_observed}/"
+                f"{cats[2]} scaled by same-sign data/MC = {same_sign_observed}/"
                 f"{n_same:.3g} (cf. JHEP table 3)"
             )
         )
         t3.add_column("Region")
         t3.add_column("N_exp", justify="right")
+        if observed:
+            t3.add_column("N_obs", justify="right")
+            t3.add_column("P(L<=L_obs)", justify="right")
         for r in scaled:
-            t3.add_row(r.region, _fmt(r.n_exp, r.error))
-            scaled_rows.append([r.region, r.n_exp, r.error, r.scale])
+            n_obs = observed.get((cats[2], r.region))
+            p_value = None if n_obs is None else compatibility_pvalue(n_obs, r.n_exp, r.error)
+            cells = [r.region, _fmt(r.n_exp, r.error)]
+            if observed:
+                cells += [
+                    "—" if n_obs is None else str(n_obs),
+                    "—" if p_value is None else f"{p_value:.2f}",
+                ]
+            t3.add_row(*cells)
+            scaled_rows.append([r.region, r.n_exp, r.error, r.scale, n_obs, p_value])
         console.print(t3)
         write_csv(
             out / "combinatorial_yields_scaled.csv",
-            ["region", "n_exp", "error", "scale"],
+            ["region", "n_exp", "error", "scale", "n_obs", "p_value"],
             scaled_rows,
         )
 
@@ -425,7 +461,8 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
             "n_tracks": result.n_tracks,
             "n_pseudo_events_formed": result.pairs.n_formed,
             "n_pseudo_events_selected": len(result.pairs),
-            "same_sign_observed": args.same_sign_observed,
+            "same_sign_observed": same_sign_observed,
+            "observed": args.observed,
             "mass_model": model_record,
             "versions": versions(),
         },
