@@ -1,1 +1,75 @@
-"""darkdump stage: stats (see DESIGN.md)."""
+"""darkdump stage: stats. CLs limits from the extended unbinned likelihood of PRL eq. (5).
+
+Public API (masses in MeV, expected yields in events at the median POT 1.4e17):
+
+Model
+    :class:`ChannelSpec` (one channel: background log-normal, mass pdf, observed masses,
+    optional efficiency nuisance); :func:`mumu_channel`, :func:`ee_channel` (PRL
+    appendix-B defaults); :class:`LogNormal` and the constants :data:`POT_CONSTRAINT`,
+    :data:`MUMU_BACKGROUND`, :data:`EE_BACKGROUND`; :class:`Model` (channels combined,
+    POT shared; constraint convention documented in :mod:`darkdump.stats.model`).
+Mass pdfs
+    :mod:`darkdump.stats.pdfs`: Bernstein (PRL eq. B1), Landau, flat, truncated Gaussian.
+CLs
+    :func:`cls` -- CLs (observed and expected quantiles) for a batch of points with
+    vectorised toys; :data:`EXPECTED_QUANTILES`; toy modes ``"frequentist"`` (default,
+    PRL) and ``"hybrid"``.
+Grid scan and contours
+    :class:`GridChannel` (a channel with ``n_exp`` and ``sigma_m`` grids (n_mass, n_eps));
+    :func:`scan` -> :class:`ScanResult` with CLs grids (observed + 5 expected curves, see
+    :data:`CURVES`) and :class:`Contour` per curve (per-mass ``[eps_lower, eps_upper]``
+    intervals and polygons); :func:`contour`, :func:`exclusion_intervals`.
+Counting
+    :func:`counting_upper_limit` (one-bin CLs limit on the signal events, the engine's
+    check), :func:`bayesian_upper_limit` (JHEP sec. 7: Poisson counting with a Bayesian
+    log-normal POT nuisance).
+
+Example for the end-to-end step::
+
+    from darkdump.stats import GridChannel, ee_channel, mumu_channel, scan
+    result = scan([GridChannel(ee_channel([]), n_exp_ee, sigma_ee),
+                   GridChannel(mumu_channel([411.0]), n_exp_mumu, sigma_mumu)],
+                  mass_MeV, eps, n_toys=1000, seed=1)
+    result.cls[0]                      # observed CLs (n_mass, n_eps)
+    result.contours["observed"].intervals
+"""
+
+from __future__ import annotations
+
+from darkdump.stats.cls import DEFAULT_TOY_MODE, EXPECTED_QUANTILES, ClsResult, cls
+from darkdump.stats.contours import Contour, contour, exclusion_intervals, exclusion_polygons
+from darkdump.stats.model import (
+    EE_BACKGROUND,
+    MUMU_BACKGROUND,
+    POT_CONSTRAINT,
+    ChannelSpec,
+    LogNormal,
+    Model,
+    ee_channel,
+    mumu_channel,
+)
+from darkdump.stats.scan import CURVES, GridChannel, ScanResult, proxy_cls, scan
+
+__all__ = [
+    "CURVES",
+    "DEFAULT_TOY_MODE",
+    "EE_BACKGROUND",
+    "EXPECTED_QUANTILES",
+    "MUMU_BACKGROUND",
+    "POT_CONSTRAINT",
+    "ChannelSpec",
+    "ClsResult",
+    "Contour",
+    "GridChannel",
+    "LogNormal",
+    "Model",
+    "ScanResult",
+    "cls",
+    "contour",
+    "ee_channel",
+    "exclusion_intervals",
+    "exclusion_polygons",
+    "mumu_channel",
+    "proxy_cls",
+    "scan",
+]
