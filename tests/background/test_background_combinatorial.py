@@ -197,3 +197,32 @@ def test_mass_shape_model_from_synthetic() -> None:
     assert len(model.shape_params) == 6
     assert model.median_yield == result.get("mu+mu-", "SR").n_exp
     assert model.lognormal_shape > 1.0
+
+
+@pytest.mark.slow
+def test_estimate_agrees_with_truth_large_statistics() -> None:
+    # Same construction as the acceptance test with 4 independent streams of 1.6e6 tracks
+    # (about 6000 selected true coincidences in total): the summed estimate per charge
+    # combination must agree with the summed truth within 3 combined sigma, and the
+    # total (all combinations) within 3 %, about 2.5 sigma of its combined error.
+    model = HaloModel(rate=1e7 * Hz, spill_duration=0.04 * s)
+    config = CombinatorialConfig(spill_duration=0.04 * s, h2_efficiency=1.0, mixing_window=20 * us)
+    est = np.zeros(3)
+    var = np.zeros(3)
+    true = np.zeros(3)
+    for seed in range(4):
+        stream = generate_halo_tracks(1_600_000, np.random.default_rng(100 + seed), model)
+        i, j = pairs_within_window(stream.burst_id, stream.event_id, stream.time, 5.0 * ns)
+        truth = evaluate_pairs(stream, i, j, np.ones(i.size), "mumu", EXPERIMENT)
+        control = downscale(stream, 20, np.random.default_rng(200 + seed))
+        result = combinatorial(
+            control, EXPERIMENT, np.random.default_rng(300 + seed), config, n_bootstrap=50
+        )
+        for cat, name in enumerate(("mu+mu+", "mu-mu-", "mu+mu-")):
+            row = result.get(name, "outside VR")
+            est[cat] += row.n_exp
+            var[cat] += row.stat**2
+            true[cat] += np.count_nonzero((truth.category == cat) & truth.regions["outside VR"])
+    sigma = np.sqrt(var + true)
+    assert np.all(np.abs(est - true) < 3 * sigma), (est, true, sigma)
+    assert est.sum() == pytest.approx(true.sum(), rel=0.03)
