@@ -197,3 +197,21 @@ def test_zero_event_csv(tmp_path: Path) -> None:
     first = lines[1].split(",")
     assert first[:3] == ["0.1", "brems", "ee"]
     assert 1e-7 < float(first[3]) < float(first[4]) < 1e-5
+
+
+def test_binned_sums_leave_inputs_untouched_and_subsets_add_up() -> None:
+    from darkdump.yields.reweight import LogBins
+
+    rng = np.random.default_rng(9)
+    x = 10 ** rng.uniform(0, 2, 1000)
+    a = rng.random(1000)
+    a_copy = a.copy()
+    s = np.logspace(-3, 0, 7)
+    exp_sums_binned(x, a, s)
+    np.testing.assert_array_equal(a, a_copy)
+    bins = LogBins(x)
+    half = np.arange(500)
+    total = bins.sums(a, s)
+    parts = bins.sums(a[half], s, half) + bins.sums(a[500:], s, np.arange(500, 1000))
+    np.testing.assert_allclose(parts, total, rtol=1e-12)
+    np.testing.assert_array_equal(a, a_copy)

@@ -189,6 +189,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Maps of A_sel and sigma_M are drawn where at least this many effective simulated
+#: events are selected (``n_eff_selected``); elsewhere a few events carry the weight.
+_MIN_EFFECTIVE_EVENTS = 10.0
+
 _FIGURES = {
     # (quantity, label, log scale, contour): the papers' figures for mumu / ee.
     "acceptance_sel": ("JHEP fig. 11 / PRL fig. 6", r"$A_{sel}$", False, None),
@@ -199,6 +203,7 @@ _FIGURES = {
 
 def draw_all(grid: Any, experiment: Any, folder: Path, seed: int = 1) -> list[Path]:
     """Draw the maps of the grid and the signal (Z_TAX, CDA_TAX) plane as PNG files."""
+    import numpy as np
     from hepunits import GeV, MeV
 
     from darkdump.results.plots import plot_map
@@ -208,6 +213,9 @@ def draw_all(grid: Any, experiment: Any, folder: Path, seed: int = 1) -> list[Pa
     for (ch, mode), values in grid.values.items():
         for q, (source, label, log, contour) in _FIGURES.items():
             data = values[q] / (MeV if q == "sigma_m" else 1.0)
+            if q in ("acceptance_sel", "sigma_m"):
+                # Blank where a handful of simulated events carry all the weight.
+                data = np.where(values["n_eff_selected"] >= _MIN_EFFECTIVE_EVENTS, data, np.nan)
             written.append(
                 plot_map(
                     masses_gev,

@@ -44,7 +44,7 @@ import numpy as np
 from hepunits import GeV, MeV, keV, m
 
 from darkdump.typing import FloatArray
-from darkdump.yields.reweight import exp_sums_binned
+from darkdump.yields.reweight import LogBins
 
 __all__ = [
     "CHANNELS",
@@ -351,60 +351,50 @@ def _channel_yields(
     a = a[live]
     if x.size == 0:
         return _zeros(s.size), 0
-    # Every sum is one column of a single binned evaluation (one binning, one exp matrix).
+    # Every sum shares one binning of x (LogBins); subsets are summed separately.
     n_sel = int(np.count_nonzero(fin))
-    ap = a * pre
-    af = a * fin
-    core = fin.copy()
-    dm = np.zeros_like(m_ll)
-    if n_sel >= 2:
-        med = float(np.median(m_ll[fin]))
-        mad = float(np.median(np.abs(m_ll[fin] - med))) * 1.4826
-        half = 5.0 * mad if mad > 0 else np.inf
-        core &= np.abs(m_ll - med) <= half
-        dm = np.where(core, m_ll - med, 0.0)
-    ac = a * core
-    coeffs = np.stack(
-        [
-            a,  # 0: all events
-            ap,  # 1-4: before the SR cut (Z_TAX, CDA_TAX moments)
-            ap * z_tax,
-            ap * z_tax * z_tax,
-            ap * cda_tax * cda_tax,
-            af,  # 5: selected
-            ac,  # 6-8: selected, mass core
-            ac * dm,
-            ac * dm * dm,
-            a * geo,  # 9: geometric acceptance (JHEP fig. 4)
-        ],
-        axis=1,
-    )
-    shift = float(np.min(x))
-    sums, logf = exp_sums_binned(x, coeffs, s, shift=shift)
-    sums = np.clip(sums, 0.0, None)  # the expansion is positive; guard rounding
-    s_all = sums[:, 0]
+    bins = LogBins(x)
+    logf = bins.log_factor(s)
+    s_all = np.clip(bins.sums(a, s)[:, 0], 0.0, None)
     out: dict[str, FloatArray] = {}
     # P_D: production-weighted decay probability in the generated range.
     total_w = float(np.sum(prod.weight))
     p_d = s * np.exp(logf) * s_all / total_w if total_w > 0 else np.zeros_like(s)
     out["decay_probability"] = np.asarray(p_d, dtype=np.float64)
-    zm, zr = _moments_rms(sums[:, 1], sums[:, 2], sums[:, 3])
-    out["z_tax_mean"], out["z_tax_rms"] = zm, zr
-    out["cda_tax_rms"] = np.where(sums[:, 1] > 0, np.sqrt(_ratio(sums[:, 4], sums[:, 1])), np.nan)
-    out["acceptance_sel"] = _ratio(sums[:, 5], s_all)
+
+    # Before the SR cut: Z_TAX and CDA_TAX moments (JHEP sec. 4, fig. 5).
+    ip = np.flatnonzero(pre)
+    z, c, ap = z_tax[ip], cda_tax[ip], a[ip]
+    sp = np.clip(bins.sums(np.stack([ap, ap * z, ap * z * z, ap * c * c], axis=1), s, ip), 0, None)
+    out["z_tax_mean"], out["z_tax_rms"] = _moments_rms(sp[:, 0], sp[:, 1], sp[:, 2])
+    out["cda_tax_rms"] = np.where(sp[:, 0] > 0, np.sqrt(_ratio(sp[:, 3], sp[:, 0])), np.nan)
+
+    # Selected (SR included): A_sel, the mass core and the effective event count.
+    iff = np.flatnonzero(fin)
+    af, mll = a[iff], m_ll[iff]
     if n_sel >= 2:
-        out["sigma_m"] = _moments_rms(sums[:, 6], sums[:, 7], sums[:, 8])[1]
+        med = float(np.median(mll))
+        mad = float(np.median(np.abs(mll - med))) * 1.4826
+        half = 5.0 * mad if mad > 0 else np.inf
+        core = np.abs(mll - med) <= half
+        dm = np.where(core, mll - med, 0.0)
+    else:
+        core = np.ones(n_sel, dtype=np.bool_)
+        dm = np.zeros(n_sel)
+    ac = af * core
+    sf = np.clip(bins.sums(np.stack([af, ac, ac * dm, ac * dm * dm], axis=1), s, iff), 0, None)
+    out["acceptance_sel"] = _ratio(sf[:, 0], s_all)
+    if n_sel >= 2:
+        out["sigma_m"] = _moments_rms(sf[:, 1], sf[:, 2], sf[:, 3])[1]
     else:
         out["sigma_m"] = np.full(s.size, np.nan)
-    out["acceptance_geo"] = _ratio(sums[:, 9], s_all)
     # Effective number of selected MC events, (sum w)^2 / sum w^2: where it is small,
     # A_sel and sigma_M rest on a few high-weight events (extreme couplings).
-    if n_sel:
-        sq, _ = exp_sums_binned(x[fin], a[fin] ** 2, 2.0 * s, shift=shift)
-        sq = sq[:, 0]
-        out["n_eff_selected"] = np.where(sq > 0, sums[:, 5] ** 2 / np.where(sq > 0, sq, 1.0), 0.0)
-    else:
-        out["n_eff_selected"] = np.zeros(s.size)
+    sq = np.clip(bins.sums(af * af, 2.0 * s, iff)[:, 0], 0, None)
+    out["n_eff_selected"] = np.where(sq > 0, sf[:, 0] ** 2 / np.where(sq > 0, sq, 1.0), 0.0)
+
+    ig = np.flatnonzero(geo)
+    out["acceptance_geo"] = _ratio(np.clip(bins.sums(a[ig], s, ig)[:, 0], 0, None), s_all)
     scale = n_pot * s * rate * out["decay_probability"] * br
     out["n_exp"] = scale * out["acceptance_sel"]
     out["n_exp_geo"] = scale * out["acceptance_geo"]
