@@ -9,15 +9,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from darkdump.background.control_sample import read_control_sample
+from darkdump.background.published import BackgroundModel
 from darkdump.cli import main
 
 
 def test_synthetic_then_combinatorial(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tracks = tmp_path / "tracks.parquet"
-    assert (
-        main(["background", "synthetic", "--tracks", "30000", "--seed", "4", "--out", str(tracks)])
-        == 0
-    )
+    # a dense 30 ms "spill" at 1 MHz so that enough pseudo-events reach the VR/SR for
+    # the Bernstein mass-shape fit
+    synthetic = ["background", "synthetic", "--tracks", "30000", "--seed", "4"]
+    assert main([*synthetic, "--rate-hz", "1e6", "--spill-s", "0.03", "--out", str(tracks)]) == 0
     sample = read_control_sample(tracks)
     assert len(sample) == 30000
     assert "SYNTHETIC" in pq.read_schema(tracks).metadata[b"darkdump.source"].decode()
@@ -34,6 +35,8 @@ def test_synthetic_then_combinatorial(tmp_path: Path, capsys: pytest.CaptureFixt
             str(out),
             "--same-sign-observed",
             "61",
+            "--mixing-window-ms",
+            "0.02",
             "--bootstrap",
             "20",
         ]
@@ -54,6 +57,9 @@ def test_synthetic_then_combinatorial(tmp_path: Path, capsys: pytest.CaptureFixt
         "combinatorial_yields_scaled.csv",
     ):
         assert (out / name).is_file(), name
+    mumu = BackgroundModel.from_record(json.loads((out / "background_model_mumu.json").read_text()))
+    assert mumu.shape_kind == "bernstein"
+    assert len(mumu.shape_params) == 6
     run = json.loads((out / "combinatorial_run.json").read_text())
     assert run["seed"] == 1
     assert run["config"]["q1_downscale"] == 20
@@ -101,6 +107,11 @@ def test_prompt_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     record = json.loads((tmp_path / "p" / "prompt_background.json").read_text())
     assert 0 < record["regions"]["SR"]["median"] < record["regions"]["SR"]["upper68"]
     assert (tmp_path / "p" / "prompt_background.png").is_file()
+    model = BackgroundModel.from_record(
+        json.loads((tmp_path / "p" / "background_model_ee.json").read_text())
+    )
+    assert model.shape_kind == "landau"  # PRL appendix B shape
+    assert model.median_yield == pytest.approx(record["regions"]["SR"]["lognormal_median"])
 
     bad = tmp_path / "c.toml"
     bad.write_text("[sample]\nn_fv = 3\n[conditions.LAV]\nn_passed = 1\nbogus = 2\n")

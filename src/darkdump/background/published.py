@@ -23,11 +23,12 @@ is ``exp(sigma)``, with ``sigma`` the standard deviation of ``ln N``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
-from hepunits import MeV
+from hepunits import GeV, MeV
 from particle import Particle
 
 from darkdump.errors import DarkdumpInputError
@@ -111,6 +112,70 @@ class BackgroundModel:
             raise DarkdumpInputError(
                 "background histogram shape: len(bin_edges) must be len(shape_params) + 1"
             )
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready record, GeV in files (keys carry the unit).
+
+        ``shape_params`` is dimensionless for Bernstein coefficients and histogram
+        contents; for a Landau it is ``shape_params_GeV`` (location, scale).
+
+        >>> rec = published_model("ee").to_record()
+        >>> rec["shape_params_GeV"], BackgroundModel.from_record(rec) == published_model("ee")
+        ([0.01486, 0.00348], True)
+        """
+        record: dict[str, Any] = {
+            "channel": self.channel,
+            "median_yield": self.median_yield,
+            "lognormal_shape": self.lognormal_shape,
+            "shape_kind": self.shape_kind,
+            "mass_domain_GeV": [x / GeV for x in self.mass_domain],
+            "source": self.source,
+        }
+        if self.shape_kind == "landau":
+            record["shape_params_GeV"] = [x / GeV for x in self.shape_params]
+        else:
+            record["shape_params"] = list(self.shape_params)
+        if self.bin_edges:
+            record["bin_edges_GeV"] = [x / GeV for x in self.bin_edges]
+        return record
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> BackgroundModel:
+        """Inverse of :meth:`to_record`; a bad or missing key is a one-line error."""
+        try:
+            kind = record["shape_kind"]
+            if kind == "landau":
+                params = tuple(float(x) * GeV for x in record["shape_params_GeV"])
+            else:
+                params = tuple(float(x) for x in record["shape_params"])
+            lo, hi = (float(x) * GeV for x in record["mass_domain_GeV"])
+            edges = tuple(float(x) * GeV for x in record.get("bin_edges_GeV", ()))
+            if kind not in ("bernstein", "landau", "histogram", "flat"):
+                raise DarkdumpInputError(
+                    f"background model: shape_kind {kind!r}; allowed: bernstein, landau, "
+                    "histogram, flat"
+                )
+            channel = record["channel"]
+            if channel not in ("mumu", "ee"):
+                raise DarkdumpInputError(
+                    f"background model: channel {channel!r}; allowed: mumu, ee"
+                )
+            return cls(
+                channel=channel,
+                median_yield=float(record["median_yield"]),
+                lognormal_shape=float(record["lognormal_shape"]),
+                shape_kind=kind,
+                shape_params=params,
+                mass_domain=(lo, hi),
+                source=str(record.get("source", "")),
+                bin_edges=edges,
+            )
+        except KeyError as exc:
+            raise DarkdumpInputError(f"background model: missing key {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, DarkdumpInputError):
+                raise
+            raise DarkdumpInputError(f"background model: bad value ({exc})") from None
 
     @property
     def log_sigma(self) -> float:

@@ -212,6 +212,18 @@ def register(subparsers: Any) -> None:
     )
     prompt.add_argument("--seed", type=int, default=1, help="random seed (integer; default 1)")
     prompt.add_argument(
+        "--channel",
+        choices=("ee", "mumu"),
+        default="ee",
+        help="channel of the background model written with --out (default ee; its mass "
+        "shape is the published one, PRL appendix B)",
+    )
+    prompt.add_argument(
+        "--region",
+        default="SR",
+        help="region whose log-normal fit goes into the background model (default SR)",
+    )
+    prompt.add_argument(
         "--out", type=Path, default=None, help="folder for the JSON result and the PNG (optional)"
     )
     prompt.set_defaults(func=run)
@@ -422,14 +434,7 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
     if args.channel == "mumu":
         try:
             model = mass_shape_model(result, MUMU_MASS_DOMAIN)
-            model_record = {
-                "median_yield": model.median_yield,
-                "lognormal_shape": model.lognormal_shape,
-                "shape_kind": model.shape_kind,
-                "bernstein_coefficients": list(model.shape_params),
-                "mass_domain_GeV": [x / 1000.0 for x in model.mass_domain],
-                "source": model.source,
-            }
+            model_record = model.to_record()
             write_json(out / "background_model_mumu.json", model_record)
         except DarkdumpInputError as exc:
             console.print(f"[yellow]no mass shape fitted: {exc}[/yellow]")
@@ -506,6 +511,8 @@ def _run_prompt(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from darkdump.background.prompt import load_counts, prompt_background
+    from darkdump.background.published import published_model
+    from darkdump.errors import DarkdumpInputError
     from darkdump.results.io import write_json
 
     console = _console()
@@ -578,6 +585,23 @@ def _run_prompt(args: argparse.Namespace) -> int:
             },
         )
         plot_prompt(result, args.out / "prompt_background.png")
+        if args.region not in result.regions:
+            raise DarkdumpInputError(
+                f"--region {args.region!r}: not a region of the counts file; "
+                f"allowed: {', '.join(result.regions)}"
+            )
+        shape = published_model(args.channel)
+        model = result.regions[args.region].to_model(
+            args.channel,
+            shape.shape_kind,
+            shape.shape_params,
+            shape.mass_domain,
+            source=(
+                f"darkdump background prompt --counts {args.counts} --pseudo {args.pseudo} "
+                f"--seed {args.seed} (region {args.region}); mass shape: {shape.source}"
+            ),
+        )
+        write_json(args.out / f"background_model_{args.channel}.json", model.to_record())
         console.print(f"results in {args.out}")
     return 0
 
