@@ -149,3 +149,22 @@ def test_regions_override_from_experiment_section() -> None:
     bad.model_extra = {"regions": {"mumu": {"SR": {"kind": "circle"}}}}
     with pytest.raises(DarkdumpInputError, match=r"regions\.mumu\.SR\.kind"):
         in_region("mumu", "SR", [0.0], [0.0], bad)
+
+
+def test_shipped_experiment_regions_equal_the_papers() -> None:
+    from darkdump.experiments import load
+    from darkdump.selection import DEFAULT_REGIONS
+
+    exp = load("na62-2021")
+    for channel, regions in DEFAULT_REGIONS.items():
+        found = regions_for(channel, exp)
+        assert set(found) == set(regions)
+        for name, region in regions.items():
+            got = found[name]
+            assert got.kind == region.kind
+            box = ("z_min", "z_max", "cda_max")
+            for attr in (
+                box if region.kind == "box" else ("z_center", "z_half_axis", "cda_half_axis")
+            ):
+                assert getattr(got, attr) == pytest.approx(getattr(region, attr)), (name, attr)
+            assert set(got.exclude) == set(region.exclude)

@@ -145,3 +145,19 @@ def test_efficiency_peaks_at_intermediate_coupling() -> None:
         assert idx[0] < peak < idx[-1]
         assert a[idx[0]] < 0.95 * a[peak]
         assert a[idx[-1]] < 0.95 * a[peak]
+
+
+def test_cli_incomplete_experiment_names_the_key(tmp_path: Path) -> None:
+    raw = (Path(__file__).parents[2] / "src/darkdump/experiments/na62_2021.toml").read_text()
+    start = raw.index("[selection]")
+    end = raw.index("[regions.mumu.SR]")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(raw[:start] + raw[end:])
+    proc = subprocess.run(
+        [sys.executable, "-m", "darkdump", "yields", str(bad), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "selection" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
