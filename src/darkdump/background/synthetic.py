@@ -29,6 +29,12 @@ elsewhere (each marked SYNTHETIC below):
   the VR and SR with about the proportions of JHEP table 2 (VR/outside-VR
   ~0.006 vs 0.46/62.5 = 0.0074; SR/outside-VR ~0.0006 vs 0.00064).
 
+Acceptance: with an experiment, only tracks inside the downstream acceptance
+(STRAW1-4, CHOD, NA48-CHOD, inside LAV12, LKr fiducial area, MUV3; propagated
+with the thin spectrometer-magnet kick of :mod:`darkdump.detector`) are kept, as
+the control-sample selection requires the association with the downstream
+detectors (JHEP sec. 5.2).
+
 Known difference from NA62: with every downscaled Q1 trigger taken as a good
 single muon, two synthetic tracks form a selected vertex far more often than
 real ones; scaled to the full 1.4e17 POT, the synthetic yields exceed JHEP
@@ -45,6 +51,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from hepunits import GeV, Hz, m, mrad, s
@@ -52,7 +59,7 @@ from hepunits import GeV, Hz, m, mrad, s
 from darkdump.background.control_sample import PID_MUON, SingleTrackSample
 from darkdump.errors import DarkdumpInputError
 
-__all__ = ["HaloModel", "downscale", "generate_halo_tracks"]
+__all__ = ["HaloModel", "downscale", "generate_halo_tracks", "single_track_acceptance"]
 
 
 @dataclass(frozen=True)
@@ -132,11 +139,67 @@ def _positions(
     return x, y
 
 
+def single_track_acceptance(
+    position: np.ndarray, momentum: np.ndarray, charge: np.ndarray, experiment: Any
+) -> np.ndarray:
+    """Tracks inside the downstream acceptance of ``experiment`` (module doc).
+
+    Parameters
+    ----------
+    position
+        A point of each upstream track line, shape ``(n, 3)`` [mm].
+    momentum
+        Shape ``(n, 3)`` [MeV].
+    charge
+        +1 or -1, shape ``(n,)``.
+    experiment
+        :class:`darkdump.experiments.Experiment` with a ``detector`` section.
+
+    Returns
+    -------
+    Boolean mask, shape ``(n,)``.
+    """
+    from darkdump.detector.geometry import detector_geometry
+    from darkdump.detector.simulate import propagate
+
+    geo = detector_geometry(experiment)
+    ok = np.zeros(charge.shape[0], dtype=np.bool_)
+    planes = (*geo.straw, geo.chod, geo.na48_chod, geo.lav12, geo.lkr, geo.muv3)
+    for q in (1, -1):
+        idx = np.flatnonzero(charge == q)
+        if idx.size == 0:
+            continue
+        traj = propagate(position[idx], momentum[idx][None], np.array([float(q)]), geo)
+        good = traj.ok[0].copy()
+        for plane in planes:
+            good &= plane.accepts(traj.x[plane.name][0], traj.y[plane.name][0])
+        ok[idx] = good
+    return ok
+
+
+def _draw_tracks(
+    n: int, rng: np.random.Generator, model: HaloModel
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Charge (n,), momentum (n, 3) [MeV], position (n, 3) [mm] of new tracks."""
+    charge = np.where(rng.random(n) < model.mu_plus_fraction, 1, -1).astype(np.int64)
+    p = model.momentum_min + rng.exponential(model.momentum_mean_excess, n)
+    x, y = _positions(charge, model, rng)
+    sx, sy, sz = model.source_point
+    lever = model.reference_z - sz
+    tx = (x - sx) / lever + rng.normal(0.0, model.angle_sigma, n)
+    ty = (y - sy) / lever + rng.normal(0.0, model.angle_sigma, n)
+    norm = np.sqrt(1.0 + tx * tx + ty * ty)
+    momentum = np.stack([p * tx / norm, p * ty / norm, p / norm], axis=1)
+    position = np.stack([x, y, np.full(n, model.reference_z)], axis=1)
+    return charge, momentum, position
+
+
 def generate_halo_tracks(
     n_tracks: int,
     rng: np.random.Generator,
     model: HaloModel | None = None,
     first_burst: int = 0,
+    experiment: Any = None,
 ) -> SingleTrackSample:
     """Generate a SYNTHETIC time-ordered stream of halo-muon-like single tracks.
 
@@ -154,6 +217,10 @@ def generate_halo_tracks(
         Parameters (default :class:`HaloModel`).
     first_burst
         Id of the first burst.
+    experiment
+        If given, keep only tracks in its downstream acceptance
+        (:func:`single_track_acceptance`); tracks are drawn in batches until
+        ``n_tracks`` are accepted.
 
     Returns
     -------
@@ -169,16 +236,19 @@ def generate_halo_tracks(
     order = np.lexsort((time, burst))
     burst, time = burst[order], time[order]
 
-    charge = np.where(rng.random(n_tracks) < model.mu_plus_fraction, 1, -1).astype(np.int64)
-    p = model.momentum_min + rng.exponential(model.momentum_mean_excess, n_tracks)
-    x, y = _positions(charge, model, rng)
-    sx, sy, sz = model.source_point
-    lever = model.reference_z - sz
-    tx = (x - sx) / lever + rng.normal(0.0, model.angle_sigma, n_tracks)
-    ty = (y - sy) / lever + rng.normal(0.0, model.angle_sigma, n_tracks)
-    norm = np.sqrt(1.0 + tx * tx + ty * ty)
-    momentum = np.stack([p * tx / norm, p * ty / norm, p / norm], axis=1)
-    position = np.stack([x, y, np.full(n_tracks, model.reference_z)], axis=1)
+    if experiment is None:
+        charge, momentum, position = _draw_tracks(n_tracks, rng, model)
+    else:
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        have = 0
+        while have < n_tracks:  # a few batches, not a per-track loop
+            batch = _draw_tracks(max(1000, 2 * (n_tracks - have)), rng, model)
+            keep = single_track_acceptance(batch[2], batch[1], batch[0], experiment)
+            parts.append((batch[0][keep], batch[1][keep], batch[2][keep]))
+            have += int(np.count_nonzero(keep))
+        charge = np.concatenate([q for q, _, _ in parts])[:n_tracks]
+        momentum = np.concatenate([p for _, p, _ in parts])[:n_tracks]
+        position = np.concatenate([x for _, _, x in parts])[:n_tracks]
     return SingleTrackSample(
         event_id=np.arange(n_tracks, dtype=np.int64),
         burst_id=burst.astype(np.int64),

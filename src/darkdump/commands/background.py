@@ -91,6 +91,17 @@ def register(subparsers: Any) -> None:
         help="recorded track rate during the spill [Hz] (default 14000: downscaled Q1, JHEP sec. 2.2)",
     )
     syn.add_argument(
+        "--experiment",
+        default="na62-2021",
+        help="experiment whose downstream acceptance the tracks must pass (name or TOML path; "
+        "default na62-2021)",
+    )
+    syn.add_argument(
+        "--no-acceptance",
+        action="store_true",
+        help="keep every generated track (no downstream-acceptance requirement)",
+    )
+    syn.add_argument(
         "--spill-s",
         type=_positive_float,
         default=4.8,
@@ -270,15 +281,21 @@ def _run_synthetic(args: argparse.Namespace) -> int:
 
     if args.out.suffix.lower() not in (".parquet", ".pq", ".root"):
         raise DarkdumpInputError(f"--out {str(args.out)!r}: use a .parquet or .root file name")
+    from darkdump.experiments import load
+
     model = HaloModel(rate=args.rate_hz * Hz, spill_duration=args.spill_s * s)
-    sample = generate_halo_tracks(args.tracks, np.random.default_rng(args.seed), model)
+    experiment = None if args.no_acceptance else load(args.experiment)
+    sample = generate_halo_tracks(
+        args.tracks, np.random.default_rng(args.seed), model, experiment=experiment
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_control_sample(
         sample,
         args.out,
         metadata={
             "command": f"darkdump background synthetic --tracks {args.tracks} --seed {args.seed} "
-            f"--rate-hz {args.rate_hz:g} --spill-s {args.spill_s:g}",
+            f"--rate-hz {args.rate_hz:g} --spill-s {args.spill_s:g} "
+            + ("--no-acceptance" if args.no_acceptance else f"--experiment {args.experiment}"),
             "seed": str(args.seed),
             "synthetic": "true",
         },
