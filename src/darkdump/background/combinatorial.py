@@ -37,7 +37,8 @@ experiment's ``detector.trigger.efficiency``, 0.98 for NA62: JHEP sec. 6) and
 by the two tracks' weights. The relative systematic uncertainty of the weight
 is 15 % (JHEP sec. 5.2). Statistical uncertainties come from a Poisson
 bootstrap over tracks (pairs that share a track are correlated, so
-``sqrt(sum w^2)`` would underestimate them).
+``sqrt(sum w^2)`` would underestimate them); for "burst" mixing the burst sizes
+in the weights are kept fixed in the replicas.
 """
 
 from __future__ import annotations
