@@ -30,6 +30,8 @@ def test_grid_shapes_ranges_and_thresholds() -> None:
         assert np.all((q["acceptance_sel"] >= 0) & (q["acceptance_sel"] <= 1 + 1e-9))
         assert np.all((q["decay_probability"] >= 0) & (q["decay_probability"] <= 1 + 1e-9))
         assert np.all(q["n_exp"] >= 0)
+        # The likelihood needs a finite, positive width everywhere (PRL appendix B).
+        assert np.all(np.isfinite(q["sigma_m"]) & (q["sigma_m"] > 0))
         if ch == "mumu":
             # 150 MeV is below the mu+mu- threshold (2 m_mu = 211 MeV): nothing.
             assert np.all(q["n_exp"][0] == 0)

@@ -215,3 +215,17 @@ def test_binned_sums_leave_inputs_untouched_and_subsets_add_up() -> None:
     parts = bins.sums(a[half], s, half) + bins.sums(a[500:], s, np.arange(500, 1000))
     np.testing.assert_allclose(parts, total, rtol=1e-12)
     np.testing.assert_array_equal(a, a_copy)
+
+
+def test_binned_sums_exact_at_large_s() -> None:
+    # Beyond the expansion's range (s min(x) > 65) the sums switch to exact ones:
+    # the ratio of two sums (an efficiency) stays right however large s is.
+    rng = np.random.default_rng(4)
+    x = 10 ** rng.uniform(0.0, 3.0, 20_000)
+    c = np.stack([np.ones(20_000), rng.random(20_000)], axis=1)
+    s = np.logspace(-2, 3, 30)
+    exact, _ = exp_sums(x, c, s)
+    binned, _ = exp_sums_binned(x, c, s)
+    ratio_exact = exact[:, 1] / exact[:, 0]
+    ratio_binned = binned[:, 1] / binned[:, 0]
+    np.testing.assert_allclose(ratio_binned, ratio_exact, rtol=5e-3)

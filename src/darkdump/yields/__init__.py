@@ -24,6 +24,7 @@ from darkdump.yields.grid import (
     compute_grid,
     default_epsilons,
     default_masses,
+    fill_sigma_m,
     signal_events,
     simulate_mass,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "exclusion_interval",
     "exp_sums",
     "exp_sums_binned",
+    "fill_sigma_m",
     "lkr_geometric_acceptance",
     "read_grid",
     "signal_events",

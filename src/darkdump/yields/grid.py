@@ -16,7 +16,9 @@ re-weighted for every coupling (:mod:`darkdump.yields.reweight`):
   selected events inside a core window (median +- 5 x 1.4826 MAD of the
   unweighted selected sample), so that rare mis-measured events do not inflate
   the Gaussian width used by the likelihood (PRL appendix B: Gaussian signal pdf
-  of width sigma_M). NaN where fewer than 2 events are selected.
+  of width sigma_M). Measured where at least 20 effective events are selected
+  and filled from the nearest measured coupling (or mass) elsewhere, so that it
+  is finite and positive on the whole grid (:func:`fill_sigma_m`).
 - ``acceptance_geo`` and ``n_exp_geo``: the same with the geometric selection of
   JHEP sec. 3 / fig. 4 (:mod:`darkdump.yields.geometric`).
 - ``z_tax_mean``, ``z_tax_rms``, ``cda_tax_rms``: decay-weighted moments of the
@@ -58,6 +60,7 @@ __all__ = [
     "compute_grid",
     "default_epsilons",
     "default_masses",
+    "fill_sigma_m",
     "signal_events",
     "simulate_mass",
 ]
@@ -80,6 +83,10 @@ QUANTITIES: dict[str, float] = {
     "cda_tax_rms": m,
     "n_eff_selected": 1.0,
 }
+
+#: sigma_M is measured where at least this many effective simulated events are
+#: selected, and filled elsewhere (:func:`fill_sigma_m`).
+SIGMA_M_MIN_EFFECTIVE_EVENTS = 20.0
 
 #: Events whose true daughters are below this fraction of the track momentum cut skip
 #: the detector simulation (they cannot be selected; see :func:`simulate_mass`).
@@ -631,6 +638,54 @@ def compute_grid(
     return _assemble(masses, eps, done, experiment, config)
 
 
+def fill_sigma_m(sigma_m: FloatArray, n_eff: FloatArray, masses: FloatArray) -> FloatArray:
+    """Mass resolution defined on the whole grid (finite and > 0), as the likelihood needs it.
+
+    ``sigma_m`` is kept where at least :data:`SIGMA_M_MIN_EFFECTIVE_EVENTS` effective
+    simulated events are selected; elsewhere (extreme couplings, where the yield
+    is negligible, or no selected event at all) it takes the value at the nearest
+    measured coupling of the same mass (in log eps), else that of the nearest mass
+    with a measurement at the same coupling index, else 1 % of the mass.
+
+    Parameters
+    ----------
+    sigma_m
+        Shape ``(n_mass, n_eps)`` [MeV], NaN where undefined.
+    n_eff
+        Effective number of selected events, same shape.
+    masses
+        Shape ``(n_mass,)`` [MeV].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sig = np.array([[np.nan, 2.0, 3.0, np.nan], [np.nan] * 4])
+    >>> neff = np.array([[0.0, 50.0, 50.0, 1.0], [0.0] * 4])
+    >>> fill_sigma_m(sig, neff, np.array([300.0, 400.0])).tolist()
+    [[2.0, 2.0, 3.0, 3.0], [2.0, 2.0, 3.0, 3.0]]
+    """
+    out = np.array(sigma_m, dtype=np.float64, copy=True)
+    good = np.isfinite(out) & (out > 0) & (n_eff >= SIGMA_M_MIN_EFFECTIVE_EVENTS)
+    out[~good] = np.nan
+    n_eps = out.shape[1]
+    cols = np.arange(n_eps)
+    for i in range(out.shape[0]):
+        ok = np.flatnonzero(good[i])
+        if ok.size and ok.size < n_eps:
+            nearest = ok[np.argmin(np.abs(cols[:, None] - ok[None, :]), axis=1)]
+            out[i] = out[i, nearest]
+    have = np.flatnonzero(np.any(good, axis=1))
+    for i in range(out.shape[0]):
+        if np.any(good[i]):
+            continue
+        if have.size:
+            j = have[np.argmin(np.abs(masses[have] - masses[i]))]
+            out[i] = out[j]
+        else:
+            out[i] = 0.01 * masses[i]
+    return out
+
+
 def _assemble(
     masses: FloatArray,
     eps: FloatArray,
@@ -642,6 +697,10 @@ def _assemble(
     values = {
         key: {q: np.stack([r.values[key][q] for r in results]) for q in QUANTITIES} for key in keys
     }
+    for key in keys:
+        values[key]["sigma_m"] = fill_sigma_m(
+            values[key]["sigma_m"], values[key]["n_eff_selected"], masses
+        )
     timings: dict[str, float] = {}
     for r in results:
         for name, sec in r.timings.items():

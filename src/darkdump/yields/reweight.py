@@ -30,7 +30,16 @@ import numpy.typing as npt
 
 from darkdump.typing import FloatArray
 
-__all__ = ["LogBins", "exp_sums", "exp_sums_binned"]
+__all__ = ["EXPANSION_LIMIT", "TAIL_CUT", "LogBins", "exp_sums", "exp_sums_binned"]
+
+#: Largest ``s * (bin width)`` at the smallest ``x`` for which the binned second-order
+#: expansion is used (third-order error below 0.3^3/6 = 0.5 % in the worst bin);
+#: beyond it the sums are exact over the few events that still contribute.
+EXPANSION_LIMIT = 0.3
+
+#: Terms below ``exp(-TAIL_CUT)`` of the largest possible term are dropped in the
+#: exact large-``s`` sums.
+TAIL_CUT = 50.0
 
 
 def _check(x: FloatArray, coeffs: FloatArray) -> FloatArray:
@@ -103,10 +112,11 @@ def exp_sums_binned(
 
     Within a bin of relative width ``delta = 10**dex - 1`` (0.46 % by default),
     ``exp(-s x) = exp(-s xb) (1 - s dx + (s dx)^2 / 2) + O((s dx)^3)`` with
-    ``xb`` the bin's coefficient-weighted mean and ``|dx| <= delta xb``. Where
-    ``s x`` is below ~60 (the only region where a yield can matter: beyond it the
-    weight is below e^-60 of the largest), the relative error is below
-    ``(60 delta)^3 / 6 ~ 4e-3`` in the worst bin and far less on average.
+    ``xb`` the bin's mean and ``|dx| <= delta xb``. This is used while
+    ``s delta min(x) <= EXPANSION_LIMIT`` (relative error below ~0.5 % in the
+    worst bin, far less on average); for larger ``s`` (``s min(x) > 65``, decay
+    probabilities below e^-65) the sums are computed exactly over the events
+    within ``TAIL_CUT / s`` of ``min(x)``, the only ones that still contribute.
 
     Parameters and returns as :func:`exp_sums` (``x`` must be ``> 0``).
 
@@ -156,6 +166,10 @@ class LogBins:
         self.xb = np.bincount(idx, weights=xa, minlength=nb)[used] / counts[used]
         self.ib = (np.cumsum(used) - 1)[idx]
         self.d = xa - self.xb[self.ib]
+        self.x = xa
+        # The expansion holds while s times the bin width stays small where the sum
+        # is made, i.e. for the smallest x: s * delta * x_min <= EXPANSION_LIMIT.
+        self.s_max_binned = EXPANSION_LIMIT / ((10.0**dex - 1.0) * max(float(xa.min()), 1e-300))
         self._exp: dict[bytes, FloatArray] = {}
 
     def log_factor(self, s: npt.ArrayLike) -> FloatArray:
@@ -204,6 +218,7 @@ class LogBins:
             if order < 2:
                 ct *= d
         e = self._e(sa)
+        big = sa > self.s_max_binned
         # einsum, not BLAS matmul: these products are small, and a threaded BLAS in
         # every worker of a process pool oversubscribes the cores (3x slower measured).
         out: FloatArray = (
@@ -211,4 +226,25 @@ class LogBins:
             - sa[:, np.newaxis] * np.einsum("ij,jk->ik", e, moments[1])
             + (0.5 * sa * sa)[:, np.newaxis] * np.einsum("ij,jk->ik", e, moments[2])
         )
+        if np.any(big):
+            out[big] = self._exact_tail(ca, sa[big], subset)
+        return out
+
+    def _exact_tail(
+        self, ca: FloatArray, s_big: FloatArray, subset: npt.ArrayLike | None
+    ) -> FloatArray:
+        """Exact sums for large ``s``, where only events near ``min x`` contribute.
+
+        Terms with ``s (x - shift) > TAIL_CUT`` are below ``exp(-TAIL_CUT)`` of the
+        largest possible term (``x = shift``) and are dropped.
+        """
+        xs = self.x if subset is None else self.x[np.asarray(subset)]
+        order = np.argsort(xs, kind="stable")
+        xo = xs[order] - self.shift
+        co = ca[order]
+        out = np.zeros((s_big.size, ca.shape[1]))
+        ends = np.searchsorted(xo, TAIL_CUT / s_big, side="right")
+        for k, (sv, end) in enumerate(zip(s_big, ends, strict=True)):
+            if end:
+                out[k] = np.einsum("i,ij->j", np.exp(-sv * xo[:end]), co[:end])
         return out
