@@ -39,7 +39,7 @@ EXPANSION_LIMIT = 0.3
 
 #: Terms below ``exp(-TAIL_CUT)`` of the largest possible term are dropped in the
 #: exact large-``s`` sums.
-TAIL_CUT = 50.0
+TAIL_CUT = 40.0
 
 
 def _check(x: FloatArray, coeffs: FloatArray) -> FloatArray:
@@ -238,13 +238,14 @@ class LogBins:
         Terms with ``s (x - shift) > TAIL_CUT`` are below ``exp(-TAIL_CUT)`` of the
         largest possible term (``x = shift``) and are dropped.
         """
-        xs = self.x if subset is None else self.x[np.asarray(subset)]
-        order = np.argsort(xs, kind="stable")
-        xo = xs[order] - self.shift
-        co = ca[order]
-        out = np.zeros((s_big.size, ca.shape[1]))
-        ends = np.searchsorted(xo, TAIL_CUT / s_big, side="right")
-        for k, (sv, end) in enumerate(zip(s_big, ends, strict=True)):
-            if end:
-                out[k] = np.einsum("i,ij->j", np.exp(-sv * xo[:end]), co[:end])
+        rows = np.flatnonzero(self.x - self.shift < TAIL_CUT / float(s_big.min()))
+        if subset is None:
+            co = ca[rows]
+        else:
+            full = np.zeros((self.x.size, ca.shape[1]))
+            full[np.asarray(subset)] = ca
+            co = full[rows]
+        arg = np.multiply.outer(s_big, self.x[rows] - self.shift)
+        np.minimum(arg, 700.0, out=arg)
+        out: FloatArray = np.einsum("ij,jk->ik", np.exp(-arg), co)
         return out
