@@ -21,8 +21,9 @@ Grid scan and contours
     intervals and polygons); :func:`contour`, :func:`exclusion_intervals`.
 Counting
     :func:`counting_upper_limit` (one-bin CLs limit on the signal events, the engine's
-    check), :func:`bayesian_upper_limit` (JHEP sec. 7: Poisson counting with a Bayesian
-    log-normal POT nuisance).
+    check; :func:`counting_cls`), :func:`bayesian_upper_limit` and
+    :func:`bayesian_contour` (JHEP sec. 7: Poisson counting with a Bayesian log-normal
+    POT nuisance).
 
 Example for the end-to-end step::
 
@@ -38,6 +39,12 @@ from __future__ import annotations
 
 from darkdump.stats.cls import DEFAULT_TOY_MODE, EXPECTED_QUANTILES, ClsResult, cls
 from darkdump.stats.contours import Contour, contour, exclusion_intervals, exclusion_polygons
+from darkdump.stats.counting import (
+    bayesian_contour,
+    bayesian_upper_limit,
+    counting_cls,
+    counting_upper_limit,
+)
 from darkdump.stats.model import (
     EE_BACKGROUND,
     MUMU_BACKGROUND,
@@ -64,8 +71,12 @@ __all__ = [
     "LogNormal",
     "Model",
     "ScanResult",
+    "bayesian_contour",
+    "bayesian_upper_limit",
     "cls",
     "contour",
+    "counting_cls",
+    "counting_upper_limit",
     "ee_channel",
     "exclusion_intervals",
     "exclusion_polygons",

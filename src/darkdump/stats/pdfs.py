@@ -177,9 +177,19 @@ class BernsteinShape(BackgroundShape):
 class LandauShape(BackgroundShape):
     """Landau density (RooLandau convention) on ``mass_range`` [MeV].
 
-    ``f(x) ~ phi((x - location) / scale)`` with ``phi`` the standard Landau density
-    (``scipy.stats.landau``, the CERNLIB DENLAN convention used by ROOT's TMath::Landau).
+    ``f(x) ~ phi((x - location) / scale)`` with ``phi`` the CERNLIB DENLAN Landau
+    density used by ROOT's TMath::Landau / RooLandau (maximum at -0.22278).
+    ``scipy.stats.landau`` is the same law in another parametrisation:
+    ``phi(l) = (2/pi) landau.pdf((l - ln(pi/2)) * 2/pi)`` (checked against the defining
+    integral ``phi(l) = 1/pi int_0^inf exp(-t ln t - l t) sin(pi t) dt`` to 1e-10).
     """
+
+    @property
+    def _scipy_loc_scale(self) -> tuple[float, float]:
+        return (
+            self.location + self.scale * math.log(math.pi / 2.0),
+            self.scale * math.pi / 2.0,
+        )
 
     location: float = EE_LANDAU_LOCATION
     scale: float = EE_LANDAU_SCALE
@@ -190,13 +200,13 @@ class LandauShape(BackgroundShape):
             raise DarkdumpInputError(f"scale={self.scale!r} MeV: must be > 0")
 
     def _unnormalised(self, mass: FloatArray) -> FloatArray:
-        return np.asarray(
-            stats.landau.pdf(mass, loc=self.location, scale=self.scale), dtype=np.float64
-        )
+        loc, scale = self._scipy_loc_scale
+        return np.asarray(stats.landau.pdf(mass, loc=loc, scale=scale), dtype=np.float64)
 
     def _unnormalised_integral(self) -> float:
         low, high = self.mass_range
-        cdf = stats.landau.cdf([low, high], loc=self.location, scale=self.scale)
+        loc, scale = self._scipy_loc_scale
+        cdf = stats.landau.cdf([low, high], loc=loc, scale=scale)
         return float(cdf[1] - cdf[0])
 
 
