@@ -112,6 +112,18 @@ def register(subparsers: Any) -> None:
         help="worker processes over masses (count; default 2; 1 = serial)",
     )
     parser.add_argument("--no-plots", action="store_true", help="do not draw the PNG maps")
+    parser.add_argument(
+        "--alp",
+        action="store_true",
+        help="also write alp_yields.h5: ALP (B -> K(*) a) yields per unit BR product on "
+        "(--alp-masses GeV) x (200 lifetimes 1e-4 to 1e4 ns)",
+    )
+    parser.add_argument(
+        "--alp-masses",
+        type=mass_list_gev,
+        default=[0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7],
+        help="comma-separated ALP masses in GeV (default 0.05,0.1,0.2,0.25,0.3,0.4,0.5,0.6,0.7)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -170,13 +182,29 @@ def run(args: argparse.Namespace) -> int:
     provenance = {"versions": versions(), "config": grid.config, "seed": args.seed}
     path = write_grid(out / "yields.h5", grid, provenance)
     csv_path = write_zero_event_csv(out / "zero_event_geometric.csv", zero_event_rows(grid))
+    files = [path.name, csv_path.name]
+    if args.alp:
+        from hepunits import GeV
+
+        from darkdump.yields import AlpConfig, compute_alp_grid, default_alp_taus, write_alp_grid
+
+        alp_cfg = AlpConfig(
+            masses=tuple(float(x) * GeV for x in args.alp_masses),
+            taus=tuple(float(t) for t in default_alp_taus()),
+            n_events=n_events,
+            seed=args.seed,
+        )
+        alp_grid = compute_alp_grid(experiment, alp_cfg)
+        alp_path = write_alp_grid(out / "alp_yields.h5", alp_grid, provenance)
+        files.append(alp_path.name)
+        print(f"wrote {alp_path} ({len(args.alp_masses)} ALP masses x 200 lifetimes)")
     write_json(
         out / "yields_run.json",
         {
             **provenance,
             "command": "darkdump yields",
             "experiment_arg": str(args.experiment),
-            "files": [path.name, csv_path.name],
+            "files": files,
         },
     )
     print(f"wrote {path} and {csv_path} ({len(masses)} masses x {n_eps} couplings)")

@@ -7,6 +7,7 @@ JHEP fig. 4 zero-event table (CSV); :mod:`.geometric` holds the fig. 4
 geometric acceptance.
 """
 
+from darkdump.yields.alp import AlpConfig, AlpGrid, compute_alp_grid, default_alp_taus
 from darkdump.yields.geometric import (
     N_EXCLUDED_ZERO_EVENTS,
     exclusion_interval,
@@ -28,7 +29,13 @@ from darkdump.yields.grid import (
     signal_events,
     simulate_mass,
 )
-from darkdump.yields.io import read_grid, write_grid, write_zero_event_csv, zero_event_rows
+from darkdump.yields.io import (
+    read_grid,
+    write_alp_grid,
+    write_grid,
+    write_zero_event_csv,
+    zero_event_rows,
+)
 from darkdump.yields.reweight import exp_sums, exp_sums_binned
 
 __all__ = [
@@ -37,11 +44,15 @@ __all__ = [
     "N_EXCLUDED_ZERO_EVENTS",
     "PRODUCTION_MODES",
     "QUANTITIES",
+    "AlpConfig",
+    "AlpGrid",
     "MassResult",
     "SignalEvents",
     "YieldConfig",
     "YieldGrid",
+    "compute_alp_grid",
     "compute_grid",
+    "default_alp_taus",
     "default_epsilons",
     "default_masses",
     "exclusion_interval",
@@ -52,6 +63,7 @@ __all__ = [
     "read_grid",
     "signal_events",
     "simulate_mass",
+    "write_alp_grid",
     "write_grid",
     "write_zero_event_csv",
     "zero_event_rows",

@@ -337,8 +337,15 @@ def _channel_yields(
     n_pot: float,
     rate: float,
     br: float,
+    production_scale: FloatArray | None = None,
 ) -> tuple[dict[str, FloatArray], int]:
-    """Re-weight one simulated (mass, mode, channel) sample over every s = eps^2."""
+    """Re-weight one simulated (mass, mode, channel) sample over every s.
+
+    Dark photon: ``s = eps^2`` and ``ctau1`` the proper decay length at eps = 1
+    [mm]; the production scales as ``s`` too (default ``production_scale``).
+    ALP: ``s = 1 / (c tau)`` [1/mm] with ``ctau1 = 1`` mm, and ``production_scale``
+    ones (``rate`` per unit BR product).
+    """
     prod = decays.production
     mass = float(prod.mass)
     p = np.sqrt(np.einsum("ij,ij->i", prod.momentum, prod.momentum))
@@ -402,7 +409,8 @@ def _channel_yields(
 
     ig = np.flatnonzero(geo)
     out["acceptance_geo"] = _ratio(np.clip(bins.sums(a[ig], s, ig)[:, 0], 0, None), s_all)
-    scale = n_pot * s * rate * out["decay_probability"] * br
+    prod_scale = s if production_scale is None else production_scale
+    scale = n_pot * prod_scale * rate * out["decay_probability"] * br
     out["n_exp"] = scale * out["acceptance_sel"]
     out["n_exp_geo"] = scale * out["acceptance_geo"]
     return out, n_sel

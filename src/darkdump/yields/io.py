@@ -41,6 +41,7 @@ __all__ = [
     "FORMAT",
     "ZERO_EVENT_COLUMNS",
     "read_grid",
+    "write_alp_grid",
     "write_grid",
     "write_zero_event_csv",
     "zero_event_rows",
@@ -110,6 +111,39 @@ def write_grid(path: str | Path, grid: YieldGrid, provenance: dict[str, Any] | N
                 f.create_dataset(
                     f"{ch}/{mode}/n_selected", data=grid.n_selected[(ch, mode)], **opts
                 )
+
+    return _atomic(Path(path), write)
+
+
+def write_alp_grid(path: str | Path, grid: Any, provenance: dict[str, Any] | None = None) -> Path:
+    """Write an :class:`darkdump.yields.alp.AlpGrid` to HDF5 atomically. Return the path.
+
+    Layout: ``/mass_GeV`` (n_mass,), ``/tau_ns`` (n_tau,),
+    ``/production/B/decays_per_pot_per_br`` (n_mass,), and
+    ``/<channel>/B/<quantity>`` (n_mass, n_tau) with the names of :data:`FILE_NAMES`;
+    ``n_exp`` and ``n_exp_geo`` are per unit BR(B -> K(*) a) x BR(a -> ll).
+    """
+    import h5py
+    from hepunits import ns
+
+    def write(tmp: Path) -> None:
+        with h5py.File(tmp, "w", track_order=True) as f:
+            f.attrs["format"] = FORMAT + "-alp"
+            f.attrs["n_pot"] = grid.n_pot
+            f.attrs["experiment"] = str(grid.config.get("experiment", ""))
+            f.attrs["seed"] = int(grid.config.get("seed", 0))
+            f.attrs["config_json"] = json.dumps(grid.config, sort_keys=True)
+            f.attrs["provenance_json"] = json.dumps(provenance or {}, sort_keys=True, default=str)
+            opts = {"track_times": False}
+            f.create_dataset("mass_GeV", data=grid.masses / GeV, **opts)
+            f.create_dataset("tau_ns", data=grid.taus / ns, **opts)
+            f.create_dataset(
+                "production/B/decays_per_pot_per_br", data=grid.production_rate, **opts
+            )
+            for ch, quantities in grid.values.items():
+                for q, arr in quantities.items():
+                    name, unit = FILE_NAMES[q]
+                    f.create_dataset(f"{ch}/B/{name}", data=arr / unit, **opts)
 
     return _atomic(Path(path), write)
 
