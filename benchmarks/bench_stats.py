@@ -40,20 +40,23 @@ def synthetic_grid(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--toys", type=int, default=1000)
+    parser.add_argument("--toys", type=int, default=2000)
+    parser.add_argument("--refine-toys", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     mass, eps, channels = synthetic_grid()
     t0 = time.perf_counter()
-    res = scan(channels, mass, eps, n_toys=args.toys, seed=args.seed)
+    res = scan(channels, mass, eps, n_toys=args.toys, refine_toys=args.refine_toys, seed=args.seed)
     dt = time.perf_counter() - t0
     n_toy_points = int(res.from_toys.sum())
     print(
         f"grid {mass.size} x {eps.size}, {args.toys} toys/hypothesis, cores={os.cpu_count()}, "
         f"load={os.getloadavg()[0]:.1f}"
     )
+    n_refined = int((res.toys_used > args.toys).sum())
     print(
-        f"toy-evaluated points: {n_toy_points} ({n_toy_points / res.from_toys.size:.1%}), rounds: {res.rounds}"
+        f"toy-evaluated points: {n_toy_points} ({n_toy_points / res.from_toys.size:.1%}), "
+        f"of which refined: {n_refined}, rounds: {res.rounds}"
     )
     lo, hi = res.contours["observed"].lower_upper()
     i = int(np.argmin(np.abs(mass - 411.0 * MeV)))

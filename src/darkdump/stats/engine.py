@@ -82,31 +82,43 @@ class FitResult:
     converged: np.ndarray[tuple[int, ...], np.dtype[np.bool_]]
 
 
+Pairs = dict[tuple[int, int], FloatArray]
+
+
 def _chol_solve(
-    h: FloatArray, rhs: FloatArray
+    h: Pairs, rhs: FloatArray
 ) -> tuple[FloatArray, np.ndarray[tuple[int, ...], np.dtype[np.bool_]]]:
     """Solve ``h x = rhs`` for a batch of small symmetric matrices by Cholesky.
 
-    Returns ``x`` and a mask of the matrices that are positive definite.
+    ``h`` maps ``(i, j)`` with ``i <= j`` to the (n,) entries; ``rhs`` is (K, n).
+    Returns ``x`` (K, n) and a mask of the matrices that are positive definite.
     """
-    n, k = rhs.shape
-    lower = np.zeros((n, k, k))
+    k, n = rhs.shape
+    low: Pairs = {}
     ok = np.ones(n, dtype=bool)
     for j in range(k):
-        d = h[:, j, j] - np.sum(lower[:, j, :j] ** 2, axis=1)
-        ok &= d > 1e-12 * np.maximum(1.0, np.abs(h[:, j, j]))
-        lower[:, j, j] = np.sqrt(np.where(d > 0, d, 1.0))
+        d = h[(j, j)].copy()
+        for m in range(j):
+            d -= low[(j, m)] ** 2
+        ok &= d > 1e-12 * np.maximum(1.0, np.abs(h[(j, j)]))
+        low[(j, j)] = np.sqrt(np.where(d > 0, d, 1.0))
         for i in range(j + 1, k):
-            lower[:, i, j] = (
-                h[:, i, j] - np.sum(lower[:, i, :j] * lower[:, j, :j], axis=1)
-            ) / lower[:, j, j]
-    y = np.zeros((n, k))
+            v = h[(j, i)].copy()
+            for m in range(j):
+                v -= low[(i, m)] * low[(j, m)]
+            low[(i, j)] = v / low[(j, j)]
+    y = np.empty((k, n))
     for i in range(k):
-        y[:, i] = (rhs[:, i] - np.sum(lower[:, i, :i] * y[:, :i], axis=1)) / lower[:, i, i]
-    x = np.zeros((n, k))
+        v = rhs[i].copy()
+        for m in range(i):
+            v -= low[(i, m)] * y[m]
+        y[i] = v / low[(i, i)]
+    x = np.empty((k, n))
     for i in reversed(range(k)):
-        back = np.sum(lower[:, i + 1 :, i] * x[:, i + 1 :], axis=1)
-        x[:, i] = (y[:, i] - back) / lower[:, i, i]
+        v = y[i].copy()
+        for m in range(i + 1, k):
+            v -= low[(m, i)] * x[m]
+        x[i] = v / low[(i, i)]
     return x, ok
 
 
@@ -127,60 +139,89 @@ def _subset(toys: Toys, keep: np.ndarray[tuple[int, ...], np.dtype[np.bool_]]) -
     return Toys(events=tuple(events), centre=toys.centre[keep])
 
 
-def _evaluate(
+def _evaluate_cols(
     u: FloatArray,
     model: Model,
     log_signal: FloatArray | None,
     toys: Toys,
+    centre: FloatArray,
     derivatives: bool,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """``-ln L`` (n,), gradient (n,K), Hessian and Gauss-Newton Hessian (n,K,K)."""
-    n, k = u.shape
+) -> tuple[FloatArray, FloatArray, Pairs, Pairs]:
+    """``-ln L`` (n,), gradient (K, n), Hessian and Gauss-Newton Hessian (pairs i <= j).
+
+    ``u`` and ``centre`` are (K, n) (one contiguous row per nuisance); ``log_signal``
+    is (C, n) or ``None``.
+    """
+    k, n = u.shape
     a_s, a_b = model.a_signal, model.a_background
-    log_b = model.log_background[None, :] + u @ a_b.T
-    diff = u - toys.centre
-    nll = 0.5 * np.sum(diff * diff, axis=1)
-    grad = diff.copy()
-    hess = np.zeros((n, k, k)) if derivatives else np.zeros(0)
-    hess_gn = np.zeros((n, k, k)) if derivatives else np.zeros(0)
+    diff = u - centre
+    nll = 0.5 * np.sum(diff * diff, axis=0)
+    grad = diff
     pairs = [(i, j) for i in range(k) for j in range(i, k)]
+    hess: Pairs = {}
+    hess_gn: Pairs = {}
+    if derivatives:
+        for i, j in pairs:
+            hess_gn[(i, j)] = np.full(n, 1.0 if i == j else 0.0)
+            hess[(i, j)] = np.zeros(n)
+
+    def combine(row: FloatArray, base: float) -> FloatArray:
+        out = np.full(n, base)
+        for m in np.flatnonzero(row):
+            out += row[m] * u[m]
+        return out
+
     with np.errstate(over="ignore", invalid="ignore"):
-        b = np.exp(log_b)
-        for c, ev in enumerate(toys.events):
-            nll += b[:, c] - ev.count * log_b[:, c] - ev.sum_log_fb
-            g_lb = b[:, c] - ev.count
+        for c, evc in enumerate(toys.events):
+            log_b = combine(a_b[c], float(model.log_background[c]))
+            b = np.exp(log_b)
+            nll += b - evc.count * log_b - evc.sum_log_fb
+            g_lb = b - evc.count
             if log_signal is not None:
-                log_s = log_signal[:, c] + u @ a_s[c]
+                log_s = log_signal[c] + combine(a_s[c], 0.0)
                 s = np.exp(log_s)
-                x = (log_s - log_b[:, c])[ev.toy] + ev.log_ratio
-                nll += s - np.bincount(ev.toy, weights=np.logaddexp(0.0, x), minlength=n)
+                x = (log_s - log_b)[evc.toy] + evc.log_ratio
+                nll += s - np.bincount(evc.toy, weights=np.logaddexp(0.0, x), minlength=n)
                 if derivatives:
                     w = special.expit(x)
-                    sum_w = np.bincount(ev.toy, weights=w, minlength=n)
-                    big_w = np.bincount(ev.toy, weights=w * (1.0 - w), minlength=n)
-                    g_lb = g_lb + sum_w
-                    grad += (s - sum_w)[:, None] * a_s[c][None, :]
+                    sum_w = np.bincount(evc.toy, weights=w, minlength=n)
+                    big_w = np.bincount(evc.toy, weights=w * (1.0 - w), minlength=n)
+                    g_lb += sum_w
+                    g_ls = s - sum_w
                     d = a_s[c] - a_b[c]
+                    for m in np.flatnonzero(a_s[c]):
+                        grad[m] += a_s[c, m] * g_ls
                     for i, j in pairs:
                         if a_s[c, i] * a_s[c, j] != 0.0:
-                            hess_gn[:, i, j] += a_s[c, i] * a_s[c, j] * s
+                            hess_gn[(i, j)] += (a_s[c, i] * a_s[c, j]) * s
                         if d[i] * d[j] != 0.0:
-                            hess[:, i, j] -= d[i] * d[j] * big_w
+                            hess[(i, j)] -= (d[i] * d[j]) * big_w
             if derivatives:
-                grad += g_lb[:, None] * a_b[c][None, :]
+                for m in np.flatnonzero(a_b[c]):
+                    grad[m] += a_b[c, m] * g_lb
                 for i, j in pairs:
                     if a_b[c, i] * a_b[c, j] != 0.0:
-                        hess_gn[:, i, j] += a_b[c, i] * a_b[c, j] * b[:, c]
+                        hess_gn[(i, j)] += (a_b[c, i] * a_b[c, j]) * b
     if derivatives:
-        for i in range(k):
-            hess_gn[:, i, i] += 1.0
-        hess += hess_gn
-        for i, j in pairs:
-            if i != j:
-                hess[:, j, i] = hess[:, i, j]
-                hess_gn[:, j, i] = hess_gn[:, i, j]
+        for key in pairs:
+            hess[key] += hess_gn[key]
     nll = np.where(np.isfinite(nll), nll, np.inf)
     return nll, grad, hess, hess_gn
+
+
+def _evaluate(
+    u: FloatArray, model: Model, log_signal: FloatArray | None, toys: Toys, derivatives: bool
+) -> tuple[FloatArray, FloatArray]:
+    """``-ln L`` (n,) and gradient (n, K) at nuisances ``u`` (n, K) (for tests)."""
+    nll, grad, _, _ = _evaluate_cols(
+        np.ascontiguousarray(u.T),
+        model,
+        None if log_signal is None else np.ascontiguousarray(log_signal.T),
+        toys,
+        np.ascontiguousarray(toys.centre.T),
+        derivatives,
+    )
+    return nll, grad.T
 
 
 def profile(
@@ -209,53 +250,64 @@ def profile(
     k = model.n_nuisance
     u_all = _background_only_solution(model, toys) if start is None else start.copy()
     if k == 0 or log_signal is None:
-        nll, *_ = _evaluate(u_all, model, log_signal, toys, derivatives=False)
+        nll, _ = _evaluate(u_all, model, log_signal, toys, derivatives=False)
         return FitResult(nll=nll, u=u_all, converged=np.ones(n, dtype=bool))
     a_all = np.concatenate([model.a_signal, model.a_background], axis=0)
     converged_all = _solve_empty_toys(model, toys, log_signal, u_all)
     keep = ~converged_all
     active = np.flatnonzero(keep)
-    cur_toys, cur_ls = _subset(toys, keep), log_signal[keep]
+    cur_toys = _subset(toys, keep)
+    cur_ls = np.ascontiguousarray(log_signal[keep].T)
+    cur_centre = np.ascontiguousarray(cur_toys.centre.T)
+    u = np.ascontiguousarray(u_all[active].T)
     for _ in range(_MAX_ITER):
         if active.size == 0:
             break
-        u = u_all[active]
-        nll, grad, hess, hess_gn = _evaluate(u, model, cur_ls, cur_toys, derivatives=True)
+        nll, grad, hess, hess_gn = _evaluate_cols(
+            u, model, cur_ls, cur_toys, cur_centre, derivatives=True
+        )
         step, ok = _chol_solve(hess, -grad)
         if not np.all(ok):
-            step[~ok], _ = _chol_solve(hess_gn[~ok], -grad[~ok])
-        size = np.max(np.abs(step), axis=1)
+            bad = ~ok
+            step[:, bad], _ = _chol_solve(
+                {key: v[bad] for key, v in hess_gn.items()}, -grad[:, bad]
+            )
+        size = np.max(np.abs(step), axis=0)
         converged = size < _STEP_TOL
         # Trust region in the log of the yields: no yield moves by more than a factor e
         # per iteration (Newton overshoots on exponentials), and |step| <= _MAX_STEP.
-        log_move = np.max(np.abs(step @ a_all.T), axis=1)
+        log_move = np.max(np.abs(a_all @ step), axis=0)
         scale = np.minimum(
             1.0,
             np.minimum(1.0 / np.maximum(log_move, 1e-300), _MAX_STEP / np.maximum(size, 1e-300)),
         )
-        step *= scale[:, None]
-        slope = np.sum(grad * step, axis=1)
-        alpha = np.ones(u.shape[0])
+        step *= scale
+        slope = np.sum(grad * step, axis=0)
+        alpha = np.ones(u.shape[1])
         pending = ~converged
         for _ in range(40):
             if not np.any(pending):
                 break
-            trial = u + alpha[:, None] * step
-            nll_trial, *_ = _evaluate(trial, model, cur_ls, cur_toys, derivatives=False)
+            trial = u + alpha * step
+            nll_trial, *_ = _evaluate_cols(
+                trial, model, cur_ls, cur_toys, cur_centre, derivatives=False
+            )
             tiny = alpha * size * scale < 1e-7
             accept = pending & ((nll_trial <= nll + 1e-4 * alpha * slope) | tiny)
-            u = np.where(accept[:, None], trial, u)
+            u = np.where(accept, trial, u)
             pending &= ~accept
             alpha = np.where(pending, 0.5 * alpha, alpha)
-        u_all[active] = u
+        u_all[active] = u.T
         converged_all[active] = converged
         if np.all(converged):
             break
         keep = ~converged
         active = active[keep]
         cur_toys = _subset(cur_toys, keep)
-        cur_ls = cur_ls[keep]
-    nll, *_ = _evaluate(u_all, model, log_signal, toys, derivatives=False)
+        cur_ls = np.ascontiguousarray(cur_ls[:, keep])
+        cur_centre = np.ascontiguousarray(cur_centre[:, keep])
+        u = np.ascontiguousarray(u[:, keep])
+    nll, _ = _evaluate(u_all, model, log_signal, toys, derivatives=False)
     return FitResult(nll=nll, u=u_all, converged=converged_all)
 
 

@@ -10,7 +10,9 @@ Strategy (all grid points of all masses advance together, round by round):
    neighbours of every crossing must carry toy-based CLs (:func:`darkdump.stats.cls.cls`);
    those that do not are evaluated, and the crossings are looked for again, until every
    crossing lies between two toy-based points. Toy values replace the proxy where
-   they exist, so a proxy that is off moves the bracket outward one grid step per round.
+   they exist, so a proxy that is off moves the bracket outward one grid step per round;
+3. the bracketing points are re-evaluated with ``refine_toys`` pseudo-experiments and
+   step 2 is repeated at that precision.
 
 Points far from every boundary keep the proxy value (flagged ``from_toys = False``);
 the contour (:mod:`darkdump.stats.contours`) only ever interpolates between toy-based
@@ -64,7 +66,8 @@ class ScanResult:
     """CLs on the grid and the contours.
 
     ``cls`` (6, n_mass, n_eps) in the order of :data:`CURVES`; ``from_toys``
-    (n_mass, n_eps) marks toy-based values (elsewhere the analytic proxy);
+    (n_mass, n_eps) marks toy-based values (elsewhere the analytic proxy) and
+    ``toys_used`` (n_mass, n_eps) the toys per hypothesis behind each value;
     ``contours`` maps each curve name to its :class:`~darkdump.stats.contours.Contour`.
     """
 
@@ -72,6 +75,7 @@ class ScanResult:
     eps: FloatArray
     cls: FloatArray
     from_toys: np.ndarray[tuple[int, ...], np.dtype[np.bool_]]
+    toys_used: np.ndarray[tuple[int, ...], np.dtype[np.int64]]
     contours: dict[str, Contour]
     n_toys: int
     rounds: int
@@ -127,6 +131,7 @@ def scan(
     mode: ToyMode = DEFAULT_TOY_MODE,
     pot: LogNormal | None = POT_CONSTRAINT,
     convention: Convention = "median",
+    refine_toys: int | None = 5000,
     max_rounds: int = 30,
 ) -> ScanResult:
     """CLs and exclusion contours (observed, expected with +-1, +-2 sigma) on a grid.
@@ -152,8 +157,12 @@ def scan(
         POT constraint shared by the channels (PRL appendix B), ``None`` to switch off.
     convention
         Constraint placement, see :mod:`darkdump.stats.model`.
+    refine_toys
+        Once every crossing is bracketed with ``n_toys``, the bracketing points are
+        evaluated again with this many toys (and the bracketing repeated at that
+        level), so the final interpolation uses precise CLs; ``None`` skips it.
     max_rounds
-        Upper bound on bracketing rounds.
+        Upper bound on bracketing rounds per stage.
 
     Returns
     -------
@@ -179,35 +188,40 @@ def scan(
     sigma = np.stack([ch.sigma_m.reshape(-1) for ch in channels], axis=1)
     mass_flat = np.repeat(mass, n_e)
     values = proxy_cls(model, signal, mass_flat, sigma).reshape(len(CURVES), n_m, n_e)
-    have = np.zeros((n_m, n_e), dtype=bool)
+    toys_used = np.zeros((n_m, n_e), dtype=np.int64)
     level = 1.0 - cl
     rounds = 0
-    for rounds in range(1, max_rounds + 1):  # noqa: B007
-        need = _needed(values, have, level)
-        if not np.any(need):
-            break
-        idx = np.flatnonzero(need.reshape(-1))
-        keys = np.column_stack([idx // n_e, idx % n_e]).astype(np.int64)
-        res = cls(
-            model,
-            signal[idx],
-            mass_flat[idx],
-            sigma[idx],
-            n_toys=n_toys,
-            seed=seed,
-            keys=keys,
-            mode=mode,
-        )
-        flat = values.reshape(len(CURVES), -1)
-        flat[0, idx] = res.cls
-        flat[1:, idx] = res.cls_expected
-        have.reshape(-1)[idx] = True
+    targets = [n_toys] if refine_toys is None or refine_toys <= n_toys else [n_toys, refine_toys]
+    for target in targets:
+        for _ in range(max_rounds):
+            need = _needed(values, toys_used >= target, level)
+            if not np.any(need):
+                break
+            rounds += 1
+            idx = np.flatnonzero(need.reshape(-1))
+            keys = np.column_stack([idx // n_e, idx % n_e]).astype(np.int64)
+            res = cls(
+                model,
+                signal[idx],
+                mass_flat[idx],
+                sigma[idx],
+                n_toys=target,
+                seed=seed,
+                keys=keys,
+                mode=mode,
+            )
+            flat = values.reshape(len(CURVES), -1)
+            flat[0, idx] = res.cls
+            flat[1:, idx] = res.cls_expected
+            toys_used.reshape(-1)[idx] = target
+    have = toys_used > 0
     contours = {name: contour(mass, eps, values[i], cl) for i, name in enumerate(CURVES)}
     return ScanResult(
         mass=mass,
         eps=eps,
         cls=values,
         from_toys=have,
+        toys_used=toys_used,
         contours=contours,
         n_toys=n_toys,
         rounds=rounds,
