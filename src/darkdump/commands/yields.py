@@ -26,7 +26,7 @@ from typing import Any
 
 from darkdump.commands._common import mass_list_gev
 
-__all__ = ["register", "run"]
+__all__ = ["draw_all", "produce", "register", "run"]
 
 
 def _positive_int(text: str) -> int:
@@ -130,20 +130,12 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Compute the grid and write the files."""
     import numpy as np
-    from rich.progress import Progress
+    from hepunits import GeV
 
     from darkdump.commands._common import masses_from_args
     from darkdump.errors import DarkdumpInputError
     from darkdump.experiments import load
-    from darkdump.results.io import write_json
-    from darkdump.results.provenance import versions
-    from darkdump.yields import (
-        YieldConfig,
-        compute_grid,
-        write_grid,
-        write_zero_event_csv,
-        zero_event_rows,
-    )
+    from darkdump.yields import YieldConfig
 
     experiment = load(args.experiment)
     if args.quick:
@@ -167,54 +159,109 @@ def run(args: argparse.Namespace) -> int:
         n_events=n_events,
         seed=args.seed,
     )
-    out: Path = args.out
+    alp_masses = [float(x) * GeV for x in args.alp_masses] if args.alp else None
+    produce(
+        experiment,
+        args.out,
+        config,
+        workers=args.workers,
+        plots=not args.no_plots,
+        alp_masses=alp_masses,
+        experiment_arg=str(args.experiment),
+    )
+    return 0
+
+
+def produce(
+    experiment: Any,
+    out: Path,
+    config: Any,
+    *,
+    workers: int = 2,
+    plots: bool = True,
+    alp_masses: list[float] | None = None,
+    experiment_arg: str = "",
+) -> list[Path]:
+    """Compute the yields grid of ``config`` and write every output into ``out``.
+
+    The library entry point behind ``darkdump yields`` (for ``darkdump reproduce``):
+    ``yields.h5``, ``zero_event_geometric.csv``, ``yields_run.json``, optionally
+    ``alp_yields.h5`` (``alp_masses`` [MeV]) and ``plots/*.png``. Returns the paths.
+
+    Parameters
+    ----------
+    experiment
+        :class:`darkdump.experiments.Experiment`.
+    out
+        Output folder (created).
+    config
+        :class:`darkdump.yields.YieldConfig` (masses [MeV], couplings, statistics, seed).
+    workers
+        Worker processes over masses.
+    plots
+        Draw the PNG maps.
+    alp_masses
+        ALP masses [MeV] for ``alp_yields.h5`` (None: no ALP file).
+    experiment_arg
+        How the experiment was named on the command line (recorded).
+    """
+    from rich.progress import Progress
+
+    from darkdump.results.io import write_json
+    from darkdump.results.provenance import versions
+    from darkdump.yields import compute_grid, write_grid, write_zero_event_csv, zero_event_rows
+
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("yields: masses", total=len(masses))
+        task = bar.add_task("yields: masses", total=len(config.masses))
         grid = compute_grid(
             experiment,
             config,
-            workers=args.workers,
+            workers=workers,
             on_done=lambda _i, _r: bar.advance(task),
         )
     wall = time.perf_counter() - start
-    provenance = {"versions": versions(), "config": grid.config, "seed": args.seed}
+    provenance = {"versions": versions(), "config": grid.config, "seed": config.seed}
     path = write_grid(out / "yields.h5", grid, provenance)
     csv_path = write_zero_event_csv(out / "zero_event_geometric.csv", zero_event_rows(grid))
-    files = [path.name, csv_path.name]
-    if args.alp:
-        from hepunits import GeV
-
+    written = [path, csv_path]
+    if alp_masses:
         from darkdump.yields import AlpConfig, compute_alp_grid, default_alp_taus, write_alp_grid
 
         alp_cfg = AlpConfig(
-            masses=tuple(float(x) * GeV for x in args.alp_masses),
+            masses=tuple(float(x) for x in alp_masses),
             taus=tuple(float(t) for t in default_alp_taus()),
-            n_events=n_events,
-            seed=args.seed,
+            n_events=config.n_events,
+            seed=config.seed,
         )
         alp_grid = compute_alp_grid(experiment, alp_cfg)
-        alp_path = write_alp_grid(out / "alp_yields.h5", alp_grid, provenance)
-        files.append(alp_path.name)
-        print(f"wrote {alp_path} ({len(args.alp_masses)} ALP masses x 200 lifetimes)")
-    write_json(
-        out / "yields_run.json",
-        {
-            **provenance,
-            "command": "darkdump yields",
-            "experiment_arg": str(args.experiment),
-            "files": files,
-        },
+        written.append(write_alp_grid(out / "alp_yields.h5", alp_grid, provenance))
+        print(f"wrote {written[-1]} ({len(alp_masses)} ALP masses x 200 lifetimes)")
+    written.append(
+        write_json(
+            out / "yields_run.json",
+            {
+                **provenance,
+                "command": "darkdump yields",
+                "experiment_arg": experiment_arg,
+                "files": [p.name for p in written],
+            },
+        )
     )
-    print(f"wrote {path} and {csv_path} ({len(masses)} masses x {n_eps} couplings)")
+    print(
+        f"wrote {path} and {csv_path} ({len(config.masses)} masses x "
+        f"{len(config.epsilons)} couplings)"
+    )
     print(f"wall time {wall:.1f} s; CPU seconds per stage (summed over workers):")
     for name, sec in grid.timings.items():
         print(f"  {name:12s} {sec:8.1f} s")
-    if not args.no_plots:
-        for fig in draw_all(grid, experiment, out / "plots", seed=args.seed):
+    if plots:
+        for fig in draw_all(grid, experiment, out / "plots", seed=config.seed):
             print(f"wrote {fig}")
-    return 0
+            written.append(fig)
+    return written
 
 
 #: Maps of A_sel and sigma_M are drawn where at least this many effective simulated

@@ -206,6 +206,29 @@ class YieldGrid:
             )
         return self.values[(channel, mode)][quantity]
 
+    def _by_key(self, quantity: str) -> dict[tuple[str, str], FloatArray]:
+        return {key: q[quantity] for key, q in self.values.items()}
+
+    @property
+    def acceptance_sel(self) -> dict[tuple[str, str], FloatArray]:
+        """A_sel (JHEP eq. 3.5) by (channel, mode), ``(n_mass, n_eps)``."""
+        return self._by_key("acceptance_sel")
+
+    @property
+    def decay_probability(self) -> dict[tuple[str, str], FloatArray]:
+        """P_D by (channel, mode), ``(n_mass, n_eps)``."""
+        return self._by_key("decay_probability")
+
+    @property
+    def sigma_m(self) -> dict[tuple[str, str], FloatArray]:
+        """Mass resolution [MeV] by (channel, mode), ``(n_mass, n_eps)``."""
+        return self._by_key("sigma_m")
+
+    @property
+    def n_exp(self) -> dict[tuple[str, str], FloatArray]:
+        """Expected signal events (JHEP eq. 3.4) by (channel, mode), ``(n_mass, n_eps)``."""
+        return self._by_key("n_exp")
+
     @property
     def channels(self) -> tuple[str, ...]:
         """Decay channels present."""
