@@ -655,7 +655,8 @@ def compute_grid(
         # Load the meson spectra and import every stage once in the parent, so that
         # the forked workers inherit them (a throwaway generator: no effect on results).
         _warm_up(experiment, config)
-        ctx = multiprocessing.get_context("fork")
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = {pool.submit(_simulate_mass_task, t): i for i, t in enumerate(tasks)}
             from concurrent.futures import as_completed
