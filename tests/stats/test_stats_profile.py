@@ -101,3 +101,15 @@ def test_no_events_no_nuisance_move_without_signal() -> None:
     # stationarity: sigma * b + u = 0 with b = 0.016 exp(sigma u)
     u = fit.u[0, 0]
     assert sigma * 0.016 * np.exp(sigma * u) + u == pytest.approx(0.0, abs=1e-12)
+
+
+def test_roofit_convention_moves_constraint_mode() -> None:
+    # RooLognormal as a density in theta carries 1/theta: in u the constraint is a
+    # Gaussian centred at -sigma, i.e. theta's mode at median * exp(-sigma^2)
+    model = Model((mumu_channel([]),), pot=None, convention="roofit")
+    data = observed_data(model, np.array([300.0]), np.array([[3.0]]))
+    sigma = np.log(1.125)
+    assert data.centre[0, 0] == pytest.approx(-sigma)
+    fit = profile(model, data, None)
+    u = fit.u[0, 0]
+    assert sigma * 0.016 * np.exp(sigma * u) + (u + sigma) == pytest.approx(0.0, abs=1e-12)

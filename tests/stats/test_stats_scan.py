@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from darkdump.stats.model import ChannelSpec, LogNormal
 from darkdump.stats.pdfs import FlatShape
@@ -48,3 +49,22 @@ def test_scan_no_systematics_matches_analytic_boundary() -> None:
     # expected = observed here (no background, 0 observed): the median curve agrees
     lo_e, _ = res.contours["expected"].lower_upper()
     np.testing.assert_allclose(lo_e[ok], lo_x[ok], rtol=0.1)
+
+
+def test_scan_tolerates_undefined_sigma_where_no_signal_and_rejects_it_elsewhere() -> None:
+    from darkdump.errors import DarkdumpInputError
+    from darkdump.stats.model import mumu_channel
+
+    mass = np.array([100.0, 300.0])
+    eps = np.logspace(-6, -5, 5)
+    n_exp = np.zeros((2, 5))
+    n_exp[1] = [0.5, 3.0, 10.0, 3.0, 0.5]
+    sigma = np.where(n_exp > 0, 3.0, np.nan)  # mu+mu- below threshold: nothing selected
+    res = scan(
+        [GridChannel(mumu_channel([]), n_exp, sigma)], mass, eps, n_toys=500, refine_toys=None
+    )
+    assert res.contours["observed"].intervals[0] == []
+    assert len(res.contours["observed"].intervals[1]) == 1
+    sigma[1, 2] = np.nan
+    with pytest.raises(DarkdumpInputError, match="sigma_m"):
+        scan([GridChannel(mumu_channel([]), n_exp, sigma)], mass, eps, n_toys=500)

@@ -20,6 +20,7 @@ For every point (an A' mass and coupling, i.e. a signal expectation per channel)
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,7 @@ EXPECTED_QUANTILES: tuple[float, ...] = (0.02275, 0.15866, 0.5, 0.84134, 0.97725
 #: as the PRL describes ("using the respective fitted values theta").
 DEFAULT_TOY_MODE: ToyMode = "frequentist"
 _MAX_TOYS_PER_CHUNK = 400_000
+_MAX_EVENTS_PER_CHUNK = 2_000_000.0
 
 
 @dataclass(frozen=True)
@@ -169,9 +171,22 @@ def cls(
     out_sb = np.empty(p_count)
     out_b = np.empty(p_count)
     out_exp = np.empty((len(EXPECTED_QUANTILES), p_count))
-    chunk = max(1, _MAX_TOYS_PER_CHUNK // n_toys)
-    for start in range(0, p_count, chunk):
-        sl = slice(start, min(p_count, start + chunk))
+    # chunks of points bounded in toys and in expected events (memory), in order
+    b_tot = float(np.sum([ch.background.median for ch in model.channels]))
+    cost = n_toys * (1.0 + np.sum(signal, axis=1) + b_tot)
+    bounds = [0]
+    acc = 0.0
+    for p in range(p_count):
+        if p > bounds[-1] and (
+            acc + cost[p] > _MAX_EVENTS_PER_CHUNK
+            or (p - bounds[-1] + 1) * n_toys > _MAX_TOYS_PER_CHUNK
+        ):
+            bounds.append(p)
+            acc = 0.0
+        acc += cost[p]
+    bounds.append(p_count)
+    for start, stop in itertools.pairwise(bounds):
+        sl = slice(start, stop)
         n_p = sl.stop - sl.start
         ls_t = np.repeat(log_signal[sl], n_toys, axis=0)
         q_toys = []

@@ -184,8 +184,16 @@ def scan(
     if np.any(np.diff(eps) <= 0) or eps[0] <= 0:
         raise DarkdumpInputError("eps: must be positive and increasing")
     model = Model(tuple(ch.spec for ch in channels), pot=pot, convention=convention)
-    signal = np.stack([ch.n_exp.reshape(-1) for ch in channels], axis=1)
-    sigma = np.stack([ch.sigma_m.reshape(-1) for ch in channels], axis=1)
+    signal = np.stack([np.asarray(ch.n_exp, np.float64).reshape(-1) for ch in channels], axis=1)
+    sigma = np.stack([np.asarray(ch.sigma_m, np.float64).reshape(-1) for ch in channels], axis=1)
+    if np.any(~np.isfinite(signal)) or np.any(signal < 0):
+        raise DarkdumpInputError("n_exp: expected signal events must be finite and >= 0")
+    # sigma_M is undefined where nothing is selected (NaN or 0 from the yields stage):
+    # harmless where n_exp = 0, an error elsewhere
+    bad_sigma = ~(np.isfinite(sigma) & (sigma > 0))
+    if np.any(bad_sigma & (signal > 0)):
+        raise DarkdumpInputError("sigma_m: must be a positive number of MeV wherever n_exp > 0")
+    sigma = np.where(bad_sigma, 1.0, sigma)
     mass_flat = np.repeat(mass, n_e)
     values = proxy_cls(model, signal, mass_flat, sigma).reshape(len(CURVES), n_m, n_e)
     toys_used = np.zeros((n_m, n_e), dtype=np.int64)
