@@ -19,6 +19,10 @@ from darkdump.stats.engine import (
 from darkdump.stats.model import LogNormal, Model, ee_channel, mumu_channel
 
 
+def _observed(model: Model, mass: np.ndarray, sigma: np.ndarray) -> Toys:
+    return observed_data(model, mass, sigma[..., None], np.ones((*sigma.shape, 1)))
+
+
 def _single(toys: Toys, i: int) -> Toys:
     events = tuple(
         ChannelEvents(
@@ -66,7 +70,7 @@ def test_profile_matches_iminuit(
 ) -> None:
     # the acceptance: profiled -ln L equal to an independent iminuit fit to 1e-6
     model = Model((mumu_channel(obs_mumu), ee_channel(obs_ee)), convention=convention)  # type: ignore[arg-type]
-    data = observed_data(model, np.array([mass]), np.array([[rel_sigma * mass, rel_sigma * mass]]))
+    data = _observed(model, np.array([mass]), np.array([[rel_sigma * mass, rel_sigma * mass]]))
     log_s = np.log(np.array([[s_mumu, s_ee]]))
     for ls in (log_s, None):
         ours = profile(model, data, ls)
@@ -76,10 +80,12 @@ def test_profile_matches_iminuit(
         assert ours.nll[0] == pytest.approx(ref, abs=1e-6)
 
 
-def test_efficiency_nuisance_profile_matches_iminuit() -> None:
+def test_efficiency_nuisance_and_mixture_profile_matches_iminuit() -> None:
     eff = LogNormal(1.0, 1.029)  # PRL table I, 2.9 %
     model = Model((mumu_channel([411.0], efficiency=eff), ee_channel([20.0], efficiency=eff)))
-    data = observed_data(model, np.array([410.0]), np.array([[4.0, 6.0]]))
+    # two-Gaussian signal pdf (brems and meson resolutions) in each channel
+    sigma = np.array([[[4.0, 2.0], [6.0, 3.0]]])
+    data = observed_data(model, np.array([410.0]), sigma, np.array([[[0.7, 0.3], [0.5, 0.5]]]))
     ls = np.log(np.array([[3.0, 1.5]]))
     ours = profile(model, data, ls)
     assert ours.nll[0] == pytest.approx(_minuit_min(model, data, ls), abs=1e-6)
@@ -95,7 +101,7 @@ def test_lambert_w() -> None:
 def test_no_events_no_nuisance_move_without_signal() -> None:
     # background-only fit of an empty data set: -ln L = b, minimised below the median
     model = Model((mumu_channel([]),), pot=None)
-    data = observed_data(model, np.array([300.0]), np.array([[3.0]]))
+    data = _observed(model, np.array([300.0]), np.array([[3.0]]))
     fit = profile(model, data, None)
     sigma = np.log(1.125)
     # stationarity: sigma * b + u = 0 with b = 0.016 exp(sigma u)
@@ -107,7 +113,7 @@ def test_roofit_convention_moves_constraint_mode() -> None:
     # RooLognormal as a density in theta carries 1/theta: in u the constraint is a
     # Gaussian centred at -sigma, i.e. theta's mode at median * exp(-sigma^2)
     model = Model((mumu_channel([]),), pot=None, convention="roofit")
-    data = observed_data(model, np.array([300.0]), np.array([[3.0]]))
+    data = _observed(model, np.array([300.0]), np.array([[3.0]]))
     sigma = np.log(1.125)
     assert data.centre[0, 0] == pytest.approx(-sigma)
     fit = profile(model, data, None)

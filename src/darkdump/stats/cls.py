@@ -30,7 +30,14 @@ from darkdump.stats.engine import ToyMode, generate_toys, observed_data, profile
 from darkdump.stats.model import Model
 from darkdump.typing import FloatArray
 
-__all__ = ["DEFAULT_TOY_MODE", "EXPECTED_QUANTILES", "ClsResult", "cls", "point_generators"]
+__all__ = [
+    "DEFAULT_TOY_MODE",
+    "EXPECTED_QUANTILES",
+    "ClsResult",
+    "cls",
+    "point_generators",
+    "signal_components",
+]
 
 #: Quantiles of the background-only q distribution for the expected CLs:
 #: -2, -1, 0, +1, +2 standard deviations (Phi(z) for z = -2..2).
@@ -84,7 +91,34 @@ def _p_values(q_toys: FloatArray, thresholds: FloatArray) -> FloatArray:
     )
 
 
-def _check(signal: FloatArray, mass: FloatArray, sigma_m: FloatArray, n_ch: int) -> None:
+def signal_components(
+    sigma_m: FloatArray, weights: FloatArray | None, shape: tuple[int, int]
+) -> tuple[FloatArray, FloatArray]:
+    """Resolutions and weights as (P, C, G) arrays; weights normalised over G.
+
+    ``sigma_m`` (P, C) means one Gaussian per channel; (P, C, G) a mixture whose
+    ``weights`` (P, C, G) default to equal shares. Raises on non-positive widths
+    where a component has weight.
+    """
+    sig = np.asarray(sigma_m, dtype=np.float64)
+    if sig.ndim == 2:
+        sig = sig[:, :, None]
+    if sig.ndim != 3 or sig.shape[:2] != shape:
+        raise DarkdumpInputError(
+            f"sigma_m: expected shape {shape} or {shape} + (n_components,) MeV, got {sig.shape}"
+        )
+    w = np.ones(sig.shape) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != sig.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
+        raise DarkdumpInputError("weights: need finite values >= 0 with the shape of sigma_m")
+    total = np.sum(w, axis=2, keepdims=True)
+    w = np.where(total > 0, w / np.where(total > 0, total, 1.0), 1.0 / sig.shape[2])
+    if np.any((w > 0) & ~(np.isfinite(sig) & (sig > 0))):
+        raise DarkdumpInputError("sigma_m: values must be > 0 MeV where a component has weight")
+    sig = np.where(w > 0, sig, 1.0)
+    return sig, w
+
+
+def _check(signal: FloatArray, mass: FloatArray, n_ch: int) -> None:
     if signal.ndim != 2 or signal.shape[1] != n_ch:
         raise DarkdumpInputError(
             f"signal: expected shape (n_points, {n_ch}) expected events, got {signal.shape}"
@@ -93,8 +127,6 @@ def _check(signal: FloatArray, mass: FloatArray, sigma_m: FloatArray, n_ch: int)
         raise DarkdumpInputError("signal: expected events must be finite and >= 0")
     if mass.shape != (signal.shape[0],):
         raise DarkdumpInputError(f"mass: expected shape ({signal.shape[0]},) MeV")
-    if sigma_m.shape != signal.shape or np.any(~(sigma_m > 0)):
-        raise DarkdumpInputError("sigma_m: expected the shape of signal and values > 0 MeV")
 
 
 def cls(
@@ -103,6 +135,7 @@ def cls(
     mass: FloatArray,
     sigma_m: FloatArray,
     *,
+    weights: FloatArray | None = None,
     n_toys: int = 2000,
     seed: int = 0,
     keys: np.ndarray[tuple[int, ...], np.dtype[np.int64]] | None = None,
@@ -119,7 +152,12 @@ def cls(
     mass
         A' mass of each point (P,) [MeV].
     sigma_m
-        Dilepton-mass resolution per point and channel (P, C) [MeV].
+        Dilepton-mass resolution per point and channel (P, C) [MeV], or (P, C, G) for a
+        signal mass pdf that is a mixture of G Gaussians (e.g. one per production mode,
+        each with its own resolution; PRL appendix B, JHEP fig. 12).
+    weights
+        Shares (P, C, G) of the mixture components (e.g. the production modes' n_exp);
+        normalised internally; default equal shares.
     n_toys
         Pseudo-experiments per hypothesis and point.
     seed, keys
@@ -151,8 +189,8 @@ def cls(
         raise DarkdumpInputError(f"n_toys={n_toys}: need at least 10 pseudo-experiments")
     signal = np.asarray(signal, dtype=np.float64)
     mass = np.asarray(mass, dtype=np.float64).reshape(-1)
-    sigma_m = np.asarray(sigma_m, dtype=np.float64)
-    _check(signal, mass, sigma_m, len(model.channels))
+    _check(signal, mass, len(model.channels))
+    sigma_m, mix = signal_components(sigma_m, weights, signal.shape)
     p_count = signal.shape[0]
     keys_arr = np.arange(p_count, dtype=np.int64) if keys is None else np.asarray(keys)
     rng_sb = point_generators(
@@ -163,7 +201,7 @@ def cls(
     )
     with np.errstate(divide="ignore"):
         log_signal = np.maximum(np.log(signal), -700.0)
-    obs = observed_data(model, mass, sigma_m)
+    obs = observed_data(model, mass, sigma_m, mix)
     fit_sb = profile(model, obs, log_signal)
     fit_b = profile(model, obs, None)
     q_obs = 2.0 * (fit_sb.nll - fit_b.nll)
@@ -196,6 +234,7 @@ def cls(
                 signal[sl],
                 mass[sl],
                 sigma_m[sl],
+                mix[sl],
                 u_fit[sl],
                 n_toys,
                 rngs[sl],

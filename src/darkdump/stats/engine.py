@@ -377,12 +377,18 @@ def _channel_events(
     masses: FloatArray,
     mass_of_toy: FloatArray,
     sigma_of_toy: FloatArray,
+    weight_of_toy: FloatArray,
     model: Model,
     c: int,
     n_toys: int,
 ) -> ChannelEvents:
+    """Events of channel ``c``; the signal pdf is a mixture of Gaussians (T, G)."""
     shape = model.channels[c].shape
-    fs = gaussian_pdf(masses, mass_of_toy[toy], sigma_of_toy[toy], shape.mass_range)
+    fs = np.zeros(masses.shape)
+    for g in range(sigma_of_toy.shape[1]):
+        w = weight_of_toy[toy, g]
+        if np.any(w > 0):
+            fs += w * gaussian_pdf(masses, mass_of_toy[toy], sigma_of_toy[toy, g], shape.mass_range)
     fb = shape.pdf(masses)
     with np.errstate(divide="ignore"):
         log_fs = np.maximum(np.log(fs), _TINY_LOG)
@@ -395,10 +401,12 @@ def _channel_events(
     )
 
 
-def observed_data(model: Model, mass: FloatArray, sigma_m: FloatArray) -> Toys:
+def observed_data(model: Model, mass: FloatArray, sigma_m: FloatArray, weights: FloatArray) -> Toys:
     """Return the observed events as one data set per point (P points), nominal constraints.
 
-    ``mass`` (P,) is the A' mass and ``sigma_m`` (P, C) the mass resolution [MeV].
+    ``mass`` (P,) is the A' mass [MeV]; the signal mass pdf of channel ``c`` is the
+    mixture ``sum_g weights[:, c, g] N(M, sigma_m[:, c, g])`` (resolutions in MeV,
+    weights summing to 1 over ``g``, e.g. the production modes).
     """
     p = mass.shape[0]
     events = []
@@ -406,7 +414,7 @@ def observed_data(model: Model, mass: FloatArray, sigma_m: FloatArray) -> Toys:
         obs = ch.observed_masses
         toy = np.repeat(np.arange(p), obs.size).astype(np.int64)
         masses = np.tile(obs, p)
-        events.append(_channel_events(toy, masses, mass, sigma_m[:, c], model, c, p))
+        events.append(_channel_events(toy, masses, mass, sigma_m[:, c], weights[:, c], model, c, p))
     centre = np.broadcast_to(model.u0, (p, model.n_nuisance)).copy()
     return Toys(events=tuple(events), centre=centre)
 
@@ -416,6 +424,7 @@ def generate_toys(
     signal: FloatArray,
     mass: FloatArray,
     sigma_m: FloatArray,
+    weights: FloatArray,
     u_fit: FloatArray,
     n_toys: int,
     rngs: list[np.random.Generator],
@@ -430,8 +439,9 @@ def generate_toys(
         Likelihood model.
     signal
         Nominal expected signal events (P, C) at the median POT.
-    mass, sigma_m
-        A' mass (P,) and mass resolution (P, C) [MeV].
+    mass, sigma_m, weights
+        A' mass (P,) [MeV]; resolutions (P, C, G) [MeV] and weights (P, C, G) of the
+        Gaussian components of the signal mass pdf (see :func:`observed_data`).
     u_fit
         Nuisances fitted to the observed data under the generated hypothesis (P, K).
     n_toys
@@ -475,9 +485,11 @@ def generate_toys(
                 n_s = rng.poisson(mu_s)
                 idx_s = np.repeat(np.arange(n_toys), n_s) + offset
                 total_s = int(n_s.sum())
+                cum = np.cumsum(weights[p, c])
+                comp = np.minimum(np.searchsorted(cum / cum[-1], rng.random(total_s)), cum.size - 1)
                 x_s = sample_gaussian(
                     np.full(total_s, mass[p]),
-                    np.full(total_s, sigma_m[p, c]),
+                    sigma_m[p, c][comp],
                     ch.mass_range,
                     rng,
                 )
@@ -490,6 +502,7 @@ def generate_toys(
     for c in range(n_ch):
         toy = np.concatenate(per_channel_toy[c]) if per_channel_toy[c] else np.zeros(0, np.int64)
         xs = np.concatenate(per_channel_mass[c]) if per_channel_mass[c] else np.zeros(0)
-        sigma_t = np.repeat(sigma_m[:, c], n_toys)
-        events.append(_channel_events(toy, xs, mass_t, sigma_t, model, c, total))
+        sigma_t = np.repeat(sigma_m[:, c], n_toys, axis=0)
+        weight_t = np.repeat(weights[:, c], n_toys, axis=0)
+        events.append(_channel_events(toy, xs, mass_t, sigma_t, weight_t, model, c, total))
     return Toys(events=tuple(events), centre=centre)

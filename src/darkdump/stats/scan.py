@@ -21,7 +21,7 @@ points. The toys of a point depend only on the seed and its (mass, eps) indices.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,12 +53,43 @@ class GridChannel:
     """A channel with its signal grid.
 
     ``n_exp`` (n_mass, n_eps): expected signal events at the median POT (1.4e17);
-    ``sigma_m`` (n_mass, n_eps): dilepton-mass resolution [MeV].
+    ``sigma_m`` (n_mass, n_eps): dilepton-mass resolution [MeV]. Both may instead be
+    (G, n_mass, n_eps), one slice per production mode: the signal mass pdf is then the
+    n_exp-weighted mixture of the modes' Gaussians (:meth:`from_modes`).
     """
 
     spec: ChannelSpec
     n_exp: FloatArray
     sigma_m: FloatArray
+
+    @classmethod
+    def from_modes(
+        cls,
+        spec: ChannelSpec,
+        n_exp: Mapping[str, FloatArray],
+        sigma_m: Mapping[str, FloatArray],
+    ) -> GridChannel:
+        """Stack per-production-mode grids, e.g. ``{"brems": ..., "meson": ...}``."""
+        if set(n_exp) != set(sigma_m) or not n_exp:
+            raise DarkdumpInputError(
+                "n_exp and sigma_m: need the same, non-empty set of production modes"
+            )
+        modes = sorted(n_exp)
+        return cls(
+            spec=spec,
+            n_exp=np.stack([np.asarray(n_exp[m], np.float64) for m in modes]),
+            sigma_m=np.stack([np.asarray(sigma_m[m], np.float64) for m in modes]),
+        )
+
+    def components(self) -> tuple[FloatArray, FloatArray]:
+        """``n_exp`` and ``sigma_m`` as (G, n_mass, n_eps) arrays."""
+        n = np.asarray(self.n_exp, dtype=np.float64)
+        sig = np.asarray(self.sigma_m, dtype=np.float64)
+        if n.ndim == 2:
+            n = n[None]
+        if sig.ndim == 2:
+            sig = sig[None]
+        return n, sig
 
 
 @dataclass(frozen=True)
@@ -83,15 +114,23 @@ class ScanResult:
 
 
 def proxy_cls(
-    model: Model, signal: FloatArray, mass: FloatArray, sigma_m: FloatArray
+    model: Model,
+    signal: FloatArray,
+    mass: FloatArray,
+    sigma_m: FloatArray,
+    weights: FloatArray | None = None,
 ) -> FloatArray:
     """Analytic pre-screen CLs (6, P): Poisson counting without systematics.
 
     ``n <= k`` with ``k`` the observed events within ``M +- 2 sigma_M`` (observed curve)
     or the ``1 - p`` Poisson quantile of the background in that window (expected
     curves, ``p`` in :data:`EXPECTED_QUANTILES`); the signal is the total over channels.
+    ``sigma_m`` (P, C) [MeV], or (P, C, G) with ``weights`` (P, C, G) (rms is used).
     """
     s_tot = np.sum(signal, axis=1)
+    if sigma_m.ndim == 3:
+        w = np.ones(sigma_m.shape) / sigma_m.shape[2] if weights is None else weights
+        sigma_m = np.sqrt(np.sum(w * sigma_m**2, axis=2))
     b_win = np.zeros(s_tot.shape)
     k_obs = np.zeros(s_tot.shape)
     for c, ch in enumerate(model.channels):
@@ -176,26 +215,35 @@ def scan(
     mass = np.asarray(mass, dtype=np.float64).reshape(-1)
     eps = np.asarray(eps, dtype=np.float64).reshape(-1)
     n_m, n_e = mass.size, eps.size
-    for ch in channels:
-        if ch.n_exp.shape != (n_m, n_e) or ch.sigma_m.shape != (n_m, n_e):
+    comps = [ch.components() for ch in channels]
+    for ch, (n_c, s_c) in zip(channels, comps, strict=True):
+        if n_c.shape[1:] != (n_m, n_e) or s_c.shape != n_c.shape:
             raise DarkdumpInputError(
-                f"channel {ch.spec.name!r}: n_exp and sigma_m must have shape ({n_m}, {n_e})"
+                f"channel {ch.spec.name!r}: n_exp and sigma_m must have shape ({n_m}, {n_e}) "
+                f"or (n_modes, {n_m}, {n_e})"
             )
     if np.any(np.diff(eps) <= 0) or eps[0] <= 0:
         raise DarkdumpInputError("eps: must be positive and increasing")
     model = Model(tuple(ch.spec for ch in channels), pot=pot, convention=convention)
-    signal = np.stack([np.asarray(ch.n_exp, np.float64).reshape(-1) for ch in channels], axis=1)
-    sigma = np.stack([np.asarray(ch.sigma_m, np.float64).reshape(-1) for ch in channels], axis=1)
-    if np.any(~np.isfinite(signal)) or np.any(signal < 0):
+    g_max = max(n_c.shape[0] for n_c, _ in comps)
+    parts = np.zeros((n_m * n_e, len(channels), g_max))
+    sigma = np.ones((n_m * n_e, len(channels), g_max))
+    for c, (n_c, s_c) in enumerate(comps):
+        parts[:, c, : n_c.shape[0]] = n_c.reshape(n_c.shape[0], -1).T
+        sigma[:, c, : n_c.shape[0]] = s_c.reshape(s_c.shape[0], -1).T
+    if np.any(~np.isfinite(parts)) or np.any(parts < 0):
         raise DarkdumpInputError("n_exp: expected signal events must be finite and >= 0")
     # sigma_M is undefined where nothing is selected (NaN or 0 from the yields stage):
     # harmless where n_exp = 0, an error elsewhere
     bad_sigma = ~(np.isfinite(sigma) & (sigma > 0))
-    if np.any(bad_sigma & (signal > 0)):
+    if np.any(bad_sigma & (parts > 0)):
         raise DarkdumpInputError("sigma_m: must be a positive number of MeV wherever n_exp > 0")
     sigma = np.where(bad_sigma, 1.0, sigma)
+    signal = np.sum(parts, axis=2)
+    weights = np.where(signal[..., None] > 0, parts / np.maximum(signal, 1e-300)[..., None], 0.0)
+    weights[signal <= 0, 0] = 1.0
     mass_flat = np.repeat(mass, n_e)
-    values = proxy_cls(model, signal, mass_flat, sigma).reshape(len(CURVES), n_m, n_e)
+    values = proxy_cls(model, signal, mass_flat, sigma, weights).reshape(len(CURVES), n_m, n_e)
     toys_used = np.zeros((n_m, n_e), dtype=np.int64)
     level = 1.0 - cl
     rounds = 0
@@ -213,6 +261,7 @@ def scan(
                 signal[idx],
                 mass_flat[idx],
                 sigma[idx],
+                weights=weights[idx],
                 n_toys=target,
                 seed=seed,
                 keys=keys,
