@@ -21,14 +21,16 @@ points. The toys of a point depend only on the seed and its (mass, eps) indices.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy import stats
 
 from darkdump.errors import DarkdumpInputError
-from darkdump.stats.cls import DEFAULT_TOY_MODE, EXPECTED_QUANTILES, cls
+from darkdump.stats.cls import DEFAULT_TOY_MODE, EXPECTED_QUANTILES, ClsResult, cls
 from darkdump.stats.contours import Contour, contour
 from darkdump.stats.engine import ToyMode
 from darkdump.stats.model import POT_CONSTRAINT, ChannelSpec, Convention, LogNormal, Model
@@ -148,6 +150,12 @@ def proxy_cls(
     return out
 
 
+def _run_batch(task: Callable[..., ClsResult], args: tuple[np.ndarray, ...]) -> ClsResult:
+    signal, mass, sigma, weights, keys = args
+    result: ClsResult = task(signal, mass, sigma, weights=weights, keys=keys)
+    return result
+
+
 def _needed(values: FloatArray, have: np.ndarray, level: float) -> np.ndarray:
     """Grid points (n_mass, n_eps) next to a crossing of ``level`` lacking toys."""
     below = values < level
@@ -172,6 +180,8 @@ def scan(
     convention: Convention = "median",
     refine_toys: int | None = 5000,
     max_rounds: int = 30,
+    executor: Executor | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> ScanResult:
     """CLs and exclusion contours (observed, expected with +-1, +-2 sigma) on a grid.
 
@@ -202,6 +212,13 @@ def scan(
         level), so the final interpolation uses precise CLs; ``None`` skips it.
     max_rounds
         Upper bound on bracketing rounds per stage.
+    executor
+        Optional :class:`concurrent.futures.Executor` (e.g. a process pool, or
+        ``distributed.Client(...).get_executor()`` for Dask) that evaluates the points of
+        a round in parallel batches; results are identical to the serial run because
+        every point's toys are seeded by its (mass, eps) indices.
+    progress
+        Optional callback ``progress(round, n_points, n_toys)`` after every round.
 
     Returns
     -------
@@ -245,6 +262,13 @@ def scan(
     mass_flat = np.repeat(mass, n_e)
     values = proxy_cls(model, signal, mass_flat, sigma, weights).reshape(len(CURVES), n_m, n_e)
     toys_used = np.zeros((n_m, n_e), dtype=np.int64)
+
+    def n_batches(n_points: int) -> int:
+        if executor is None:
+            return 1
+        workers = int(getattr(executor, "_max_workers", 0) or 4)
+        return max(1, min(n_points, 4 * workers))
+
     level = 1.0 - cl
     rounds = 0
     targets = [n_toys] if refine_toys is None or refine_toys <= n_toys else [n_toys, refine_toys]
@@ -256,21 +280,23 @@ def scan(
             rounds += 1
             idx = np.flatnonzero(need.reshape(-1))
             keys = np.column_stack([idx // n_e, idx % n_e]).astype(np.int64)
-            res = cls(
-                model,
-                signal[idx],
-                mass_flat[idx],
-                sigma[idx],
-                weights=weights[idx],
-                n_toys=target,
-                seed=seed,
-                keys=keys,
-                mode=mode,
-            )
+            task = partial(cls, model, n_toys=target, seed=seed, mode=mode)
+            batches = np.array_split(np.arange(idx.size), n_batches(idx.size))
+            args = [
+                (signal[idx[b]], mass_flat[idx[b]], sigma[idx[b]], weights[idx[b]], keys[b])
+                for b in batches
+            ]
+            if executor is None:
+                results = [_run_batch(task, a) for a in args]
+            else:
+                results = list(executor.map(_run_batch, [task] * len(args), args))
             flat = values.reshape(len(CURVES), -1)
-            flat[0, idx] = res.cls
-            flat[1:, idx] = res.cls_expected
+            for b, res in zip(batches, results, strict=True):
+                flat[0, idx[b]] = res.cls
+                flat[1:, idx[b]] = res.cls_expected
             toys_used.reshape(-1)[idx] = target
+            if progress is not None:
+                progress(rounds, int(idx.size), target)
     have = toys_used > 0
     contours = {name: contour(mass, eps, values[i], cl) for i, name in enumerate(CURVES)}
     return ScanResult(
