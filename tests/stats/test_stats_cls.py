@@ -108,3 +108,25 @@ def test_bad_input() -> None:
         cls(Model((ch,)), np.array([[1.0]]), np.array([0.5]), np.array([[0.1]]), mode="x")  # type: ignore[arg-type]
     with pytest.raises(DarkdumpInputError, match="observed_masses"):
         mumu_channel([100.0])
+
+
+def test_combination_is_product_with_shared_pot() -> None:
+    # PRL combination paragraph: product of the channel likelihoods, one POT nuisance.
+    # 0 observed in both, no systematics: CLs = exp(-(s_ee + s_mumu)); 4 binomial sigma
+    model = Model(
+        (
+            mumu_channel([], background=LogNormal(0.016, 1.0)),
+            ee_channel([], background=LogNormal(0.0094, 1.0)),
+        ),
+        pot=None,
+    )
+    signal = np.array([[1.2, 1.1]])
+    n = 20000
+    res = cls(model, signal, np.array([300.0]), np.array([[3.0, 4.0]]), n_toys=n, seed=2)
+    expect = np.exp(-2.3)
+    assert abs(res.cls[0] - expect) < 4 * np.sqrt(expect * (1 - expect) / n) * 1.1
+    shared = Model((mumu_channel([]), ee_channel([])))
+    assert shared.names == ("pot", "background_mumu", "background_ee")
+    # the POT column scales the signal of both channels, the background columns one each
+    np.testing.assert_allclose(shared.a_signal[:, 0], np.log(1.2))
+    np.testing.assert_allclose(shared.a_background[:, 1:], np.diag([np.log(1.125), np.log(4.0)]))

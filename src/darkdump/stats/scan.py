@@ -101,7 +101,8 @@ class ScanResult:
     ``cls`` (6, n_mass, n_eps) in the order of :data:`CURVES`; ``from_toys``
     (n_mass, n_eps) marks toy-based values (elsewhere the analytic proxy) and
     ``toys_used`` (n_mass, n_eps) the toys per hypothesis behind each value;
-    ``contours`` maps each curve name to its :class:`~darkdump.stats.contours.Contour`.
+    ``contours`` maps each curve name to its :class:`~darkdump.stats.contours.Contour`;
+    ``seed``, ``mode``, ``n_toys``, ``refine_toys`` record how it was made.
     """
 
     mass: FloatArray
@@ -113,6 +114,9 @@ class ScanResult:
     n_toys: int
     rounds: int
     cl: float
+    seed: int = 0
+    mode: str = DEFAULT_TOY_MODE
+    refine_toys: int | None = None
 
 
 def proxy_cls(
@@ -309,4 +313,7 @@ def scan(
         n_toys=n_toys,
         rounds=rounds,
         cl=cl,
+        seed=seed,
+        mode=mode,
+        refine_toys=refine_toys,
     )
