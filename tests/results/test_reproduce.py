@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from darkdump.results.reproduce import ReproduceConfig, run_reproduction
+
+HEADER = ["mass_GeV", "kind", "epsilon_lower", "epsilon_upper"]
+KINDS = {
+    "observed",
+    "expected",
+    "expected_-2sigma",
+    "expected_-1sigma",
+    "expected_+1sigma",
+    "expected_+2sigma",
+}
+
+
+def tiny(seed: int = 7) -> ReproduceConfig:
+    """A few masses around the mumu sensitivity, low statistics: seconds, not minutes."""
+    return ReproduceConfig(
+        seed=seed,
+        quick=True,
+        masses_MeV=(100.0, 300.0, 411.0, 500.0),
+        epsilons=tuple(np.logspace(-8, -3, 40).tolist()),
+        n_events=4000,
+        n_toys=150,
+        refine_toys=None,
+        stats_block=2,
+        alp_masses_MeV=(300.0,),
+        alp_taus_ns=tuple(np.logspace(-3, 3, 20).tolist()),
+        alp_n_events=3000,
+    )
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with path.open() as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.fixture(scope="module")
+def serial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("serial")
+    run_reproduction(tiny(), out, workers=1, quiet=True, log=lambda _m: None)
+    return out
+
+
+def test_outputs_exist_with_documented_columns(serial_run: Path) -> None:
+    for name in ("mumu", "mumu_cls", "ee", "combined"):
+        rows = read_rows(serial_run / "limits" / f"{name}.csv")
+        assert rows[0] == HEADER
+        assert {r[1] for r in rows[1:]} <= KINDS
+        for row in rows[1:]:
+            assert 0 < float(row[2]) < float(row[3]) <= 1e-3
+    assert read_rows(serial_run / "alp" / "ee.csv")[0] == ["mass_GeV", "tau_ps", "br_limit"]
+    for name in (
+        "report.html",
+        "provenance.json",
+        "limits/zero_event_geometric.csv",
+        "yields/yields.h5",
+    ):
+        assert (serial_run / name).is_file(), name
+    assert "limits_combined.png" in (serial_run / "report.html").read_text()
+
+
+def test_mumu_excludes_near_411_mev_with_one_event(serial_run: Path) -> None:
+    # JHEP sec. 7: the 411 MeV event enters the counting limit at 411 MeV (inside
+    # +-3 sigma_M), not at 100 MeV; with one event the limit is weaker than with none.
+    import json
+
+    info = json.loads((serial_run / "limits" / "counting_method.json").read_text())
+    assert info["n_obs_per_mass"]["0.411"] == 1
+    assert info["n_obs_per_mass"]["0.3"] == 0
+    assert float(info["limits_events"]["1"]) > float(info["limits_events"]["0"])
+
+
+def test_resume_uses_cache_and_gives_identical_files(serial_run: Path, tmp_path: Path) -> None:
+    # A second run into the same folder takes every task from the cache (no task
+    # runs: a failing task function proves it) and rewrites the same CSVs.
+    import darkdump.results.reproduce as rep
+
+    before = {p: p.read_bytes() for p in (serial_run / "limits").glob("*.csv")}
+
+    def boom(_task: object) -> object:
+        raise AssertionError("task recomputed although cached")
+
+    saved = rep._yield_task, rep._alp_task, rep._stats_task
+    rep._yield_task = rep._alp_task = rep._stats_task = boom  # type: ignore[assignment]
+    try:
+        run_reproduction(tiny(), serial_run, workers=1, quiet=True, log=lambda _m: None)
+    finally:
+        rep._yield_task, rep._alp_task, rep._stats_task = saved
+    assert {p: p.read_bytes() for p in (serial_run / "limits").glob("*.csv")} == before
+
+
+@pytest.mark.skipif(os.environ.get("DARKDUMP_SKIP_DASK") == "1", reason="Dask test disabled")
+def test_dask_local_cluster_gives_byte_identical_csvs(serial_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dask"
+    run_reproduction(tiny(), out, workers=2, quiet=True, log=lambda _m: None)
+    for path in sorted((serial_run / "limits").glob("*.csv")) + sorted(
+        (serial_run / "alp").glob("*.csv")
+    ):
+        other = out / path.relative_to(serial_run)
+        assert other.read_bytes() == path.read_bytes(), path.name
