@@ -119,3 +119,26 @@ def test_roofit_convention_moves_constraint_mode() -> None:
     fit = profile(model, data, None)
     u = fit.u[0, 0]
     assert sigma * 0.016 * np.exp(sigma * u) + (u + sigma) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_profile_of_generated_toys_matches_iminuit() -> None:
+    # toys with many events (s = 8 and 15) and a pulled POT: 12 random toys vs iminuit
+    from darkdump.stats.engine import _subset, generate_toys
+
+    model = Model((mumu_channel([411.0]), ee_channel([30.0])))
+    signal = np.array([[8.0, 15.0]])
+    sigma = np.array([[[4.0, 2.0], [6.0, 3.0]]])
+    weights = np.array([[[0.6, 0.4], [0.5, 0.5]]])
+    u_fit = np.array([[-1.0, 0.5, 1.5]])
+    rng = [np.random.default_rng(21)]
+    toys = generate_toys(
+        model, signal, np.array([420.0]), sigma, weights, u_fit, 200, rng, "frequentist", True
+    )
+    ls = np.log(np.repeat(signal, 200, axis=0))
+    fit = profile(model, toys, ls)
+    assert fit.converged.all()
+    for i in np.random.default_rng(3).choice(200, 12, replace=False):
+        keep = np.zeros(200, dtype=bool)
+        keep[i] = True
+        ref = _minuit_min(model, _subset(toys, keep), ls[i : i + 1])
+        assert fit.nll[i] == pytest.approx(ref, abs=1e-6)
