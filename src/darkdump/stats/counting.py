@@ -129,7 +129,7 @@ def counting_upper_limit(
     -------
     float
         The signal at which CLs crosses ``1 - cl``: ``ln CLs`` is evaluated on 25 signal
-        values around the no-systematics answer and a quadratic in the signal is fitted
+        values around the no-systematics answer (the window widens if needed) and a quadratic in the signal is fitted
         where ``CLs`` lies in [0.2 (1 - cl), 4 (1 - cl)] (weighted by the binomial errors)
         to average the toy noise.
     """
@@ -143,17 +143,26 @@ def counting_upper_limit(
         )
 
     guess = float(optimize.brentq(plain, 1e-6, 1e4))
-    grid = np.linspace(0.5 * guess, 1.8 * guess, 25)
-    values = counting_cls(
-        grid,
-        n_obs,
-        background,
-        pot_shape=pot_shape,
-        background_shape=background_shape,
-        n_toys=n_toys,
-        seed=seed,
-        mode=mode,
-    )
+    low, high = 0.5 * guess, 1.8 * guess
+    for attempt in range(6):
+        grid = np.linspace(low, high, 25)
+        values = counting_cls(
+            grid,
+            n_obs,
+            background,
+            pot_shape=pot_shape,
+            background_shape=background_shape,
+            n_toys=n_toys,
+            seed=seed + 1000 * attempt,
+            mode=mode,
+        )
+        # large uncertainties can move the limit out of the window: widen it
+        if values[-1] > 0.5 * alpha:
+            high *= 2.0
+        elif values[0] < 2.0 * alpha:
+            low *= 0.5
+        else:
+            break
     use = (values > 0.2 * alpha) & (values < 4.0 * alpha)
     if np.count_nonzero(use) < 4:
         raise DarkdumpInputError(
