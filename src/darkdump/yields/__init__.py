@@ -7,7 +7,13 @@ JHEP fig. 4 zero-event table (CSV); :mod:`.geometric` holds the fig. 4
 geometric acceptance.
 """
 
-from darkdump.yields.alp import AlpConfig, AlpGrid, compute_alp_grid, default_alp_taus
+from darkdump.yields.alp import (
+    AlpConfig,
+    AlpGrid,
+    compute_alp_grid,
+    default_alp_taus,
+    simulate_alp_mass,
+)
 from darkdump.yields.geometric import (
     N_EXCLUDED_ZERO_EVENTS,
     exclusion_interval,
@@ -22,6 +28,7 @@ from darkdump.yields.grid import (
     SignalEvents,
     YieldConfig,
     YieldGrid,
+    assemble_grid,
     compute_grid,
     default_epsilons,
     default_masses,
@@ -50,6 +57,7 @@ __all__ = [
     "SignalEvents",
     "YieldConfig",
     "YieldGrid",
+    "assemble_grid",
     "compute_alp_grid",
     "compute_grid",
     "default_alp_taus",
@@ -62,6 +70,7 @@ __all__ = [
     "lkr_geometric_acceptance",
     "read_grid",
     "signal_events",
+    "simulate_alp_mass",
     "simulate_mass",
     "write_alp_grid",
     "write_grid",

@@ -22,7 +22,7 @@ from hepunits import GeV, c_light, ns
 
 from darkdump.typing import FloatArray
 
-__all__ = ["AlpConfig", "AlpGrid", "compute_alp_grid", "default_alp_taus"]
+__all__ = ["AlpConfig", "AlpGrid", "compute_alp_grid", "default_alp_taus", "simulate_alp_mass"]
 
 
 def default_alp_taus() -> FloatArray:
@@ -66,7 +66,10 @@ class AlpGrid:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _alp_mass(mass: float, experiment: Any, config: AlpConfig) -> tuple[dict[str, Any], float]:
+def simulate_alp_mass(
+    mass: float, experiment: Any, config: AlpConfig
+) -> tuple[dict[str, Any], float]:
+    """One ALP mass [MeV]: ``({channel: {quantity: (n_tau,)}}, B -> K(*) a per POT per BR)``."""
     from darkdump import production
     from darkdump.selection.select import lepton_mass
     from darkdump.yields.grid import _channel_yields, _rng, _simulate_channel, _zeros
@@ -97,6 +100,10 @@ def _alp_mass(mass: float, experiment: Any, config: AlpConfig) -> tuple[dict[str
     return out, rate
 
 
+#: Former private name of :func:`simulate_alp_mass` (kept for callers).
+_alp_mass = simulate_alp_mass
+
+
 def compute_alp_grid(
     experiment: Any,
     config: AlpConfig,
@@ -108,7 +115,7 @@ def compute_alp_grid(
     rows = []
     rates = []
     for i, mass in enumerate(config.masses):
-        values, rate = _alp_mass(float(mass), experiment, config)
+        values, rate = simulate_alp_mass(float(mass), experiment, config)
         rows.append(values)
         rates.append(rate)
         if on_done is not None:

@@ -57,6 +57,7 @@ __all__ = [
     "SignalEvents",
     "YieldConfig",
     "YieldGrid",
+    "assemble_grid",
     "compute_grid",
     "default_epsilons",
     "default_masses",
@@ -667,7 +668,7 @@ def compute_grid(
                 if on_done is not None:
                     on_done(i, results[i])  # type: ignore[arg-type]
     done = [r for r in results if r is not None]
-    return _assemble(masses, eps, done, experiment, config)
+    return assemble_grid(masses, eps, done, experiment, config)
 
 
 def fill_sigma_m(sigma_m: FloatArray, n_eff: FloatArray, masses: FloatArray) -> FloatArray:
@@ -718,13 +719,18 @@ def fill_sigma_m(sigma_m: FloatArray, n_eff: FloatArray, masses: FloatArray) -> 
     return out
 
 
-def _assemble(
+def assemble_grid(
     masses: FloatArray,
     eps: FloatArray,
     results: Sequence[MassResult],
     experiment: Any,
     config: YieldConfig,
 ) -> YieldGrid:
+    """Build the :class:`YieldGrid` from per-mass :func:`simulate_mass` results.
+
+    For callers that run :func:`simulate_mass` themselves (caching, Dask);
+    ``results`` in the order of ``masses`` [MeV], ``eps`` the couplings.
+    """
     keys = [(ch, mode) for ch in config.channels for mode in config.modes]
     values = {
         key: {q: np.stack([r.values[key][q] for r in results]) for q in QUANTITIES} for key in keys
@@ -759,3 +765,7 @@ def _assemble(
         config=cfg,
         timings=timings,
     )
+
+
+#: Former private name of :func:`assemble_grid` (kept for callers).
+_assemble = assemble_grid
