@@ -165,10 +165,10 @@ def _yield_task(task: tuple[float, Any, Any]) -> Any:
 
 
 def _alp_task(task: tuple[float, Any, Any]) -> Any:
-    from darkdump.yields.alp import _alp_mass
+    from darkdump.yields import simulate_alp_mass
 
     mass, experiment, config = task
-    return _alp_mass(mass, experiment, config)
+    return simulate_alp_mass(mass, experiment, config)
 
 
 def _stats_task(
@@ -436,9 +436,9 @@ def run_reproduction(
                 client,
                 lambda: bar.advance(t_y),
             )
-            from darkdump.yields.grid import _assemble
+            from darkdump.yields import assemble_grid
 
-            grid = _assemble(masses, eps, results, experiment, ycfg)
+            grid = assemble_grid(masses, eps, results, experiment, ycfg)
         with timings.step("alp"):
             alp_results = _cached_map(
                 "alp",
