@@ -30,7 +30,6 @@ def tiny(seed: int = 7) -> ReproduceConfig:
         n_events=4000,
         n_toys=150,
         refine_toys=None,
-        stats_block=2,
         alp_masses_MeV=(300.0,),
         alp_taus_ns=tuple(np.logspace(-3, 3, 20).tolist()),
         alp_n_events=3000,
@@ -88,12 +87,12 @@ def test_resume_uses_cache_and_gives_identical_files(serial_run: Path, tmp_path:
     def boom(_task: object) -> object:
         raise AssertionError("task recomputed although cached")
 
-    saved = rep._yield_task, rep._alp_task, rep._stats_task
-    rep._yield_task = rep._alp_task = rep._stats_task = boom  # type: ignore[assignment]
+    saved = rep._yield_task, rep._alp_task, rep._scan
+    rep._yield_task = rep._alp_task = rep._scan = boom  # type: ignore[assignment]
     try:
         run_reproduction(tiny(), serial_run, workers=1, quiet=True, log=lambda _m: None)
     finally:
-        rep._yield_task, rep._alp_task, rep._stats_task = saved
+        rep._yield_task, rep._alp_task, rep._scan = saved
     assert {p: p.read_bytes() for p in (serial_run / "limits").glob("*.csv")} == before
 
 

@@ -30,9 +30,9 @@ mass at every hypothesis, weighted by the signal and background mass pdfs.
 
 from __future__ import annotations
 
-import math
 import pickle
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -111,7 +111,6 @@ class ReproduceConfig:
     n_events: int = 120_000
     n_toys: int = 1000
     refine_toys: int | None = 4000
-    stats_block: int = 10
     alp_masses_MeV: tuple[float, ...] = tuple(float(x) for x in np.arange(20.0, 801.0, 20.0))
     alp_taus_ns: tuple[float, ...] = tuple(float(x) for x in np.logspace(-4.0, 4.0, 120))
     alp_n_events: int = 50_000
@@ -132,7 +131,6 @@ class ReproduceConfig:
             n_events=15_000,
             n_toys=300,
             refine_toys=None,
-            stats_block=8,
             alp_masses_MeV=(50.0, 200.0, 300.0, 400.0, 600.0),
             alp_taus_ns=tuple(float(x) for x in np.logspace(-4.0, 4.0, 60)),
             alp_n_events=10_000,
@@ -171,21 +169,27 @@ def _alp_task(task: tuple[float, Any, Any]) -> Any:
     return simulate_alp_mass(mass, experiment, config)
 
 
-def _stats_task(
-    task: tuple[str, Sequence[Any], FloatArray, FloatArray, ReproduceConfig, int],
+def _scan(
+    name: str,
+    channels: Sequence[Any],
+    masses_mev: FloatArray,
+    eps: FloatArray,
+    cfg: ReproduceConfig,
+    executor: Any,
 ) -> Any:
+    """CLs scan of one analysis; the seed depends on the run seed and the analysis name."""
     from darkdump.stats import scan
 
-    name, channels, masses, eps, cfg, block = task
-    seed = int(np.random.SeedSequence([cfg.seed, block, sum(map(ord, name))]).generate_state(1)[0])
+    seed = int(np.random.SeedSequence([cfg.seed, zlib.crc32(name.encode())]).generate_state(1)[0])
     return scan(
         channels,
-        masses,
+        masses_mev,
         eps,
         cl=0.9,
         n_toys=cfg.n_toys,
         seed=seed,
         refine_toys=cfg.refine_toys,
+        executor=executor,
     )
 
 
@@ -410,7 +414,6 @@ def run_reproduction(
         n_events=cfg.alp_n_events,
         seed=cfg.seed,
     )
-    n_blocks = math.ceil(masses.size / cfg.stats_block)
     columns = [
         TextColumn("{task.description:<28}"),
         BarColumn(),
@@ -423,7 +426,7 @@ def run_reproduction(
     ):
         t_y = bar.add_task("yields: masses", total=masses.size)
         t_a = bar.add_task("ALP: masses", total=alp_masses.size)
-        t_s = bar.add_task("statistics: mass blocks", total=4 * n_blocks)
+        t_s = bar.add_task("statistics: analyses", total=4)
         t_f = bar.add_task("files, figures, report", total=1)
 
         with timings.step("yields"):
@@ -462,40 +465,21 @@ def run_reproduction(
                 {m_: grid.get("sigma_m", "ee", m_) for m_ in grid.modes},
             )
             analyses = {"mumu_cls": [ch_mumu], "ee": [ch_ee], "combined": [ch_ee, ch_mumu]}
-            stats_tasks = []
-            stats_keys = []
-            for name, chans in analyses.items():
-                for b in range(n_blocks):
-                    sl = slice(b * cfg.stats_block, (b + 1) * cfg.stats_block)
-                    sub = [
-                        GridChannel(c.spec, c.n_exp[..., sl, :], c.sigma_m[..., sl, :])
-                        for c in chans
-                    ]
-                    stats_tasks.append((name, sub, masses[sl] / MeV, eps, cfg, b))
-                    stats_keys.append(f"{name}_block{b:03d}")
-            bar.advance(t_s, n_blocks)  # the counting method below is one quick block per mass set
-            scans = _cached_map(
-                "stats",
-                _stats_task,
-                stats_keys,
-                stats_tasks,
-                cache,
-                client,
-                lambda: bar.advance(t_s),
-            )
+            # One scan per analysis over the whole grid: its toys are seeded per grid
+            # point, so the result does not depend on the executor (serial or Dask).
+            executor = client.get_executor() if client is not None else None
             limits: dict[str, list[LimitRow]] = {}
-            for name in analyses:
-                parts = [
-                    s
-                    for k, s in zip(stats_keys, scans, strict=True)
-                    if k.startswith(name + "_block")
-                ]
-                contours = {
-                    kind: _merge_contours([p.contours[_STATS_CURVE[kind]] for p in parts])
-                    for kind in KINDS
-                }
-                limits[name] = _contour_rows(contours)
+            for name, chans in analyses.items():
+                result = cache.get("stats", name)
+                if result is None:
+                    result = _scan(name, chans, masses / MeV, eps, cfg, executor)
+                    cache.put("stats", name, result)
+                limits[name] = _contour_rows(
+                    {kind: result.contours[_STATS_CURVE[kind]] for kind in KINDS}
+                )
+                bar.advance(t_s)
             limits["mumu"], counting_info = _counting_limits(grid, cfg)
+            bar.advance(t_s)
 
         with timings.step("files"):
             summary.files += _write_outputs(
@@ -525,14 +509,6 @@ def run_reproduction(
     }
     summary.files.append(write_json(out / "provenance.json", provenance))
     return summary
-
-
-def _merge_contours(parts: Sequence[Any]) -> Any:
-    from darkdump.stats import Contour
-
-    mass = np.concatenate([p.mass for p in parts])
-    intervals = [iv for p in parts for iv in p.intervals]
-    return Contour(mass=mass, intervals=intervals, polygons=[])
 
 
 def _alp_limits(
