@@ -49,9 +49,17 @@ def task_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         finally:
             client.close()
         return
-    cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-    )
+    import dask
+
+    # distributed's nannies set MALLOC_TRIM_THRESHOLD_=65536 in the workers, which makes
+    # glibc map and unmap every large numpy temporary: measured here, the yields tasks
+    # then spend as much time in the kernel as in numpy. Keep one BLAS thread per
+    # worker (one worker per core) but leave malloc alone.
+    environ = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
     client = Client(cluster)
     try:
         yield client

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,81 +113,91 @@ def _alp_plot(rows: Sequence[tuple[float, float, float]], channel: str, path: Pa
     return save_figure(fig, path)
 
 
+def _draw(job: tuple[Callable[..., Path], tuple[Any, ...], dict[str, Any]]) -> Path:
+    func, args, kwargs = job
+    return func(*args, **kwargs)
+
+
 def draw_figures(
     out: Path,
     grid: Any,
     limits: Mapping[str, Sequence[LimitRow]],
     alp_rows: Mapping[str, Sequence[tuple[float, float, float]]],
+    client: Any = None,
 ) -> list[Path]:
-    """Draw every figure of the report into ``out/figures``; return the paths."""
+    """Draw every figure of the report into ``out/figures``; return the paths.
+
+    Each figure is one task: on a Dask ``client`` they are drawn in parallel.
+    """
+    from darkdump.results.parallel import run_tasks
     from darkdump.yields import zero_event_rows
 
     fig_dir = out / "figures"
-    files = [
-        plot_limits(
-            limits["mumu"],
-            fig_dir / "limits_mumu.png",
-            title=r"NA62 $A'\to\mu^+\mu^-$ (JHEP method)",
+    jobs: list[tuple[Callable[..., Path], tuple[Any, ...], dict[str, Any]]] = [
+        (
+            plot_limits,
+            (limits["mumu"], fig_dir / "limits_mumu.png"),
+            {"title": r"NA62 $A'\to\mu^+\mu^-$ (JHEP method)"},
         ),
-        plot_limits(
-            limits["mumu_cls"],
-            fig_dir / "limits_mumu_cls.png",
-            title=r"NA62 $A'\to\mu^+\mu^-$ (CLs)",
+        (
+            plot_limits,
+            (limits["mumu_cls"], fig_dir / "limits_mumu_cls.png"),
+            {"title": r"NA62 $A'\to\mu^+\mu^-$ (CLs)"},
         ),
-        plot_limits(limits["ee"], fig_dir / "limits_ee.png", title=r"NA62 $A'\to e^+e^-$"),
-        plot_limits(
-            limits["combined"],
-            fig_dir / "limits_combined.png",
-            title=r"NA62 $A'\to e^+e^-$ and $\mu^+\mu^-$ combined",
-            overlays={r"$\mu^+\mu^-$ (JHEP)": limits["mumu"]},
+        (plot_limits, (limits["ee"], fig_dir / "limits_ee.png"), {"title": r"NA62 $A'\to e^+e^-$"}),
+        (
+            plot_limits,
+            (limits["combined"], fig_dir / "limits_combined.png"),
+            {
+                "title": r"NA62 $A'\to e^+e^-$ and $\mu^+\mu^-$ combined",
+                "overlays": {r"$\mu^+\mu^-$ (JHEP)": limits["mumu"]},
+            },
         ),
-        _zero_event_plot(zero_event_rows(grid), fig_dir / "zero_event_geometric.png"),
+        (_zero_event_plot, (zero_event_rows(grid), fig_dir / "zero_event_geometric.png"), {}),
     ]
     m_gev = grid.masses / GeV
+    eps = grid.epsilons
     for channel in grid.channels:
         for mode in grid.modes:
             tag = f"{channel}_{mode}"
             n_eff = grid.get("n_eff_selected", channel, mode)
             a_sel = np.where(n_eff >= 10, grid.get("acceptance_sel", channel, mode), np.nan)
             sig = np.where(n_eff >= 10, grid.get("sigma_m", channel, mode) / GeV * 1000, np.nan)
-            files.append(
-                plot_map(
-                    m_gev,
-                    grid.epsilons,
-                    a_sel,
-                    fig_dir / f"acceptance_{tag}.png",
-                    title=f"A_sel {channel} ({mode})",
-                    label="selection x trigger efficiency",
-                    vmin=1e-4,
-                )
-            )
-            files.append(
-                plot_map(
-                    m_gev,
-                    grid.epsilons,
-                    sig,
-                    fig_dir / f"sigma_m_{tag}.png",
-                    title=f"mass resolution {channel} ({mode})",
-                    label=r"$\sigma_M$ [MeV]",
-                    log=False,
-                )
-            )
-            files.append(
-                plot_map(
-                    m_gev,
-                    grid.epsilons,
-                    grid.get("n_exp", channel, mode),
-                    fig_dir / f"n_exp_{tag}.png",
-                    title=f"expected events {channel} ({mode})",
-                    label="N_exp",
-                    vmin=1e-2,
-                    contour_level=2.3,
-                )
-            )
+            n_exp = grid.get("n_exp", channel, mode)
+            jobs += [
+                (
+                    plot_map,
+                    (m_gev, eps, a_sel, fig_dir / f"acceptance_{tag}.png"),
+                    {
+                        "title": f"A_sel {channel} ({mode})",
+                        "label": "selection x trigger efficiency",
+                        "vmin": 1e-4,
+                    },
+                ),
+                (
+                    plot_map,
+                    (m_gev, eps, sig, fig_dir / f"sigma_m_{tag}.png"),
+                    {
+                        "title": f"mass resolution {channel} ({mode})",
+                        "label": r"$\sigma_M$ [MeV]",
+                        "log": False,
+                    },
+                ),
+                (
+                    plot_map,
+                    (m_gev, eps, n_exp, fig_dir / f"n_exp_{tag}.png"),
+                    {
+                        "title": f"expected events {channel} ({mode})",
+                        "label": "N_exp",
+                        "vmin": 1e-2,
+                        "contour_level": 2.3,
+                    },
+                ),
+            ]
     for channel, rows in alp_rows.items():
         if rows:
-            files.append(_alp_plot(rows, channel, fig_dir / f"alp_{channel}.png"))
-    return files
+            jobs.append((_alp_plot, (rows, channel, fig_dir / f"alp_{channel}.png"), {}))
+    return run_tasks(_draw, jobs, client=client)
 
 
 def write_report(

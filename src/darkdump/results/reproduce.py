@@ -109,8 +109,8 @@ class ReproduceConfig:
     masses_MeV: tuple[float, ...] = tuple(float(x) for x in np.arange(5.0, 701.0, 5.0))
     epsilons: tuple[float, ...] = tuple(float(x) for x in np.logspace(-8.0, -3.0, 200))
     n_events: int = 120_000
-    n_toys: int = 1000
-    refine_toys: int | None = 4000
+    n_toys: int = 800
+    refine_toys: int | None = 2500
     alp_masses_MeV: tuple[float, ...] = tuple(float(x) for x in np.arange(20.0, 801.0, 20.0))
     alp_taus_ns: tuple[float, ...] = tuple(float(x) for x in np.logspace(-4.0, 4.0, 120))
     alp_n_events: int = 50_000
@@ -468,22 +468,34 @@ def run_reproduction(
             # One scan per analysis over the whole grid: its toys are seeded per grid
             # point, so the result does not depend on the executor (serial or Dask).
             executor = client.get_executor() if client is not None else None
-            limits: dict[str, list[LimitRow]] = {}
-            for name, chans in analyses.items():
+
+            def analysis(name: str) -> Any:
                 result = cache.get("stats", name)
                 if result is None:
-                    result = _scan(name, chans, masses / MeV, eps, cfg, executor)
+                    result = _scan(name, analyses[name], masses / MeV, eps, cfg, executor)
                     cache.put("stats", name, result)
-                limits[name] = _contour_rows(
-                    {kind: result.contours[_STATS_CURVE[kind]] for kind in KINDS}
-                )
                 bar.advance(t_s)
+                return result
+
+            # On Dask the three scans run side by side (each alternates between its own
+            # bookkeeping and batches of toys on the workers); serially one after another.
+            if executor is None:
+                scans = {name: analysis(name) for name in analyses}
+            else:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(len(analyses)) as pool:
+                    scans = dict(zip(analyses, pool.map(analysis, analyses), strict=True))
+            limits: dict[str, list[LimitRow]] = {
+                name: _contour_rows({kind: res.contours[_STATS_CURVE[kind]] for kind in KINDS})
+                for name, res in scans.items()
+            }
             limits["mumu"], counting_info = _counting_limits(grid, cfg)
             bar.advance(t_s)
 
         with timings.step("files"):
             summary.files += _write_outputs(
-                out, cfg, grid, limits, alp_results, acfg, counting_info, log
+                out, cfg, grid, limits, alp_results, acfg, counting_info, log, client
             )
             summary.summary = [
                 _summary_row(n, limits[n]) for n in ("mumu", "mumu_cls", "ee", "combined")
@@ -584,6 +596,7 @@ def _write_outputs(
     acfg: Any,
     counting_info: dict[str, Any],
     log: Callable[[str], None],
+    client: Any = None,
 ) -> list[Path]:
     from darkdump.yields import write_grid, write_zero_event_csv, zero_event_rows
 
@@ -618,6 +631,6 @@ def _write_outputs(
     files.append(write_json(out / "limits" / "counting_method.json", counting_info))
     from darkdump.results.report_na62 import draw_figures
 
-    files += draw_figures(out, grid, limits, alp_rows)
+    files += draw_figures(out, grid, limits, alp_rows, client)
     log(f"wrote {len(files)} files into {out}")
     return files
