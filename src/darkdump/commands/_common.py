@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 
 import numpy as np
 from hepunits import GeV
@@ -11,7 +12,44 @@ from hepunits import GeV
 from darkdump.errors import DarkdumpInputError
 from darkdump.typing import FloatArray
 
-__all__ = ["mass_list_gev", "masses_from_args", "positive_gev"]
+__all__ = ["int_at_least", "mass_list_gev", "masses_from_args", "positive_float", "positive_gev"]
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """Return an argparse type: a whole number >= ``minimum``.
+
+    >>> int_at_least(1)("3"), int_at_least(1)("1e6")
+    (3, 1000000)
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            try:  # whole numbers in scientific notation, e.g. 1e6
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if not number.is_integer():
+                raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            value = int(number)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= {minimum}")
+        return value
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
+def positive_float(text: str) -> float:
+    """Parse one strictly positive, finite number for argparse (unit stated by the option)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number")
+    return value
 
 
 def positive_gev(text: str) -> float:

@@ -24,31 +24,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+from darkdump.commands._common import int_at_least, positive_float
+
 __all__ = ["register", "run"]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(float(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1 or value != float(text):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number")
-    return value
-
-
 def _fraction(text: str) -> float:
-    value = _positive_float(text)
+    value = positive_float(text)
     if value > 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be in (0, 1]")
     return value
@@ -79,14 +61,16 @@ def register(subparsers: Any) -> None:
             "darkdump.background.synthetic for every choice) in the control-sample format."
         ),
     )
-    syn.add_argument("--tracks", type=_positive_int, required=True, help="number of tracks (count)")
+    syn.add_argument(
+        "--tracks", type=int_at_least(1), required=True, help="number of tracks (count)"
+    )
     syn.add_argument("--seed", type=int, default=1, help="random seed (integer; default 1)")
     syn.add_argument(
         "--out", type=Path, required=True, help="output file, .parquet or .root (TTree 'tracks')"
     )
     syn.add_argument(
         "--rate-hz",
-        type=_positive_float,
+        type=positive_float,
         default=14e3,
         help="recorded track rate during the spill [Hz] (default 14000: downscaled Q1, JHEP sec. 2.2)",
     )
@@ -103,7 +87,7 @@ def register(subparsers: Any) -> None:
     )
     syn.add_argument(
         "--spill-s",
-        type=_positive_float,
+        type=positive_float,
         default=4.8,
         help="effective spill duration [s] (default 4.8, JHEP sec. 2.2)",
     )
@@ -142,31 +126,31 @@ def register(subparsers: Any) -> None:
     )
     comb.add_argument(
         "--mixing-window-ms",
-        type=_positive_float,
+        type=positive_float,
         default=0.5,
         help="half-width of the mixing window [ms] (default 0.5)",
     )
     comb.add_argument(
         "--partners",
-        type=_positive_int,
+        type=int_at_least(1),
         default=10,
         help="random partners per track for --mixing burst (count; default 10)",
     )
     comb.add_argument(
         "--time-window-ns",
-        type=_positive_float,
+        type=positive_float,
         default=10.0,
         help="full coincidence window W [ns] (default 10, JHEP sec. 5.2)",
     )
     comb.add_argument(
         "--downscale",
-        type=_positive_int,
+        type=int_at_least(1),
         default=20,
         help="Q1 downscaling factor (count; default 20, JHEP sec. 2.2)",
     )
     comb.add_argument(
         "--spill-s",
-        type=_positive_float,
+        type=positive_float,
         default=4.8,
         help="effective spill duration [s] for --mixing burst (default 4.8, JHEP sec. 2.2)",
     )
@@ -179,7 +163,7 @@ def register(subparsers: Any) -> None:
     )
     comb.add_argument(
         "--same-sign-observed",
-        type=_positive_int,
+        type=int_at_least(1),
         default=None,
         help="same-sign data events observed outside the VR (count; JHEP: 61): rescale the "
         "opposite-sign yields by the data/MC ratio (JHEP table 3)",
@@ -193,7 +177,7 @@ def register(subparsers: Any) -> None:
     )
     comb.add_argument(
         "--bootstrap",
-        type=_positive_int,
+        type=int_at_least(1),
         default=200,
         help="bootstrap replicas for statistical errors (count; default 200)",
     )
@@ -217,7 +201,7 @@ def register(subparsers: Any) -> None:
     )
     prompt.add_argument(
         "--pseudo",
-        type=_positive_int,
+        type=int_at_least(1),
         default=1_000_000,
         help="number of pseudo-experiments (count; default 1000000)",
     )

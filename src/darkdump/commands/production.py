@@ -13,21 +13,11 @@ import json
 import sys
 from typing import Any
 
-from darkdump.commands._common import positive_gev
+from darkdump.commands._common import int_at_least, positive_gev
 
 __all__ = ["register", "run"]
 
 _P_CUT_GEV = 10.0  # JHEP sec. 1 and sec. 4: p > 10 GeV/c
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(float(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -63,7 +53,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--events",
-        type=_positive_int,
+        type=int_at_least(1),
         default=120_000,
         help="events sampled per mechanism for the meson p > 10 GeV/c rates and the plot "
         "(dimensionless count; default: 120000, as JHEP sec. 3)",

@@ -7,21 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from darkdump.commands._common import int_at_least
 from darkdump.errors import DarkdumpInputError
 
 __all__ = ["register", "run"]
 
 REPRODUCIBLE = ("na62-2021",)
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -46,7 +37,7 @@ def register(subparsers: Any) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--workers",
-        type=_non_negative_int,
+        type=int_at_least(0),
         default=None,
         help="local Dask worker processes (default: the machine's cores; 0 or 1: serial)",
     )
@@ -56,7 +47,7 @@ def register(subparsers: Any) -> None:
         help="address of a running Dask scheduler, e.g. tcp://host:8786",
     )
     parser.add_argument(
-        "--seed", type=_non_negative_int, default=2021, help="run seed (default 2021)"
+        "--seed", type=int_at_least(0), default=2021, help="run seed (default 2021)"
     )
     parser.add_argument(
         "--quiet", action="store_true", help="no progress display and no summary table"

@@ -14,17 +14,9 @@ import sys
 import time
 from typing import Any
 
+from darkdump.commands._common import int_at_least
+
 __all__ = ["register", "run"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(float(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -53,7 +45,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--events",
-        type=_positive_int,
+        type=int_at_least(1),
         default=100_000,
         help="number of PYTHIA events, p-p plus p-n (default: 100000)",
     )

@@ -24,29 +24,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from darkdump.commands._common import mass_list_gev
+from darkdump.commands._common import int_at_least, mass_list_gev, positive_float
 
 __all__ = ["draw_all", "produce", "register", "run"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(float(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -79,7 +59,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--mass-range",
         nargs=3,
-        type=_positive_float,
+        type=positive_float,
         metavar=("START", "STOP", "STEP"),
         default=None,
         help="A' masses START..STOP (inclusive) in steps of STEP, all in GeV",
@@ -87,20 +67,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--epsilon-range",
         nargs=2,
-        type=_positive_float,
+        type=positive_float,
         metavar=("MIN", "MAX"),
         default=(1e-8, 1e-3),
         help="coupling range (dimensionless; default 1e-8 1e-3), log-spaced",
     )
     parser.add_argument(
         "--n-epsilon",
-        type=_positive_int,
+        type=int_at_least(1),
         default=None,
         help="number of couplings (dimensionless count; default 200, 60 with --quick)",
     )
     parser.add_argument(
         "--events",
-        type=_positive_int,
+        type=int_at_least(1),
         default=None,
         help="simulated decays per mass, mode and channel (count; default 120000 as "
         "JHEP sec. 3, 20000 with --quick)",
