@@ -21,6 +21,7 @@ import numpy as np
 from particle import Particle
 
 from darkdump.errors import DarkdumpInputError
+from darkdump.kinematics import boost
 from darkdump.typing import FloatArray
 
 __all__ = ["LEPTONS", "boost", "lepton_mass", "two_body_decay", "two_body_momentum"]
@@ -59,45 +60,6 @@ def two_body_momentum(parent_mass: float, daughter_mass: float) -> float:
     return 0.5 * float(
         np.sqrt((parent_mass - 2.0 * daughter_mass) * (parent_mass + 2.0 * daughter_mass))
     )
-
-
-def boost(
-    momentum_rest: FloatArray,
-    energy_rest: FloatArray | float,
-    parent_momentum: FloatArray,
-    parent_mass: float,
-) -> FloatArray:
-    """Boost rest-frame momenta to the lab frame in which the parent has ``parent_momentum``.
-
-    The rest frame's axes are parallel to the lab axes (pure boost along the
-    parent direction). Written without cancellations: ``gamma - 1`` is computed
-    as ``(gamma beta)^2 / (gamma + 1)``.
-
-    Parameters
-    ----------
-    momentum_rest
-        Momenta in the parent rest frame, shape ``(n, 3)`` [MeV].
-    energy_rest
-        Energies in the parent rest frame, shape ``(n,)`` or scalar [MeV].
-    parent_momentum
-        Parent lab momentum, shape ``(n, 3)`` [MeV].
-    parent_mass
-        Parent mass [MeV].
-
-    Returns
-    -------
-    FloatArray
-        Lab momenta, shape ``(n, 3)`` [MeV].
-    """
-    p = np.sqrt(np.einsum("ij,ij->i", parent_momentum, parent_momentum))
-    gb = p / parent_mass  # gamma * beta
-    gamma_minus_1 = gb * gb / (np.sqrt(1.0 + gb * gb) + 1.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        unit = parent_momentum / np.where(p > 0, p, 1.0)[:, None]
-    k_par = np.einsum("ij,ij->i", momentum_rest, unit)
-    scale = gamma_minus_1 * k_par + gb * energy_rest
-    out: FloatArray = momentum_rest + scale[:, None] * unit
-    return out
 
 
 def two_body_decay(

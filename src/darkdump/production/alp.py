@@ -33,10 +33,10 @@ from particle import Particle
 
 from darkdump.errors import DarkdumpInputError
 from darkdump.experiments.schema import Experiment
+from darkdump.kinematics import boost, isotropic_directions, two_body_momentum
 from darkdump.production.sample import ProductionSample
 from darkdump.production.spectra import Spectra, load_default
 from darkdump.production.target import sample_production_points
-from darkdump.typing import FloatArray
 
 __all__ = [
     "ALP_PARENTS",
@@ -57,50 +57,6 @@ def _mass(pdgid: int) -> float:
     if mass is None:  # pragma: no cover - particle always has these masses
         raise RuntimeError(f"particle has no mass for PDG id {pdgid}")
     return float(mass)
-
-
-def two_body_momentum(m_parent: float, m1: float, m2: float | FloatArray) -> FloatArray:
-    """Momentum of either daughter in the rest frame of a two-body decay [MeV].
-
-    ``p* = sqrt(lambda(M^2, m1^2, m2^2)) / (2 M)``, zero (not NaN) below threshold.
-
-    Parameters
-    ----------
-    m_parent, m1, m2
-        Parent and daughter masses [MeV].
-
-    >>> round(float(two_body_momentum(5279.0, 493.7, 0.0)), 2)  # (M^2 - m1^2) / 2M
-    2616.41
-    >>> float(two_body_momentum(5279.0, 493.7, 5000.0))  # closed: zero, not NaN
-    0.0
-    """
-    m2a = np.asarray(m2, dtype=np.float64)
-    lam = (m_parent**2 - (m1 + m2a) ** 2) * (m_parent**2 - (m1 - m2a) ** 2)
-    return np.asarray(np.sqrt(np.clip(lam, 0.0, None)) / (2.0 * m_parent), dtype=np.float64)
-
-
-def _isotropic(n: int, rng: np.random.Generator) -> FloatArray:
-    cos_t = rng.uniform(-1.0, 1.0, n)
-    phi = rng.uniform(0.0, 2.0 * math.pi, n)
-    sin_t = np.sqrt(1.0 - cos_t**2)
-    return np.stack([sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t], axis=1)
-
-
-def _boost(
-    p_star: FloatArray, e_star: FloatArray, p_parent: FloatArray, m_parent: FloatArray
-) -> FloatArray:
-    """Boost rest-frame momenta ``p_star`` (n,3) [MeV] to the lab.
-
-    The parent has lab momentum ``p_parent`` (n,3) [MeV]; ``e_star`` (n,) is the daughter
-    energy in the parent frame and ``m_parent`` (n,) the parent mass [MeV].
-    """
-    e_parent = np.sqrt(np.sum(p_parent**2, axis=1) + m_parent**2)
-    gamma = e_parent / m_parent
-    beta_vec = p_parent / e_parent[:, None]
-    beta2 = np.sum(beta_vec**2, axis=1)
-    bp = np.sum(beta_vec * p_star, axis=1)
-    factor = np.where(beta2 > 0, (gamma - 1.0) * bp / np.where(beta2 > 0, beta2, 1.0), 0.0)
-    return np.asarray(p_star + beta_vec * (factor + gamma * e_star)[:, None], dtype=np.float64)
 
 
 def generate_alp(
@@ -161,9 +117,9 @@ def generate_alp(
         p_b = table.sample(name, count, rng)
         p_star = two_body_momentum(m_b, mass, m_k)
         open_channel = mass + m_k < m_b
-        direction = _isotropic(count, rng)
+        direction = isotropic_directions(count, rng)
         e_star = np.sqrt(p_star**2 + mass**2)
-        momenta[sl] = _boost(direction * p_star[:, None], e_star, p_b, np.full(count, m_b))
+        momenta[sl] = boost(direction * p_star[:, None], e_star, p_b, m_b)
         weight[sl] = np.where(open_channel, weight[sl], 0.0)
     order = rng.permutation(n)
     points = sample_production_points(experiment, n, rng)

@@ -37,6 +37,7 @@ from typing import Final, Protocol
 import numpy as np
 from particle import Particle
 
+from darkdump.kinematics import boost, isotropic_directions, two_body_momentum
 from darkdump.models.radiative import PDG_ID, radiative_br
 from darkdump.typing import FloatArray
 
@@ -97,15 +98,6 @@ def meson_mass(name: str) -> float:
     return float(mass)
 
 
-def _two_body_momentum(m_parent: float, m1: FloatArray | float, m2: float) -> FloatArray:
-    """Momentum of either daughter in the parent rest frame [MeV]; 0 when closed."""
-    m1 = np.asarray(m1, dtype=np.float64)
-    lam = (m_parent**2 - (m1 + m2) ** 2) * (m_parent**2 - (m1 - m2) ** 2)
-    # Both factors are negative far above threshold: close the channel explicitly.
-    lam = np.where(m1 + m2 < m_parent, lam, 0.0)
-    return np.asarray(np.sqrt(np.clip(lam, 0.0, None)) / (2.0 * m_parent), dtype=np.float64)
-
-
 def kinematic_limit(parent: str, partner: str) -> float:
     """Largest A' mass for which ``parent -> partner A'`` is open [MeV].
 
@@ -164,7 +156,7 @@ def br_vector_pseudoscalar(parent: str, partner: str, mass: FloatArray | float) 
     """
     m_v = meson_mass(parent)
     m_p = meson_mass(partner)
-    p_a = _two_body_momentum(m_v, np.asarray(mass, dtype=np.float64), m_p)
+    p_a = two_body_momentum(m_v, np.asarray(mass, dtype=np.float64), m_p)
     p_gamma = (m_v**2 - m_p**2) / (2.0 * m_v)
     return np.asarray(
         radiative_br(parent, f"{partner} gamma") * (p_a / p_gamma) ** 3, dtype=np.float64
@@ -198,43 +190,6 @@ def br_over_eps2(parent: str, mass: FloatArray | float) -> FloatArray:
     return np.asarray(sum(_channel_br(parent, ch, mass) for ch in CHANNELS[parent]), np.float64)
 
 
-def _isotropic_directions(n: int, rng: np.random.Generator) -> FloatArray:
-    cos_t = rng.uniform(-1.0, 1.0, n)
-    phi = rng.uniform(0.0, 2.0 * np.pi, n)
-    sin_t = np.sqrt(1.0 - cos_t**2)
-    return np.stack([sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t], axis=1)
-
-
-def boost(
-    p_rest: FloatArray, e_rest: FloatArray, parent_p: FloatArray, parent_m: float
-) -> FloatArray:
-    """Boost momenta from the parent rest frame to the lab.
-
-    Parameters
-    ----------
-    p_rest
-        Daughter momenta in the parent rest frame, shape ``(n, 3)`` [MeV].
-    e_rest
-        Daughter energies in the parent rest frame, shape ``(n,)`` [MeV].
-    parent_p
-        Parent lab momenta, shape ``(n, 3)`` [MeV].
-    parent_m
-        Parent mass [MeV].
-
-    Returns
-    -------
-    ndarray
-        Lab momenta, shape ``(n, 3)`` [MeV].
-    """
-    e_par = np.sqrt(np.sum(parent_p**2, axis=1) + parent_m**2)
-    gamma = e_par / parent_m
-    # gamma * beta = p / m; write the boost with it to stay exact when p -> 0.
-    gb = parent_p / parent_m
-    p_dot = np.sum(p_rest * gb, axis=1)
-    coeff = p_dot / (gamma + 1.0) + e_rest
-    return np.asarray(p_rest + coeff[:, None] * gb, dtype=np.float64)
-
-
 def two_body_decay(
     parent_p: FloatArray,
     parent_m: float,
@@ -261,9 +216,9 @@ def two_body_decay(
         Lab momenta of daughter 1, shape ``(n, 3)`` [MeV].
     """
     n = parent_p.shape[0]
-    p_star = float(_two_body_momentum(parent_m, m1, m2))
+    p_star = float(two_body_momentum(parent_m, m1, m2))
     e_star = np.full(n, np.sqrt(p_star**2 + m1**2))
-    p_rest = p_star * _isotropic_directions(n, rng)
+    p_rest = p_star * isotropic_directions(n, rng)
     return boost(p_rest, e_star, parent_p, parent_m)
 
 

@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from hepunits import GeV, m, mm
-from particle import Particle
 
+from darkdump.decay.kinematics import lepton_mass as decay_lepton_mass
 from darkdump.errors import DarkdumpInputError
 from darkdump.selection.geometry import closest_approach, z_tax_cda_tax
 from darkdump.selection.regions import CHANNELS, in_region
@@ -73,7 +73,7 @@ CUT_NAMES = (
     "signal_region",
 )
 
-_LEPTON_PDGID = {"ee": 11, "mumu": 13}
+_CHANNEL_LEPTON = {"ee": "e", "mumu": "mu"}
 
 
 def lepton_mass(channel: str) -> float:
@@ -82,11 +82,9 @@ def lepton_mass(channel: str) -> float:
     >>> round(lepton_mass("mumu"), 3)
     105.658
     """
-    if channel not in _LEPTON_PDGID:
+    if channel not in _CHANNEL_LEPTON:
         raise DarkdumpInputError(f"channel {channel!r}: allowed: {', '.join(CHANNELS)}")
-    mass = Particle.from_pdgid(_LEPTON_PDGID[channel]).mass
-    assert mass is not None
-    return float(mass)
+    return decay_lepton_mass(_CHANNEL_LEPTON[channel])
 
 
 def dilepton_mass(p1: npt.ArrayLike, p2: npt.ArrayLike, m_lepton: float) -> FloatArray:
