@@ -31,6 +31,7 @@ from typing import Literal
 
 import numpy as np
 
+from darkdump.background.published import published_model
 from darkdump.errors import DarkdumpInputError
 from darkdump.stats.pdfs import (
     DEFAULT_MASS_RANGE_EE,
@@ -84,10 +85,15 @@ class LogNormal:
 
 #: Protons on TAX: median 1.4e17, shape 1.2 (PRL appendix B; JHEP sec. 6: 20 % uncertainty).
 POT_CONSTRAINT = LogNormal(median=1.4e17, shape=1.2)
-#: mu+mu- background yield in the SR: median 0.016, shape 1.125 (PRL appendix B; JHEP table 4).
-MUMU_BACKGROUND = LogNormal(median=0.016, shape=1.125)
+#: mu+mu- background yield in the SR: median 0.016, shape 1.125 (PRL appendix B; JHEP
+#: table 4), from the published background model of the background stage.
+MUMU_BACKGROUND = LogNormal(
+    median=published_model("mumu").median_yield, shape=published_model("mumu").lognormal_shape
+)
 #: e+e- background yield in the SR: median 0.0094, shape 4.0 (PRL appendix B; PRL eq. 3).
-EE_BACKGROUND = LogNormal(median=0.0094, shape=4.0)
+EE_BACKGROUND = LogNormal(
+    median=published_model("ee").median_yield, shape=published_model("ee").lognormal_shape
+)
 #: Optional selection-efficiency nuisance, mu+mu-: 2.8 % (JHEP table 5), as a log-normal.
 MUMU_EFFICIENCY = LogNormal(median=1.0, shape=1.028)
 #: Optional selection-efficiency nuisance, e+e-: 2.9 % (PRL table I), as a log-normal.

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from hepunits import MeV
-from particle import Particle
 from scipy import special, stats
 
+from darkdump.background import published
 from darkdump.errors import DarkdumpInputError
 from darkdump.typing import FloatArray
 
@@ -51,28 +50,17 @@ __all__ = [
     "sample_gaussian",
 ]
 
-#: Coefficients of the degree-5 Bernstein background pdf of the mu+mu- channel,
-#: PRL 133 (2024) 111802, appendix B, eq. (B1).
-MUMU_BERNSTEIN_COEFFICIENTS: tuple[float, ...] = (
-    1.886e-2,
-    1.945e-1,
-    9.183e-1,
-    2.769e-1,
-    1.196e-1,
-    6.845e-2,
-)
-#: Landau location and scale of the e+e- background pdf, PRL appendix B [MeV]
-#: (RooLandau(x, mean=14.86, sigma=3.48); the density is the standard Landau
-#: density phi((x - mean) / sigma) / sigma, whose maximum sits at mean - 0.2228 sigma).
-EE_LANDAU_LOCATION: float = 14.86 * MeV
-EE_LANDAU_SCALE: float = 3.48 * MeV
-
-_M_E: float = float(Particle.from_pdgid(11).mass or 0.0) * MeV
-_M_MU: float = float(Particle.from_pdgid(13).mass or 0.0) * MeV
-#: Default normalisation range of the mu+mu- mass pdfs [MeV]: (2 m_mu, 700 MeV). ASSUMPTION.
-DEFAULT_MASS_RANGE_MUMU: tuple[float, float] = (2.0 * _M_MU, 700.0 * MeV)
-#: Default normalisation range of the e+e- mass pdfs [MeV]: (2 m_e, 700 MeV). ASSUMPTION.
-DEFAULT_MASS_RANGE_EE: tuple[float, float] = (2.0 * _M_E, 700.0 * MeV)
+#: The published numbers live once, in the background stage
+#: (:mod:`darkdump.background.published`, PRL 133 (2024) 111802 appendix B):
+#: degree-5 Bernstein coefficients of the mu+mu- background pdf (eq. B1) and the
+#: e+e- Landau location and scale [MeV] (RooLandau(x, mean=14.86, sigma=3.48); the
+#: density is phi((x - mean) / sigma) / sigma, maximal at mean - 0.2228 sigma).
+MUMU_BERNSTEIN_COEFFICIENTS: tuple[float, ...] = published.MUMU_BERNSTEIN_COEFFICIENTS
+EE_LANDAU_LOCATION, EE_LANDAU_SCALE = published.EE_LANDAU_PARAMS
+#: Default normalisation ranges of the mass pdfs [MeV]: (2 m_l, 700 MeV). ASSUMPTION
+#: (the papers do not state them), shared with the published background models.
+DEFAULT_MASS_RANGE_MUMU: tuple[float, float] = published.MUMU_MASS_DOMAIN
+DEFAULT_MASS_RANGE_EE: tuple[float, float] = published.EE_MASS_DOMAIN
 
 _TABLE_SIZE = 4097
 
