@@ -481,15 +481,7 @@ def run_reproduction(
                 bar.advance(t_s)
                 return result
 
-            # On Dask the three scans run side by side (each alternates between its own
-            # bookkeeping and batches of toys on the workers); serially one after another.
-            if executor is None:
-                scans = {name: analysis(name) for name in analyses}
-            else:
-                from concurrent.futures import ThreadPoolExecutor
-
-                with ThreadPoolExecutor(len(analyses)) as pool:
-                    scans = dict(zip(analyses, pool.map(analysis, analyses), strict=True))
+            scans = {name: analysis(name) for name in analyses}
             limits: dict[str, list[LimitRow]] = {
                 name: _contour_rows({kind: res.contours[_STATS_CURVE[kind]] for kind in KINDS})
                 for name, res in scans.items()
