@@ -36,3 +36,12 @@ def test_missing_section_is_named(tmp_path: Path) -> None:
     bad.write_text('name = "x"\n[beam]\nenergy_GeV = 400.0\nn_pot = 1e17\n')
     with pytest.raises(DarkdumpInputError, match="'target'"):
         load(bad)
+
+
+def test_shipped_name_wins_over_a_folder_of_that_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `darkdump reproduce na62-2021 --out na62-2021` creates ./na62-2021/ (README command).
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "na62-2021").mkdir()
+    assert load("na62-2021").name == "na62-2021"

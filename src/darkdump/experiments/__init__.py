@@ -39,7 +39,7 @@ def load_raw(name_or_path: str | Path) -> dict[str, Any]:
     """Read an experiment TOML (shipped name such as ``na62-2021``, or a file path)."""
     path = Path(name_or_path)
     try:
-        if path.suffix == ".toml" or path.exists():
+        if path.suffix == ".toml" or path.is_file():
             text = path.read_text(encoding="utf-8")
         else:
             stem = str(name_or_path).replace("-", "_")
