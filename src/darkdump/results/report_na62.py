@@ -13,7 +13,14 @@ from darkdump.results.hepdata import LimitRow
 from darkdump.results.plots import plot_limits, plot_map, save_figure
 from darkdump.results.report import Figure, Report, Section, Table
 
-__all__ = ["FIGURES", "draw_figures", "write_report"]
+__all__ = [
+    "FIGURES",
+    "draw",
+    "draw_figures",
+    "limit_figure_jobs",
+    "map_figure_jobs",
+    "write_report",
+]
 
 #: Figure file -> caption (with the published figure it corresponds to).
 FIGURES: dict[str, str] = {
@@ -113,27 +120,27 @@ def _alp_plot(rows: Sequence[tuple[float, float, float]], channel: str, path: Pa
     return save_figure(fig, path)
 
 
-def _draw(job: tuple[Callable[..., Path], tuple[Any, ...], dict[str, Any]]) -> Path:
+#: One figure: ``(function, args, kwargs)``; the function writes a PNG and returns its path.
+FigureJob = tuple[Callable[..., Path], tuple[Any, ...], dict[str, Any]]
+
+
+def draw(job: FigureJob) -> Path:
+    """Run one figure job ``(function, args, kwargs)``; return the written path."""
     func, args, kwargs = job
     return func(*args, **kwargs)
 
 
-def draw_figures(
+def limit_figure_jobs(
     out: Path,
     grid: Any,
     limits: Mapping[str, Sequence[LimitRow]],
     alp_rows: Mapping[str, Sequence[tuple[float, float, float]]],
-    client: Any = None,
-) -> list[Path]:
-    """Draw every figure of the report into ``out/figures``; return the paths.
-
-    Each figure is one task: on a Dask ``client`` they are drawn in parallel.
-    """
-    from darkdump.results.parallel import run_tasks
+) -> list[FigureJob]:
+    """Figures of the limits (A' contours, JHEP fig. 4, ALP), one job each (see :func:`draw`)."""
     from darkdump.yields import zero_event_rows
 
     fig_dir = out / "figures"
-    jobs: list[tuple[Callable[..., Path], tuple[Any, ...], dict[str, Any]]] = [
+    jobs: list[FigureJob] = [
         (
             plot_limits,
             (limits["mumu"], fig_dir / "limits_mumu.png"),
@@ -155,6 +162,16 @@ def draw_figures(
         ),
         (_zero_event_plot, (zero_event_rows(grid), fig_dir / "zero_event_geometric.png"), {}),
     ]
+    for channel, rows in alp_rows.items():
+        if rows:
+            jobs.append((_alp_plot, (rows, channel, fig_dir / f"alp_{channel}.png"), {}))
+    return jobs
+
+
+def map_figure_jobs(out: Path, grid: Any) -> list[FigureJob]:
+    """List the maps of A_sel, sigma_M and N_exp per channel and mode (JHEP figs. 11-13, PRL 6-8)."""
+    fig_dir = out / "figures"
+    jobs: list[FigureJob] = []
     m_gev = grid.masses / GeV
     eps = grid.epsilons
     for channel in grid.channels:
@@ -194,10 +211,24 @@ def draw_figures(
                     },
                 ),
             ]
-    for channel, rows in alp_rows.items():
-        if rows:
-            jobs.append((_alp_plot, (rows, channel, fig_dir / f"alp_{channel}.png"), {}))
-    return run_tasks(_draw, jobs, client=client)
+    return jobs
+
+
+def draw_figures(
+    out: Path,
+    grid: Any,
+    limits: Mapping[str, Sequence[LimitRow]],
+    alp_rows: Mapping[str, Sequence[tuple[float, float, float]]],
+    client: Any = None,
+) -> list[Path]:
+    """Draw every figure of the report into ``out/figures``; return the paths.
+
+    Each figure is one task: on a Dask ``client`` they are drawn in parallel.
+    """
+    from darkdump.results.parallel import run_tasks
+
+    jobs = map_figure_jobs(out, grid) + limit_figure_jobs(out, grid, limits, alp_rows)
+    return run_tasks(draw, jobs, client=client)
 
 
 def write_report(

@@ -113,8 +113,8 @@ class ReproduceConfig:
     masses_MeV: tuple[float, ...] = tuple(float(x) for x in np.arange(5.0, 701.0, 5.0))
     epsilons: tuple[float, ...] = tuple(float(x) for x in np.logspace(-8.0, -3.0, 200))
     n_events: int = 120_000
-    n_toys: int = 800
-    refine_toys: int | None = 2500
+    n_toys: int = 600
+    refine_toys: int | None = 2000
     alp_masses_MeV: tuple[float, ...] = tuple(float(x) for x in np.arange(20.0, 801.0, 20.0))
     alp_taus_ns: tuple[float, ...] = tuple(float(x) for x in np.logspace(-4.0, 4.0, 120))
     alp_n_events: int = 50_000
@@ -220,8 +220,12 @@ class _Cache:
             return None
 
     def put(self, kind: str, key: str, value: Any) -> None:
+        # No fsync: a cache file is complete or absent (atomic rename), and an unreadable
+        # one is recomputed.
         atomic_write_bytes(
-            self.path(kind, key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            self.path(kind, key),
+            pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
+            durable=False,
         )
 
 
@@ -457,6 +461,12 @@ def run_reproduction(
                 lambda: bar.advance(t_a),
             )
 
+        # The yield maps need only the grid: on Dask they are drawn while the
+        # statistics run (their workers idle while a scan does its bookkeeping).
+        from darkdump.results.report_na62 import draw, map_figure_jobs
+
+        map_jobs = map_figure_jobs(out, grid)
+        map_futures = client.map(draw, map_jobs, pure=False) if client is not None else None
         with timings.step("statistics"):
             ch_mumu = GridChannel.from_modes(
                 mumu_channel(list(OBSERVED_MUMU_MEV)),
@@ -493,6 +503,10 @@ def run_reproduction(
             summary.files += _write_outputs(
                 out, cfg, grid, limits, alp_results, acfg, counting_info, log, client
             )
+            if map_futures is not None:
+                summary.files += client.gather(map_futures)
+            else:
+                summary.files += [draw(job) for job in map_jobs]
             summary.summary = [
                 _summary_row(n, limits[n]) for n in ("mumu", "mumu_cls", "ee", "combined")
             ]
@@ -625,8 +639,9 @@ def _write_outputs(
             )
         )
     files.append(write_json(out / "limits" / "counting_method.json", counting_info))
-    from darkdump.results.report_na62 import draw_figures
+    from darkdump.results.parallel import run_tasks
+    from darkdump.results.report_na62 import draw, limit_figure_jobs
 
-    files += draw_figures(out, grid, limits, alp_rows, client)
+    files += run_tasks(draw, limit_figure_jobs(out, grid, limits, alp_rows), client=client)
     log(f"wrote {len(files)} files into {out}")
     return files
