@@ -12,7 +12,14 @@ from hepunits import GeV
 from darkdump.errors import DarkdumpInputError
 from darkdump.typing import FloatArray
 
-__all__ = ["int_at_least", "mass_list_gev", "masses_from_args", "positive_float", "positive_gev"]
+__all__ = [
+    "float_in",
+    "int_at_least",
+    "mass_list_gev",
+    "masses_from_args",
+    "positive_float",
+    "positive_gev",
+]
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:
@@ -41,15 +48,36 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def positive_float(text: str) -> float:
-    """Parse one strictly positive, finite number for argparse (unit stated by the option)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number")
-    return value
+def float_in(
+    low: float, high: float = math.inf, *, low_open: bool = False, high_open: bool = False
+) -> Callable[[str], float]:
+    """Return an argparse type: a finite number in the interval from ``low`` to ``high``.
+
+    ``low_open``/``high_open`` exclude the end points.
+
+    >>> float_in(0.0, 1.0, low_open=True, high_open=True)("0.9")
+    0.9
+    """
+    left, right = "(" if low_open else "[", ")" if high_open else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        above = value > low if low_open else value >= low
+        below = value < high if high_open else value <= high
+        if not (math.isfinite(value) and above and below):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a finite number in {interval}")
+        return value
+
+    parse.__name__ = f"number in {interval}"
+    return parse
+
+
+#: A strictly positive, finite number (unit stated by the option).
+positive_float = float_in(0.0, low_open=True)
 
 
 def positive_gev(text: str) -> float:

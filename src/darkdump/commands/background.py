@@ -24,16 +24,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from darkdump.commands._common import int_at_least, positive_float
+from darkdump.commands._common import float_in, int_at_least, positive_float
 
 __all__ = ["register", "run"]
-
-
-def _fraction(text: str) -> float:
-    value = positive_float(text)
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be in (0, 1]")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -156,7 +149,7 @@ def register(subparsers: Any) -> None:
     )
     comb.add_argument(
         "--h2-efficiency",
-        type=_fraction,
+        type=float_in(0.0, 1.0, low_open=True),
         default=None,
         help="H2 efficiency for two Q1-like tracks [fraction] (default: the experiment's "
         "detector.trigger.efficiency)",

@@ -13,62 +13,11 @@ Examples
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
+from darkdump.commands._common import float_in, int_at_least
+
 __all__ = ["register", "run"]
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of events") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: the number of events must be >= 0")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number >= 0")
-    return value
-
-
-def _shape(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value >= 1.0):
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: a log-normal shape parameter must be >= 1 (1 = no uncertainty)"
-        )
-    return value
-
-
-def _level(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: the confidence level must be in (0, 1)")
-    return value
-
-
-def _toys(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of toys") from None
-    if value < 100:
-        raise argparse.ArgumentTypeError(f"{text!r}: use at least 100 toys")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -85,33 +34,36 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
-        "--observed", type=_count, required=True, help="observed events (count, no unit)"
+        "--observed", type=int_at_least(0), required=True, help="observed events (count, no unit)"
     )
     parser.add_argument(
         "--background",
-        type=_non_negative,
+        type=float_in(0.0),
         required=True,
         help="median expected background (events)",
     )
     parser.add_argument(
         "--pot-shape",
-        type=_shape,
+        type=float_in(1.0),
         default=1.0,
         help="log-normal shape k of the signal normalisation, sigma = ln k "
         "(dimensionless; 1 = none; PRL: 1.2)",
     )
     parser.add_argument(
         "--background-shape",
-        type=_shape,
+        type=float_in(1.0),
         default=1.0,
         help="log-normal shape k of the background (dimensionless; 1 = none)",
     )
     parser.add_argument(
-        "--cl", type=_level, default=0.9, help="confidence level (fraction, default 0.9)"
+        "--cl",
+        type=float_in(0.0, 1.0, low_open=True, high_open=True),
+        default=0.9,
+        help="confidence level (fraction, default 0.9)",
     )
     parser.add_argument(
         "--toys",
-        type=_toys,
+        type=int_at_least(100),
         default=4000,
         help="pseudo-experiments per hypothesis and signal value (count, default 4000)",
     )
