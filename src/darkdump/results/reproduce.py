@@ -279,22 +279,7 @@ def _contour_rows(contours: dict[str, Any]) -> list[LimitRow]:
     return sorted(rows, key=lambda r: (r[0], KINDS.index(r[1]), r[2]))
 
 
-def _combined_sigma(grid: Any, channel: str) -> FloatArray:
-    """n_exp-weighted rms of the brems and meson mass resolutions [MeV]."""
-    num = np.zeros_like(grid.get("n_exp", channel, "brems"))
-    den = np.zeros_like(num)
-    for mode in grid.modes:
-        n = np.nan_to_num(grid.get("n_exp", channel, mode))
-        s = np.nan_to_num(grid.get("sigma_m", channel, mode))
-        num += n * s * s
-        den += n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.sqrt(np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0))
-    fallback = np.nan_to_num(grid.get("sigma_m", channel, "brems"))
-    return np.where(out > 0, out, fallback)
-
-
-def _counting_limits(grid: Any, cfg: ReproduceConfig) -> tuple[list[LimitRow], dict[str, Any]]:
+def _counting_limits(grid: Any) -> tuple[list[LimitRow], dict[str, Any]]:
     """JHEP sec. 7: Poisson counting in the SR with a Bayesian log-normal POT nuisance."""
     from darkdump.stats import bayesian_upper_limit, contour
 
@@ -496,12 +481,13 @@ def run_reproduction(
                 name: _contour_rows({kind: res.contours[_STATS_CURVE[kind]] for kind in KINDS})
                 for name, res in scans.items()
             }
-            limits["mumu"], counting_info = _counting_limits(grid, cfg)
+            limits["mumu"], counting_info = _counting_limits(grid)
             bar.advance(t_s)
 
         with timings.step("files"):
+            alp_rows = _alp_limits(alp_results, acfg)
             summary.files += _write_outputs(
-                out, cfg, grid, limits, alp_results, acfg, counting_info, log, client
+                out, cfg, grid, limits, alp_rows, counting_info, log, client
             )
             if map_futures is not None:
                 summary.files += client.gather(map_futures)
@@ -510,7 +496,7 @@ def run_reproduction(
             summary.summary = [
                 _summary_row(n, limits[n]) for n in ("mumu", "mumu_cls", "ee", "combined")
             ]
-            summary.summary += _alp_summary(alp_results, acfg, grid)
+            summary.summary += _alp_summary(alp_rows)
             bar.advance(t_f)
     summary.timings = {**timings.as_dict(), "total": round(time.perf_counter() - start, 3)}
     from darkdump.results.report_na62 import write_report
@@ -534,7 +520,7 @@ def run_reproduction(
 
 
 def _alp_limits(
-    alp_results: Sequence[Any], acfg: Any, grid: Any
+    alp_results: Sequence[Any], acfg: Any
 ) -> dict[str, list[tuple[float, float, float]]]:
     """90 % CL upper limits on BR(B -> K(*) a) x BR(a -> ll) per (mass, tau), per channel.
 
@@ -579,9 +565,8 @@ def _alp_limits(
     return out
 
 
-def _alp_summary(alp_results: Sequence[Any], acfg: Any, grid: Any) -> list[dict[str, str]]:
+def _alp_summary(limits: dict[str, list[tuple[float, float, float]]]) -> list[dict[str, str]]:
     rows = []
-    limits = _alp_limits(alp_results, acfg, grid)
     for ch in ("mumu", "ee"):
         best = min(limits[ch], key=lambda r: r[2], default=None)
         rows.append(
@@ -602,8 +587,7 @@ def _write_outputs(
     cfg: ReproduceConfig,
     grid: Any,
     limits: dict[str, list[LimitRow]],
-    alp_results: Sequence[Any],
-    acfg: Any,
+    alp_rows: dict[str, list[tuple[float, float, float]]],
     counting_info: dict[str, Any],
     log: Callable[[str], None],
     client: Any = None,
@@ -631,7 +615,6 @@ def _write_outputs(
     files.append(
         write_grid(out / "yields" / "yields.h5", grid, {"config": cfg.as_dict(), "seed": cfg.seed})
     )
-    alp_rows = _alp_limits(alp_results, acfg, grid)
     for ch, alp_channel_rows in alp_rows.items():
         files.append(
             write_csv(
