@@ -66,16 +66,17 @@ def register(subparsers: Any) -> None:
         nargs=2,
         type=float,
         metavar=("ZMIN", "ZMAX"),
-        default=(0.1, 0.9),
+        default=None,
         help="validity range of the bremsstrahlung FWW approximation in z = E_A'/E_p "
-        "(dimensionless; default: 0.1 0.9)",
+        "(dimensionless; default: the experiment's [modelling.brems] z_min z_max)",
     )
     parser.add_argument(
         "--brems-pt-max",
         type=float,
-        default=1.0,
+        default=None,
         metavar="GEV",
-        help="largest A' transverse momentum for bremsstrahlung in GeV/c (default: 1.0)",
+        help="largest A' transverse momentum for bremsstrahlung in GeV/c "
+        "(default: the experiment's [modelling.brems] pt_max_GeV)",
     )
     parser.set_defaults(func=run)
 
@@ -85,7 +86,7 @@ def compute(
     mass_gev: float,
     events: int,
     seed: int,
-    brems_cuts: tuple[float, float, float] = (0.1, 0.9, 1.0),
+    brems_cuts: tuple[float | None, float | None, float | None] = (None, None, None),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Rates per mechanism and the generated samples (for plotting).
 
@@ -100,7 +101,8 @@ def compute(
     seed
         Seed of the :class:`numpy.random.Generator` (one child stream per mechanism).
     brems_cuts
-        (z_min, z_max, p_T max [GeV]) of the bremsstrahlung approximation.
+        (z_min, z_max, p_T max [GeV]) of the bremsstrahlung approximation; ``None``
+        entries take the experiment's ``[modelling.brems]`` values.
 
     Returns
     -------
@@ -113,10 +115,20 @@ def compute(
     from hepunits import GeV
 
     from darkdump.experiments import load
-    from darkdump.production import MECHANISMS, BremsCuts, generate, per_pot_over_eps2
+    from dataclasses import replace
+
+    from darkdump.production import MECHANISMS, brems_cuts as experiment_cuts
+    from darkdump.production import generate, per_pot_over_eps2
 
     exp = load(experiment)
-    cuts = BremsCuts(z_min=brems_cuts[0], z_max=brems_cuts[1], pt_max=brems_cuts[2] * GeV)
+    cuts = experiment_cuts(exp)
+    z_min, z_max, pt_max = brems_cuts
+    cuts = replace(
+        cuts,
+        z_min=cuts.z_min if z_min is None else z_min,
+        z_max=cuts.z_max if z_max is None else z_max,
+        pt_max=cuts.pt_max if pt_max is None else pt_max * GeV,
+    )
     mass = mass_gev * GeV
     streams = np.random.SeedSequence(seed).spawn(len(MECHANISMS))
     total: dict[str, float] = {}
@@ -139,7 +151,12 @@ def compute(
         "experiment": exp.name,
         "seed": seed,
         "events": events,
-        "brems_cuts": {"z_min": cuts.z_min, "z_max": cuts.z_max, "pt_max_GeV": brems_cuts[2]},
+        "brems_cuts": {
+            "z_min": cuts.z_min,
+            "z_max": cuts.z_max,
+            "pt_max_GeV": cuts.pt_max / GeV,
+            "form_factor": cuts.form_factor,
+        },
     }
     return result, samples
 
@@ -172,7 +189,8 @@ def _plot(samples: dict[str, Any], mass_gev: float, path: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the rates; optionally draw the momentum spectra."""
-    cuts = (args.brems_z_range[0], args.brems_z_range[1], args.brems_pt_max)
+    z_range = args.brems_z_range or (None, None)
+    cuts = (z_range[0], z_range[1], args.brems_pt_max)
     result, samples = compute(args.experiment, args.mass, args.events, args.seed, cuts)
     if args.format == "json":
         print(json.dumps(result, indent=2))

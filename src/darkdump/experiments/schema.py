@@ -28,6 +28,9 @@ __all__ = [
     "Experiment",
     "Isolation",
     "Magnet",
+    "BremsModelling",
+    "MesonModelling",
+    "Modelling",
     "Pid",
     "RegionSpec",
     "Regions",
@@ -263,6 +266,54 @@ class Regions(_Strict):
     mumu: dict[str, RegionSpec] = Field(default_factory=dict)
 
 
+class BremsModelling(_Strict):
+    """Proton-bremsstrahlung choices the papers leave open (:mod:`darkdump.production.brems`).
+
+    The defaults are those of Bluemlein-Brunner's own application (PLB 731 (2014) 320:
+    0.1 < z < 0.9, p_T < 1 GeV, VMD form factor); an experiment file states its own
+    with their source.
+    """
+
+    z_min: Annotated[float, Interval(gt=0, lt=1)] = Field(0.1, description="lowest z = E_A'/E_p")
+    z_max: Annotated[float, Interval(gt=0, lt=1)] = Field(0.9, description="highest z")
+    pt_max_GeV: PosFloat = Field(1.0, description="largest A' transverse momentum [GeV]")
+    form_factor: Literal["vmd", "none"] = Field(
+        "vmd", description="timelike proton form factor: rho/omega VMD, or none (|F|^2 = 1)"
+    )
+
+    @model_validator(mode="after")
+    def _z_ordered(self) -> BremsModelling:
+        if not self.z_min < self.z_max:
+            raise ValueError(f"z_min {self.z_min:g} must be below z_max {self.z_max:g}")
+        return self
+
+
+class MesonModelling(_Strict):
+    """Meson-production choices (:mod:`darkdump.production.meson_decays`).
+
+    ``multiplicity = "generator"`` takes the mean number of each meson per proton from
+    the PYTHIA spectra; ``"measured"`` replaces it by the ``measured_per_pot`` values
+    (species not listed keep the generator's), keeping the generator's momentum shape.
+    """
+
+    multiplicity: Literal["generator", "measured"] = "generator"
+    measured_per_pot: dict[str, PosFloat] = Field(default_factory=dict)
+    measured_source: str = ""
+
+    @model_validator(mode="after")
+    def _measured_given(self) -> MesonModelling:
+        if self.multiplicity == "measured" and not self.measured_per_pot:
+            raise ValueError("multiplicity = 'measured' needs measured_per_pot values")
+        return self
+
+
+class Modelling(_Strict):
+    """Modelling choices that the papers do not fix, each a named parameter with its source."""
+
+    brems: BremsModelling = Field(default_factory=BremsModelling)
+    mesons: MesonModelling = Field(default_factory=MesonModelling)
+
+
 class Experiment(_Strict):
     """A beam-dump experiment: the stages read the sections they need."""
 
@@ -276,6 +327,7 @@ class Experiment(_Strict):
     detector: Detector
     selection: Selection
     regions: Regions
+    modelling: Modelling = Field(default_factory=Modelling)
 
     @model_validator(mode="after")
     def _extra_sections_are_tables(self) -> Experiment:

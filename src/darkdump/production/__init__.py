@@ -33,7 +33,7 @@ from hepunits import GeV, MeV
 
 from darkdump.errors import DarkdumpInputError
 from darkdump.experiments.schema import Experiment
-from darkdump.production.brems import DEFAULT_CUTS, BremsCuts
+from darkdump.production.brems import BremsCuts
 from darkdump.production.sample import ProductionSample
 
 if TYPE_CHECKING:
@@ -45,8 +45,10 @@ __all__ = [
     "PRODUCTION_MASS_RANGE",
     "BremsCuts",
     "ProductionSample",
+    "brems_cuts",
     "generate",
     "mass_range",
+    "meson_spectra",
     "per_pot_over_eps2",
 ]
 
@@ -102,6 +104,37 @@ def _experiment(experiment: Experiment | str | Path) -> Experiment:
     return load(experiment)
 
 
+def brems_cuts(experiment: Experiment | str | Path) -> BremsCuts:
+    """The bremsstrahlung validity range and form factor of ``[modelling.brems]``."""
+    b = _experiment(experiment).modelling.brems
+    return BremsCuts(
+        z_min=b.z_min, z_max=b.z_max, pt_max=b.pt_max_GeV * GeV, form_factor=b.form_factor
+    )
+
+
+def meson_spectra(experiment: Experiment | str | Path) -> SpectraLike:
+    """The shipped PYTHIA meson spectra with the multiplicities of ``[modelling.mesons]``.
+
+    With ``multiplicity = "measured"`` the mean number per proton of each listed species
+    is replaced by the measured value; the momentum distributions stay the generator's.
+    """
+    from dataclasses import replace
+
+    spec = _default_spectra()
+    mesons = _experiment(experiment).modelling.mesons
+    if mesons.multiplicity == "generator":
+        return spec
+    unknown = sorted(set(mesons.measured_per_pot) - set(MECHANISMS[1:]))
+    if unknown:
+        raise DarkdumpInputError(
+            f"modelling.mesons.measured_per_pot: unknown species {', '.join(unknown)}; "
+            f"allowed: {', '.join(MECHANISMS[1:])}"
+        )
+    per_pot = dict(getattr(spec, "per_pot", {}))
+    per_pot.update(mesons.measured_per_pot)
+    return replace(spec, per_pot=per_pot)  # type: ignore[type-var]
+
+
 def _default_spectra() -> SpectraLike:
     try:
         from darkdump.production import spectra  # lazy: PYTHIA tables are large
@@ -121,7 +154,7 @@ def generate(
     experiment: Experiment | str | Path,
     *,
     spectra: SpectraLike | None = None,
-    cuts: BremsCuts = DEFAULT_CUTS,
+    cuts: BremsCuts | None = None,
 ) -> ProductionSample:
     """Generate a weighted sample of ``n`` A' (or ALPs for ``"B"``).
 
@@ -138,9 +171,10 @@ def generate(
     experiment
         Experiment description (or its name, e.g. ``"na62-2021"``).
     spectra
-        Meson spectra to use instead of the shipped PYTHIA defaults (tests).
+        Meson spectra to use instead of :func:`meson_spectra` (tests).
     cuts
-        Bremsstrahlung validity range (:class:`BremsCuts`).
+        Bremsstrahlung validity range and form factor (:class:`BremsCuts`); by
+        default the experiment's ``[modelling.brems]`` (:func:`brems_cuts`).
 
     Returns
     -------
@@ -169,14 +203,16 @@ def generate(
     if mechanism == "brems":
         from darkdump.production.brems import sample_brems
 
-        momentum, weight = sample_brems(mass, n, rng, e_beam, cuts)
+        momentum, weight = sample_brems(
+            mass, n, rng, e_beam, brems_cuts(exp) if cuts is None else cuts
+        )
         # FWW gives A' per interacting proton; every proton interacts, to exp(-19.5).
         weight = weight * interaction_probability(exp)
     else:
         from darkdump.production.meson_decays import sample_meson_decays
 
         # The spectra multiplicities are already per proton on target.
-        spec = _default_spectra() if spectra is None else spectra
+        spec = meson_spectra(exp) if spectra is None else spectra
         momentum, weight = sample_meson_decays(mechanism, mass, n, rng, spec)
     points = sample_production_points(exp, n, rng)
     return ProductionSample(
@@ -202,7 +238,7 @@ def per_pot_over_eps2(
     p_min: float = 0.0,
     *,
     spectra: SpectraLike | None = None,
-    cuts: BremsCuts = DEFAULT_CUTS,
+    cuts: BremsCuts | None = None,
 ) -> float:
     """Production probability per proton on target / eps^2 [dimensionless].
 
@@ -217,9 +253,9 @@ def per_pot_over_eps2(
     p_min
         Count only A' with momentum above ``p_min`` [MeV].
     spectra
-        Meson spectra to use instead of the shipped PYTHIA defaults (tests).
+        Meson spectra to use instead of :func:`meson_spectra` (tests).
     cuts
-        Bremsstrahlung validity range.
+        Bremsstrahlung validity range and form factor; by default the experiment's.
 
     Returns
     -------
@@ -237,13 +273,14 @@ def per_pot_over_eps2(
     if mechanism == "brems":
         from darkdump.production.brems import rate
 
-        return rate(mass, e_beam, cuts, p_min) * interaction_probability(exp)
+        chosen = brems_cuts(exp) if cuts is None else cuts
+        return rate(mass, e_beam, chosen, p_min) * interaction_probability(exp)
     from darkdump.production.meson_decays import br_over_eps2
 
     br = float(br_over_eps2(mechanism, mass))
     if br == 0.0:
         return 0.0
-    spec = _default_spectra() if spectra is None else spectra
+    spec = meson_spectra(exp) if spectra is None else spectra
     if p_min <= 0.0:
         return spec.multiplicity(mechanism) * br
     if spectra is not None:

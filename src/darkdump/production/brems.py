@@ -71,6 +71,7 @@ from darkdump.typing import FloatArray
 __all__ = [
     "ALPHA_EM",
     "DEFAULT_CUTS",
+    "FORM_FACTORS",
     "SIGMA_PP_PDG2012",
     "VMD_COUPLINGS",
     "BremsCuts",
@@ -113,6 +114,10 @@ SIGMA_PP_PDG2012: Final[dict[str, float]] = {
 }
 
 
+#: Proton form-factor models of :class:`BremsCuts`.
+FORM_FACTORS: Final[tuple[str, ...]] = ("vmd", "none")
+
+
 @dataclass(frozen=True)
 class BremsCuts:
     """Kinematic range where the generalised FWW approximation is applied.
@@ -123,11 +128,16 @@ class BremsCuts:
         Range of z = E_A'/E_p [dimensionless].
     pt_max
         Largest A' transverse momentum [MeV].
+    form_factor
+        Timelike proton form factor |F(m^2)|^2 applied to the rate: ``"vmd"`` (the
+        rho/omega VMD form factor of :func:`form_factor_sq`, as in Bluemlein-Brunner
+        PLB 731 (2014) 320) or ``"none"`` (point-like proton, |F|^2 = 1).
     """
 
     z_min: float = 0.1
     z_max: float = 0.9
     pt_max: float = 1.0 * GeV
+    form_factor: str = "vmd"
 
     def __post_init__(self) -> None:
         if not 0.0 < self.z_min < self.z_max < 1.0:
@@ -139,9 +149,21 @@ class BremsCuts:
             raise DarkdumpInputError(
                 f"bremsstrahlung pt_max {self.pt_max / GeV:g} GeV: must be > 0 GeV"
             )
+        if self.form_factor not in FORM_FACTORS:
+            raise DarkdumpInputError(
+                f"bremsstrahlung form_factor {self.form_factor!r}: allowed: "
+                + ", ".join(FORM_FACTORS)
+            )
+
+    def form_factor_sq(self, mass: float) -> float:
+        """|F(m^2)|^2 of the chosen form factor at A' mass ``mass`` [MeV] [dimensionless]."""
+        if self.form_factor == "none":
+            return 1.0
+        return float(form_factor_sq(mass))
 
 
-#: Default cuts: 0.1 < z < 0.9, p_T < 1 GeV.
+#: Default cuts: 0.1 < z < 0.9, p_T < 1 GeV, VMD form factor (Bluemlein-Brunner's
+#: application; an experiment file chooses its own in ``[modelling.brems]``).
 DEFAULT_CUTS: Final[BremsCuts] = BremsCuts()
 
 
@@ -261,7 +283,11 @@ def _sigma_ratio(z: FloatArray, e_beam: float) -> FloatArray:
 
 
 def d2n_dz_dpt2(
-    z: FloatArray | float, pt2: FloatArray | float, mass: float, e_beam: float
+    z: FloatArray | float,
+    pt2: FloatArray | float,
+    mass: float,
+    e_beam: float,
+    cuts: BremsCuts = DEFAULT_CUTS,
 ) -> FloatArray:
     """d2N/(dz dp_T^2) per interacting proton / eps^2 [MeV^-2].
 
@@ -275,10 +301,12 @@ def d2n_dz_dpt2(
         A' mass [MeV].
     e_beam
         Proton beam energy E_p [MeV].
+    cuts
+        Only its form-factor choice is used here (no range check).
     """
     z = np.asarray(z, dtype=np.float64)
     return np.asarray(
-        _sigma_ratio(z, e_beam) * form_factor_sq(mass) * splitting_w(z, pt2, mass),
+        _sigma_ratio(z, e_beam) * cuts.form_factor_sq(mass) * splitting_w(z, pt2, mass),
         dtype=np.float64,
     )
 
@@ -328,14 +356,16 @@ def dn_dz(
     z = np.asarray(z, dtype=np.float64)
     inside = (z > cuts.z_min) & (z < cuts.z_max)
     zc = np.where(inside, z, 0.5 * (cuts.z_min + cuts.z_max))
-    value = _dn_dz_inside(zc, mass, e_beam, cuts.pt_max**2)
+    value = _dn_dz_inside(zc, mass, e_beam, cuts)
     return np.asarray(np.where(inside, value, 0.0), dtype=np.float64)
 
 
-def _dn_dz_inside(z: FloatArray, mass: float, e_beam: float, pt2_max: float) -> FloatArray:
+def _dn_dz_inside(z: FloatArray, mass: float, e_beam: float, cuts: BremsCuts) -> FloatArray:
     """:func:`dn_dz` without the z range check (for z known to be inside)."""
     return np.asarray(
-        _sigma_ratio(z, e_beam) * form_factor_sq(mass) * _w_integrated(z, mass, pt2_max),
+        _sigma_ratio(z, e_beam)
+        * cuts.form_factor_sq(mass)
+        * _w_integrated(z, mass, cuts.pt_max**2),
         dtype=np.float64,
     )
 
@@ -380,7 +410,7 @@ def rate(
     lo, hi = np.log(z_lo), np.log(cuts.z_max)
     t = 0.5 * (hi - lo) * x + 0.5 * (hi + lo)
     z = np.exp(t)
-    return float(0.5 * (hi - lo) * np.sum(wts * z * _dn_dz_inside(z, mass, e_beam, cuts.pt_max**2)))
+    return float(0.5 * (hi - lo) * np.sum(wts * z * _dn_dz_inside(z, mass, e_beam, cuts)))
 
 
 @dataclass(frozen=True)
@@ -404,7 +434,7 @@ def _grid(mass: float, e_beam: float, cuts: BremsCuts, n_z: int = 160, n_y: int 
     yc = 0.5 * (y_edges[1:] + y_edges[:-1])
     zz, yy = np.meshgrid(zc, yc, indexing="ij")
     pt2 = np.exp(yy) - a
-    density = d2n_dz_dpt2(zz, pt2, mass, e_beam) * (pt2 + a)
+    density = d2n_dz_dpt2(zz, pt2, mass, e_beam, cuts) * (pt2 + a)
     area = np.outer(np.diff(z_edges), np.diff(y_edges))
     mass_cell = np.clip(density, 0.0, None) * area
     # A floor keeps every cell reachable, so the importance weights stay unbiased.
@@ -464,7 +494,7 @@ def sample_brems(
         / ((np.log(z_hi) - np.log(z_lo)) * (y_hi - y_lo))
         / (z * (pt2 + grid.a))
     )
-    weight = d2n_dz_dpt2(z, pt2, mass, e_beam) / q / n
+    weight = d2n_dz_dpt2(z, pt2, mass, e_beam, cuts) / q / n
     energy = z * e_beam
     p = np.sqrt(np.clip(energy**2 - mass**2, 0.0, None))
     pt = np.minimum(np.sqrt(pt2), p)
