@@ -129,7 +129,12 @@ def test_brems_cuts_are_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     wider = json.loads(capsys.readouterr().out)
     assert wider["per_pot_over_eps2"]["brems"] > base
-    assert wider["brems_cuts"] == {"z_min": 0.05, "z_max": 0.9, "pt_max_GeV": 2.0}
+    assert wider["brems_cuts"] == {
+        "z_min": 0.05,
+        "z_max": 0.9,
+        "pt_max_GeV": 2.0,
+        "form_factor": "none",  # na62-2021 [modelling.brems]
+    }
     status = main(["production", "na62-2021", "--mass", "0.3", "--brems-z-range", "0.9", "0.1"])
     assert status == 2
     assert capsys.readouterr().err.count("\n") == 1

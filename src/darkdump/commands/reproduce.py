@@ -52,6 +52,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--quiet", action="store_true", help="no progress display and no summary table"
     )
+    parser.add_argument(
+        "--variations",
+        action="store_true",
+        help="also rerun the chain for every modelling alternative of the experiment file "
+        "([[variations]]: bremsstrahlung form factor and window, meson multiplicities) and "
+        "add the envelope of the observed contours to the limits files (kinds model_low, "
+        "model_high) and figures (hatched band); about one default run per alternative",
+    )
     parser.set_defaults(func=run)
 
 
@@ -76,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         quiet=args.quiet or not sys.stderr.isatty(),
         log=lambda msg: console.print(msg),
+        variations=args.variations,
     )
     if not args.quiet:
         table = Table(title=f"darkdump reproduce {args.experiment}: observed 90% CL")

@@ -39,6 +39,7 @@ __all__ = [
     "StrawChamber",
     "Target",
     "Trigger",
+    "Variation",
 ]
 
 PosFloat = Annotated[float, Gt(0)]
@@ -314,6 +315,18 @@ class Modelling(_Strict):
     mesons: MesonModelling = Field(default_factory=MesonModelling)
 
 
+class Variation(_Strict):
+    """One alternative modelling choice for the uncertainty envelope (``--variations``).
+
+    ``modelling`` overrides keys of the experiment's ``[modelling]`` section, e.g.
+    ``{brems = {form_factor = "vmd"}}``; ``source`` says where the alternative comes from.
+    """
+
+    name: str
+    modelling: dict[str, dict[str, float | str]]
+    source: str = ""
+
+
 class Experiment(_Strict):
     """A beam-dump experiment: the stages read the sections they need."""
 
@@ -328,6 +341,26 @@ class Experiment(_Strict):
     selection: Selection
     regions: Regions
     modelling: Modelling = Field(default_factory=Modelling)
+    variations: list[Variation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _variations_valid(self) -> Experiment:
+        for variation in self.variations:
+            self.with_modelling(variation.modelling)
+        return self
+
+    def with_modelling(self, override: dict[str, dict[str, float | str]]) -> Experiment:
+        """A copy with some ``[modelling]`` keys replaced (validated) [``override`` as in TOML]."""
+        merged = self.modelling.model_dump()
+        for section, values in override.items():
+            if section not in merged:
+                raise ValueError(
+                    f"modelling override: unknown section {section!r}; allowed: "
+                    + ", ".join(merged)
+                )
+            merged[section].update(values)
+        modelling = Modelling.model_validate(merged)
+        return self.model_copy(update={"modelling": modelling})
 
     @model_validator(mode="after")
     def _extra_sections_are_tables(self) -> Experiment:

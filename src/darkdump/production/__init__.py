@@ -35,6 +35,7 @@ from darkdump.errors import DarkdumpInputError
 from darkdump.experiments.schema import Experiment
 from darkdump.production.brems import BremsCuts
 from darkdump.production.sample import ProductionSample
+from darkdump.typing import FloatArray
 
 if TYPE_CHECKING:
     from darkdump.production.meson_decays import SpectraLike
@@ -118,8 +119,6 @@ def meson_spectra(experiment: Experiment | str | Path) -> SpectraLike:
     With ``multiplicity = "measured"`` the mean number per proton of each listed species
     is replaced by the measured value; the momentum distributions stay the generator's.
     """
-    from dataclasses import replace
-
     spec = _default_spectra()
     mesons = _experiment(experiment).modelling.mesons
     if mesons.multiplicity == "generator":
@@ -130,9 +129,25 @@ def meson_spectra(experiment: Experiment | str | Path) -> SpectraLike:
             f"modelling.mesons.measured_per_pot: unknown species {', '.join(unknown)}; "
             f"allowed: {', '.join(MECHANISMS[1:])}"
         )
-    per_pot = dict(getattr(spec, "per_pot", {}))
-    per_pot.update(mesons.measured_per_pot)
-    return replace(spec, per_pot=per_pot)  # type: ignore[type-var]
+    return _MeasuredMultiplicities(spec, dict(mesons.measured_per_pot))
+
+
+class _MeasuredMultiplicities:
+    """Spectra whose multiplicities of some species are replaced by measured ones."""
+
+    def __init__(self, spectra: SpectraLike, per_pot: dict[str, float]) -> None:
+        self._spectra = spectra
+        self._per_pot = per_pot
+
+    def multiplicity(self, species: str) -> float:
+        """Measured mean number per proton where given, else the generator's [dimensionless]."""
+        if species in self._per_pot:
+            return self._per_pot[species]
+        return self._spectra.multiplicity(species)
+
+    def sample(self, species: str, n: int, rng: np.random.Generator) -> FloatArray:
+        """Lab momenta from the generator's spectra, shape ``(n, 3)`` [MeV]."""
+        return self._spectra.sample(species, n, rng)
 
 
 def _default_spectra() -> SpectraLike:

@@ -12,7 +12,7 @@ from darkdump.results.hepdata import LimitRow
 from darkdump.results.io import atomic_write_bytes
 from darkdump.typing import FloatArray
 
-__all__ = ["plot_limits", "plot_map", "save_figure"]
+__all__ = ["draw_reference", "plot_limits", "plot_map", "save_figure"]
 
 
 def _pyplot() -> Any:
@@ -61,6 +61,7 @@ def plot_limits(
     *,
     title: str,
     overlays: Mapping[str, Sequence[LimitRow]] | None = None,
+    references: Mapping[str, Mapping[float, tuple[float, float]]] | None = None,
     xlim: tuple[float, float] = (0.0, 0.75),
     ylim: tuple[float, float] = (1e-8, 1e-3),
 ) -> Path:
@@ -68,10 +69,24 @@ def plot_limits(
 
     ``rows`` are ``(mass_GeV, kind, epsilon_lower, epsilon_upper)``; ``overlays``
     maps a label to other observed rows drawn dash-dotted (e.g. the mumu result
-    on the combination, as in PRL fig. 4 right).
+    on the combination, as in PRL fig. 4 right); ``references`` maps a label to a
+    published curve ``{mass_GeV: (lower, upper)}`` drawn in red (validation only).
+    Rows of kinds ``model_low`` / ``model_high`` (the modelling envelope of
+    ``--variations``) are drawn as a hatched band between the two contours.
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 6))
+    m_lo, lo_lo, hi_lo = _edges(rows, "model_low")
+    m_hi, lo_hi, hi_hi = _edges(rows, "model_high")
+    if m_hi.size:
+        # Between the outer (model_high) and inner (model_low) contours, per edge.
+        inner_lo = np.interp(m_hi, m_lo, lo_lo, left=np.nan, right=np.nan) if m_lo.size else m_hi * np.nan
+        inner_hi = np.interp(m_hi, m_lo, hi_lo, left=np.nan, right=np.nan) if m_lo.size else m_hi * np.nan
+        inner_lo = np.where(np.isfinite(inner_lo), inner_lo, hi_hi)
+        inner_hi = np.where(np.isfinite(inner_hi), inner_hi, lo_hi)
+        style = dict(facecolor="none", edgecolor="grey", hatch="///", lw=0)
+        ax.fill_between(m_hi, lo_hi, inner_lo, **style, label="modelling envelope")
+        ax.fill_between(m_hi, inner_hi, hi_hi, **style)
     for (lo_kind, hi_kind), colour in (
         (("expected_-2sigma", "expected_+2sigma"), "#ffdd00"),
         (("expected_-1sigma", "expected_+1sigma"), "#00cc00"),
@@ -98,6 +113,8 @@ def plot_limits(
         if masses.size:
             ax.plot(masses, lows, color="tab:blue", ls="-.", lw=1.5, label=label)
             ax.plot(masses, highs, color="tab:blue", ls="-.", lw=1.5)
+    for label, curve in (references or {}).items():
+        draw_reference(ax, curve, label)
     ax.set_yscale("log")
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
@@ -106,6 +123,20 @@ def plot_limits(
     ax.set_title(title, fontsize=14)
     ax.legend(loc="upper right", fontsize=11)
     return save_figure(fig, path)
+
+
+def draw_reference(
+    ax: Any, curve: Mapping[float, tuple[float, float]], label: str, color: str = "tab:red"
+) -> None:
+    """Draw a published curve ``{mass_GeV: (lower, upper)}`` as a closed dotted contour."""
+    if not curve:
+        return
+    masses = np.array(sorted(curve))
+    lows = np.array([curve[m][0] for m in masses])
+    highs = np.array([curve[m][1] for m in masses])
+    xs = np.concatenate([masses, masses[::-1], masses[:1]])
+    ys = np.concatenate([lows, highs[::-1], lows[:1]])
+    ax.plot(xs, ys, color=color, ls=":", lw=2, label=label)
 
 
 def plot_map(

@@ -33,7 +33,7 @@ from __future__ import annotations
 import pickle
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,8 @@ KINDS = (
     "expected_-1sigma",
     "expected_+1sigma",
     "expected_+2sigma",
+    "model_low",
+    "model_high",
 )
 #: CSV ``kind`` -> curve name of :data:`darkdump.stats.CURVES`.
 _STATS_CURVE = {
@@ -197,6 +199,109 @@ def _scan(
     )
 
 
+# --------------------------------------------------------------------------- analyses
+
+
+def _all_limits(
+    grid: Any,
+    cfg: ReproduceConfig,
+    cache: _Cache,
+    executor: Any,
+    tag: str,
+    advance: Callable[[], None],
+) -> tuple[dict[str, list[LimitRow]], dict[str, Any]]:
+    """The four analyses' limits on one yields grid (CLs scans cached as ``stats{tag}``)."""
+    from darkdump.stats import GridChannel, ee_channel, mumu_channel
+
+    ch_mumu = GridChannel.from_modes(
+        mumu_channel(list(OBSERVED_MUMU_MEV)),
+        {m_: grid.get("n_exp", "mumu", m_) for m_ in grid.modes},
+        {m_: grid.get("sigma_m", "mumu", m_) for m_ in grid.modes},
+    )
+    ch_ee = GridChannel.from_modes(
+        ee_channel(list(OBSERVED_EE_MEV)),
+        {m_: grid.get("n_exp", "ee", m_) for m_ in grid.modes},
+        {m_: grid.get("sigma_m", "ee", m_) for m_ in grid.modes},
+    )
+    analyses = {"mumu_cls": [ch_mumu], "ee": [ch_ee], "combined": [ch_ee, ch_mumu]}
+    masses_mev = grid.masses / MeV
+    limits: dict[str, list[LimitRow]] = {}
+    # One scan per analysis over the whole grid: its toys are seeded per grid point,
+    # so the result does not depend on the executor (serial or Dask).
+    for name, channels in analyses.items():
+        result = cache.get("stats" + tag, name)
+        if result is None:
+            result = _scan(name, channels, masses_mev, grid.epsilons, cfg, executor)
+            cache.put("stats" + tag, name, result)
+        limits[name] = _contour_rows(
+            {kind: result.contours[_STATS_CURVE[kind]] for kind in _STATS_CURVE}
+        )
+        advance()
+    limits["mumu"], counting_info = _counting_limits(grid)
+    return {k: limits[k] for k in ("mumu_cls", "ee", "combined", "mumu")}, counting_info
+
+
+def _variation_limits(
+    experiment: Any,
+    masses: FloatArray,
+    eps: FloatArray,
+    ycfg: Any,
+    cfg: ReproduceConfig,
+    cache: _Cache,
+    client: Any,
+    executor: Any,
+) -> list[dict[str, list[LimitRow]]]:
+    """Limits for each ``[[variations]]`` entry: yields and scans rerun, cached per variation."""
+    from darkdump.yields import assemble_grid
+
+    out = []
+    for variation in experiment.variations:
+        varied = experiment.with_modelling(variation.modelling)
+        tag = "-var-" + f"{zlib.crc32(variation.name.encode()):08x}"
+        results = _cached_map(
+            "yields" + tag,
+            _yield_task,
+            [_mass_key(mm) for mm in masses],
+            [(float(mm), varied, ycfg) for mm in masses],
+            cache,
+            client,
+            lambda: None,
+        )
+        grid = assemble_grid(masses, eps, results, varied, ycfg)
+        out.append(_all_limits(grid, cfg, cache, executor, tag, lambda: None)[0])
+    return out
+
+
+def _model_envelopes(
+    nominal: Mapping[str, Sequence[LimitRow]], varied: Sequence[Mapping[str, Sequence[LimitRow]]]
+) -> dict[str, list[LimitRow]]:
+    """Envelope of the observed contours over the nominal and every variation.
+
+    Per mass, ``model_high`` is the hull of the union of the excluded regions (lowest
+    lower edge, highest upper edge over the alternatives: the most aggressive model)
+    and ``model_low`` their intersection (highest lower edge, lowest upper edge, only
+    where every alternative excludes something: the most conservative model).
+    """
+    from darkdump.results.compare import curve_from_rows
+
+    envelopes: dict[str, list[LimitRow]] = {}
+    for name, rows in nominal.items():
+        curves = [curve_from_rows(rows, kind="observed")]
+        curves += [curve_from_rows(v[name], kind="observed") for v in varied]
+        masses = sorted(set().union(*curves))
+        out: list[LimitRow] = []
+        for m in masses:
+            present = [c[m] for c in curves if m in c]
+            out.append((m, "model_high", min(p[0] for p in present), max(p[1] for p in present)))
+            if len(present) == len(curves):
+                lo = max(p[0] for p in present)
+                hi = min(p[1] for p in present)
+                if lo < hi:
+                    out.append((m, "model_low", lo, hi))
+        envelopes[name] = out
+    return envelopes
+
+
 # --------------------------------------------------------------------------- cache
 
 
@@ -273,7 +378,7 @@ def _rows(
 
 def _contour_rows(contours: dict[str, Any]) -> list[LimitRow]:
     rows: list[LimitRow] = []
-    for kind in KINDS:
+    for kind in _STATS_CURVE:
         c = contours[kind]
         rows.extend(_rows(c.mass, c.intervals, kind))
     return sorted(rows, key=lambda r: (r[0], KINDS.index(r[1]), r[2]))
@@ -358,6 +463,7 @@ def run_reproduction(
     scheduler: str | None = None,
     quiet: bool = False,
     log: Callable[[str], None] = print,
+    variations: bool = False,
 ) -> ReproduceSummary:
     """Run the whole reproduction into ``out``; see the module docstring.
 
@@ -375,11 +481,14 @@ def run_reproduction(
         No progress display.
     log
         Where one-line messages go.
+    variations
+        Also rerun yields and limits for every ``[[variations]]`` entry of the experiment
+        file and add the envelope of the observed contours (kinds ``model_low`` and
+        ``model_high``) to the limits files (:func:`_model_envelopes`).
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from darkdump.experiments import load, load_raw
-    from darkdump.stats import GridChannel, ee_channel, mumu_channel
     from darkdump.yields import YieldConfig
     from darkdump.yields.alp import AlpConfig
 
@@ -391,6 +500,7 @@ def run_reproduction(
     key = cache_key(cfg.as_dict(), load_raw(cfg.experiment), __version__)
     cache = _Cache(out / ".cache" / key)
     summary = ReproduceSummary(out=out)
+    variation_info: dict[str, Any] = {}
 
     masses = np.asarray(cfg.masses_MeV) * MeV
     eps = np.asarray(cfg.epsilons)
@@ -452,37 +562,27 @@ def run_reproduction(
 
         map_jobs = map_figure_jobs(out, grid)
         map_futures = client.map(draw, map_jobs, pure=False) if client is not None else None
+        executor = client.get_executor() if client is not None else None
         with timings.step("statistics"):
-            ch_mumu = GridChannel.from_modes(
-                mumu_channel(list(OBSERVED_MUMU_MEV)),
-                {m_: grid.get("n_exp", "mumu", m_) for m_ in grid.modes},
-                {m_: grid.get("sigma_m", "mumu", m_) for m_ in grid.modes},
+            limits, counting_info = _all_limits(
+                grid, cfg, cache, executor, "", lambda: bar.advance(t_s)
             )
-            ch_ee = GridChannel.from_modes(
-                ee_channel(list(OBSERVED_EE_MEV)),
-                {m_: grid.get("n_exp", "ee", m_) for m_ in grid.modes},
-                {m_: grid.get("sigma_m", "ee", m_) for m_ in grid.modes},
-            )
-            analyses = {"mumu_cls": [ch_mumu], "ee": [ch_ee], "combined": [ch_ee, ch_mumu]}
-            # One scan per analysis over the whole grid: its toys are seeded per grid
-            # point, so the result does not depend on the executor (serial or Dask).
-            executor = client.get_executor() if client is not None else None
-
-            def analysis(name: str) -> Any:
-                result = cache.get("stats", name)
-                if result is None:
-                    result = _scan(name, analyses[name], masses / MeV, eps, cfg, executor)
-                    cache.put("stats", name, result)
-                bar.advance(t_s)
-                return result
-
-            scans = {name: analysis(name) for name in analyses}
-            limits: dict[str, list[LimitRow]] = {
-                name: _contour_rows({kind: res.contours[_STATS_CURVE[kind]] for kind in KINDS})
-                for name, res in scans.items()
-            }
-            limits["mumu"], counting_info = _counting_limits(grid)
             bar.advance(t_s)
+        if variations and experiment.variations:
+            t_v = bar.add_task("variations: grids", total=len(experiment.variations))
+            with timings.step("variations"):
+                varied = _variation_limits(
+                    experiment, masses, eps, ycfg, cfg, cache, client, executor
+                )
+                for name, rows in _model_envelopes(limits, varied).items():
+                    limits[name] = sorted(
+                        limits[name] + rows, key=lambda r: (r[0], KINDS.index(r[1]), r[2])
+                    )
+                bar.advance(t_v, len(experiment.variations))
+            variation_info = {
+                v.name: {"modelling": v.modelling, "source": v.source}
+                for v in experiment.variations
+            }
 
         with timings.step("files"):
             alp_rows = _alp_limits(alp_results, acfg)
@@ -501,7 +601,9 @@ def run_reproduction(
     summary.timings = {**timings.as_dict(), "total": round(time.perf_counter() - start, 3)}
     from darkdump.results.report_na62 import write_report
 
-    summary.files.append(write_report(out, cfg, grid, summary, counting_info))
+    summary.files.append(
+        write_report(out, cfg, grid, summary, counting_info, limits, experiment)
+    )
     provenance = {
         "command": "darkdump reproduce",
         "config": cfg.as_dict(),
@@ -513,6 +615,8 @@ def run_reproduction(
         "workers": workers,
         "scheduler": scheduler,
         "observed_events": {"mumu_MeV": OBSERVED_MUMU_MEV, "ee_MeV": OBSERVED_EE_MEV},
+        "modelling": experiment.modelling.model_dump(),
+        "variations": variation_info,
         "files": sorted(str(p.relative_to(out)) for p in summary.files),
     }
     summary.files.append(write_json(out / "provenance.json", provenance))
