@@ -1,0 +1,76 @@
+"""The [modelling] parameters of an experiment file reach the production stage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hepunits import GeV, MeV
+
+from darkdump.errors import DarkdumpInputError
+from darkdump.experiments import load
+from darkdump.production import brems_cuts, meson_spectra, per_pot_over_eps2
+from darkdump.production.brems import BremsCuts, form_factor_sq, rate
+
+NA62 = load("na62-2021")
+
+
+@pytest.mark.parametrize("mass", [50 * MeV, 300 * MeV, 600 * MeV])
+def test_form_factor_choice_is_exactly_the_vmd_factor(mass: float) -> None:
+    # The form factor depends on the mass alone, so "vmd" / "none" = |F(m^2)|^2 exactly
+    # (PLB 731 (2014) 320: d2N = ... |F(m^2)|^2 w(z, p_T^2)).
+    none = rate(mass, 400 * GeV, BremsCuts(form_factor="none"))
+    vmd = rate(mass, 400 * GeV, BremsCuts(form_factor="vmd"))
+    assert vmd / none == pytest.approx(float(form_factor_sq(mass)), rel=1e-12)
+
+
+def test_unknown_form_factor_is_one_line_error() -> None:
+    with pytest.raises(DarkdumpInputError, match="form_factor 'dipole'"):
+        BremsCuts(form_factor="dipole")
+
+
+def test_experiment_modelling_drives_brems_rate() -> None:
+    cuts = brems_cuts(NA62)
+    b = NA62.modelling.brems
+    assert (cuts.z_min, cuts.z_max, cuts.pt_max, cuts.form_factor) == (
+        b.z_min,
+        b.z_max,
+        b.pt_max_GeV * GeV,
+        b.form_factor,
+    )
+    vmd = NA62.with_modelling({"brems": {"form_factor": "vmd"}})
+    ratio = per_pot_over_eps2("brems", 300 * MeV, vmd) / per_pot_over_eps2("brems", 300 * MeV, NA62)
+    assert ratio == pytest.approx(float(form_factor_sq(300 * MeV)), rel=1e-9)
+
+
+def test_measured_multiplicities_replace_the_generator_values() -> None:
+    measured = NA62.modelling.mesons.measured_per_pot
+    spec = meson_spectra(NA62)
+    generator = meson_spectra(NA62.with_modelling({"mesons": {"multiplicity": "generator"}}))
+    for species, value in measured.items():
+        assert spec.multiplicity(species) == value
+    # eta' has no measurement: the generator's value stays.
+    assert spec.multiplicity("etaprime") == generator.multiplicity("etaprime")
+    # Same momentum shapes: same draws for the same seed.
+    a = spec.sample("eta", 100, np.random.default_rng(1))
+    b = generator.sample("eta", 100, np.random.default_rng(1))
+    np.testing.assert_array_equal(a, b)
+    # The pi0 -> gamma A' rate scales with the multiplicity.
+    r = per_pot_over_eps2("pi0", 50 * MeV, NA62) / per_pot_over_eps2(
+        "pi0", 50 * MeV, NA62.with_modelling({"mesons": {"multiplicity": "generator"}})
+    )
+    assert r == pytest.approx(measured["pi0"] / generator.multiplicity("pi0"), rel=1e-12)
+
+
+def test_bad_modelling_override_names_the_key() -> None:
+    with pytest.raises(ValueError, match="unknown section 'brem'"):
+        NA62.with_modelling({"brem": {"z_min": 0.1}})
+    with pytest.raises(ValueError, match="z_min"):
+        NA62.with_modelling({"brems": {"z_min": 0.99}})
+
+
+def test_variations_listed_and_valid() -> None:
+    names = [v.name for v in NA62.variations]
+    assert len(names) == len(set(names)) >= 4
+    for v in NA62.variations:
+        assert v.source
+        NA62.with_modelling(v.modelling)

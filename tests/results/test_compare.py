@@ -1,0 +1,43 @@
+"""Ratios against a published curve, and the modelling envelope of --variations."""
+
+from __future__ import annotations
+
+import math
+
+from darkdump.results.compare import compare, curve_from_rows
+from darkdump.results.reproduce import _model_envelopes
+
+
+def test_curve_hull_and_ratios() -> None:
+    rows = [
+        (0.3, "observed", 1e-7, 1e-6),
+        (0.3, "observed", 2e-6, 3e-6),  # a second interval: hull 1e-7 - 3e-6
+        (0.4, "observed", 2e-7, 1e-6),
+        (0.4, "expected", 1e-9, 1e-3),
+    ]
+    ours = curve_from_rows(rows, kind="observed")
+    assert ours == {0.3: (1e-7, 3e-6), 0.4: (2e-7, 1e-6)}
+    ref = {0.3: (2e-7, 3e-6), 0.4: (2e-7, 2e-6), 0.5: (3e-7, 1e-6)}
+    comp = compare(ours, ref, (0.3, 0.5))
+    assert comp.lower_ratio[:2] == (0.5, 1.0)
+    assert comp.upper_ratio[:2] == (1.0, 0.5)
+    assert math.isnan(comp.lower_ratio[2])  # nothing excluded at 0.5 GeV by us
+    assert comp.worst == math.inf
+    assert comp.reach_GeV == 0.4
+    assert comp.reference_reach_GeV == 0.5
+    assert not comp.within(10.0)
+    assert compare(ours, ref, (0.3, 0.4)).worst == 2.0
+
+
+def test_model_envelope_union_and_intersection() -> None:
+    nominal = {"a": [(0.3, "observed", 2e-7, 2e-6), (0.4, "observed", 3e-7, 1e-6)]}
+    varied = [
+        {"a": [(0.3, "observed", 1e-7, 1.5e-6)]},  # excludes nothing at 0.4 GeV
+        {"a": [(0.3, "observed", 3e-7, 3e-6), (0.4, "observed", 2e-7, 2e-6)]},
+    ]
+    env = _model_envelopes(nominal, varied)["a"]
+    assert (0.3, "model_high", 1e-7, 3e-6) in env
+    assert (0.3, "model_low", 3e-7, 1.5e-6) in env
+    assert (0.4, "model_high", 2e-7, 2e-6) in env
+    # Not every alternative excludes 0.4 GeV: no conservative contour there.
+    assert not [r for r in env if r[0] == 0.4 and r[1] == "model_low"]
