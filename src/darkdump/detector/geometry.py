@@ -143,6 +143,7 @@ class DetectorGeometry:
     electron_muv3_probability: float
     isolation_straw1: float  # mm
     isolation_lkr: float  # mm
+    muv3_tile: float  # mm, 0: not modelled
     trigger_efficiency: float
 
     @classmethod
@@ -191,6 +192,7 @@ class DetectorGeometry:
             electron_muv3_probability=pid.electron_muv3_probability,
             isolation_straw1=det.isolation.straw1_min_mm * mm,
             isolation_lkr=det.isolation.lkr_min_mm * mm,
+            muv3_tile=det.isolation.muv3_tile_mm * mm,
             trigger_efficiency=det.trigger.efficiency,
         )
 

@@ -68,6 +68,7 @@ CUT_ORDER = (
     "anti0",
     "isolation_straw1",
     "isolation_lkr",
+    "muv3_one_track",
 )
 
 
@@ -268,6 +269,21 @@ def propagate(
     return Trajectories(xs, ys, ok)
 
 
+def _distinct_tiles(x: FloatArray, y: FloatArray, geo: DetectorGeometry) -> BoolArray:
+    """Both muons in different MUV3 tiles (a square grid of pitch ``muv3_tile`` on the plane).
+
+    JHEP sec. 4: "A signal from MUV3 must only be associated to one STRAW track"; two
+    muons in one tile share its signal. The grid is centred on the MUV3 aperture centre
+    with a tile edge on the axis (12 x 12 tiles of 22 cm over 2.64 m for NA62).
+    """
+    if geo.muv3_tile <= 0.0:
+        return np.ones(x.shape[-1], dtype=bool)
+    ix = np.floor((x - geo.muv3.cx) / geo.muv3_tile)
+    iy = np.floor((y - geo.muv3.cy) / geo.muv3_tile)
+    out: BoolArray = (ix[0] != ix[1]) | (iy[0] != iy[1])
+    return out
+
+
 def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generator) -> TrackSample:
     """Detector response to the lepton pairs of ``decays``.
 
@@ -411,6 +427,9 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         "anti0": both(tm["anti0"]),
         "isolation_straw1": separation(s1.name) > geo.isolation_straw1,
         "isolation_lkr": separation(geo.lkr.name) > geo.isolation_lkr,
+        "muv3_one_track": _distinct_tiles(xs[geo.muv3.name], ys[geo.muv3.name], geo)
+        if lepton == "mu"
+        else np.ones(n, dtype=bool),
     }
     names = tuple(c for c in CUT_ORDER if c != "anti0" or geo.anti0_in_acceptance)
     in_acc = np.ones(n, dtype=bool)

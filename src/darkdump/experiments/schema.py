@@ -180,10 +180,16 @@ class Pid(_Strict):
 
 
 class Isolation(_Strict):
-    """Minimum distance between the two tracks at STRAW1 and at the LKr front face."""
+    """Minimum distance between the two tracks at STRAW1 and at the LKr front face.
+
+    ``muv3_tile_mm``: pitch of the square MUV3 tiles; two muons in one tile give one MUV3
+    signal, which may be associated with only one track (JHEP sec. 4), so the pair is lost.
+    0 switches the requirement off.
+    """
 
     straw1_min_mm: NonNegFloat
     lkr_min_mm: NonNegFloat
+    muv3_tile_mm: NonNegFloat = 0.0
 
 
 class Trigger(_Strict):
