@@ -123,3 +123,50 @@ def test_parallel_executor_gives_identical_result() -> None:
         )
     np.testing.assert_array_equal(serial.cls, parallel.cls)
     assert len(calls) == parallel.rounds
+
+
+def _bump_columns(peaks: tuple[float, ...], n_eps: int = 41) -> tuple[np.ndarray, np.ndarray]:
+    """n_exp columns, one per peak value: a smooth bump in log eps peaking at ``peak``."""
+    eps = np.logspace(-7, -5, n_eps)
+    x = np.log10(eps) + 6.0  # -1 .. 1
+    shape = np.exp(-0.5 * (x / 0.35) ** 2)
+    return eps, np.array([p * shape for p in peaks])
+
+
+def test_prescreen_does_not_hide_exclusions_that_only_systematics_allow() -> None:
+    # With the NA62 log-normal POT uncertainty the frequentist limit at 0 observed events
+    # is 2.107 events (PRL appendix B nuisances; closed form in test_stats_counting), below
+    # the 2.303 of the systematics-free pre-screen. A column peaking at 2.2 events must be
+    # excluded at its peak, and the strong expected band (about 1.6 events) must exclude
+    # the 1.8 and 2.0 columns: compared with toys evaluated at every point.
+    from darkdump.stats.cls import cls as cls_points
+    from darkdump.stats.model import Model, mumu_channel
+
+    peaks = (1.8, 2.0, 2.2)
+    mass = np.array([300.0, 350.0, 400.0])
+    eps, n_exp = _bump_columns(peaks)
+    spec = mumu_channel([])
+    sigma = np.full(n_exp.shape, 3.0)
+    res = scan([GridChannel(spec, n_exp, sigma)], mass, eps, n_toys=4000, refine_toys=20000, seed=5)
+    # Toys at every point of each column's peak region (where n_exp > 1.5).
+    model = Model((spec,))
+    for i in range(mass.size):
+        top = np.flatnonzero(n_exp[i] > 1.5)
+        direct = cls_points(
+            model,
+            n_exp[i, top][:, None],
+            np.full(top.size, mass[i]),
+            sigma[i, top][:, None],
+            n_toys=20000,
+            seed=11,
+            keys=np.column_stack([np.full(top.size, i), top]).astype(np.int64),
+        )
+        observed_excluded = bool(np.any(direct.cls < 0.1))
+        strong_excluded = bool(np.any(direct.cls_expected[-1] < 0.1))  # q quantile 0.977
+        lo_obs, _ = res.contours["observed"].lower_upper()
+        assert observed_excluded == bool(np.isfinite(lo_obs[i])), (peaks[i], direct.cls.min())
+        assert strong_excluded, peaks[i]
+        # RooStats/pyhf labels: -2 sigma is the strongest expected exclusion.
+        lo_strong, _ = res.contours["expected_m2sigma"].lower_upper()
+        assert np.isfinite(lo_strong[i]), (peaks[i], direct.cls_expected[-1].min())
+    assert observed_excluded  # the 2.2-event column is excluded by the observed curve

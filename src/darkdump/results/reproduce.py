@@ -416,6 +416,8 @@ def _counting_limits(grid: Any) -> tuple[list[LimitRow], dict[str, Any]]:
     # 97.5 % of experiments, so the expected limit and its bands come from the zero-event
     # limit; the bands show the POT uncertainty (log-normal shape 1.2) at the 2.5, 16,
     # 84 and 97.5 % quantiles, the spread of the contour that the nuisance allows.
+    # Labels as in RooStats and pyhf (darkdump.stats.CURVES): -2 sigma is the strongest
+    # exclusion, here the signal scaled UP by 1.2^2.
     limit0 = np.full(masses.size, limits[0])
     rows += rows_for(limit0, 1.0, "expected")
     for kind, z in (
@@ -424,7 +426,7 @@ def _counting_limits(grid: Any) -> tuple[list[LimitRow], dict[str, Any]]:
         ("expected_+1sigma", 1.0),
         ("expected_+2sigma", 2.0),
     ):
-        rows += rows_for(limit0, POT_SHAPE**z, kind)
+        rows += rows_for(limit0, POT_SHAPE ** (-z), kind)
     info = {
         "n_obs_per_mass": dict(zip((masses / GeV).round(6).tolist(), n_obs.tolist(), strict=True)),
         "limits_events": {str(k): v for k, v in limits.items()},
