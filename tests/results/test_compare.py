@@ -41,3 +41,12 @@ def test_model_envelope_union_and_intersection() -> None:
     assert (0.4, "model_high", 2e-7, 2e-6) in env
     # Not every alternative excludes 0.4 GeV: no conservative contour there.
     assert not [r for r in env if r[0] == 0.4 and r[1] == "model_low"]
+
+
+def test_grid_edge_flag() -> None:
+    from darkdump.results.reproduce import grid_edge
+
+    assert grid_edge((0.1, "observed", 1e-8, 1e-6), 1e-8, 1e-3) == "lower"
+    assert grid_edge((0.1, "observed", 2e-8, 1e-3), 1e-8, 1e-3) == "upper"
+    assert grid_edge((0.1, "observed", 1e-8, 1e-3), 1e-8, 1e-3) == "lower+upper"
+    assert grid_edge((0.1, "observed", 2e-8, 1e-6), 1e-8, 1e-3) == ""

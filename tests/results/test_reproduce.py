@@ -9,7 +9,7 @@ import pytest
 
 from darkdump.results.reproduce import ReproduceConfig, run_reproduction
 
-HEADER = ["mass_GeV", "kind", "epsilon_lower", "epsilon_upper"]
+HEADER = ["mass_GeV", "kind", "epsilon_lower", "epsilon_upper", "grid_edge"]
 KINDS = {
     "observed",
     "expected",
@@ -55,6 +55,7 @@ def test_outputs_exist_with_documented_columns(serial_run: Path) -> None:
         assert {r[1] for r in rows[1:]} <= KINDS
         for row in rows[1:]:
             assert 0 < float(row[2]) < float(row[3]) <= 1e-3
+            assert row[4] in {"", "lower", "upper", "lower+upper"}
     assert read_rows(serial_run / "alp" / "ee.csv")[0] == ["mass_GeV", "tau_ps", "br_limit"]
     for name in (
         "report.html",

@@ -688,6 +688,21 @@ def _alp_summary(limits: dict[str, list[tuple[float, float, float]]]) -> list[di
     return rows
 
 
+def grid_edge(row: LimitRow, eps_min: float, eps_max: float) -> str:
+    """Which end of an excluded interval is the end of the coupling grid, not a boundary.
+
+    ``"lower"``, ``"upper"``, ``"lower+upper"`` or ``""``: an exclusion that reaches the
+    grid edge continues beyond it (the contour is open there), see
+    :mod:`darkdump.stats.contours`.
+    """
+    ends = []
+    if row[2] <= eps_min * (1 + 1e-9):
+        ends.append("lower")
+    if row[3] >= eps_max * (1 - 1e-9):
+        ends.append("upper")
+    return "+".join(ends)
+
+
 def _write_outputs(
     out: Path,
     cfg: ReproduceConfig,
@@ -701,7 +716,8 @@ def _write_outputs(
     from darkdump.yields import write_grid, write_zero_event_csv, zero_event_rows
 
     files: list[Path] = []
-    header = ["mass_GeV", "kind", "epsilon_lower", "epsilon_upper"]
+    header = ["mass_GeV", "kind", "epsilon_lower", "epsilon_upper", "grid_edge"]
+    eps_min, eps_max = min(cfg.epsilons), max(cfg.epsilons)
     descriptions = {
         "mumu": "A' -> mu+mu-, 90% CL, JHEP 09 (2023) 035 method (Poisson counting, Bayesian POT nuisance)",
         "mumu_cls": "A' -> mu+mu-, 90% CL, PRL 133 (2024) 111802 method (unbinned CLs)",
@@ -709,7 +725,8 @@ def _write_outputs(
         "combined": "A' -> e+e- and mu+mu- combined, 90% CL, PRL 133 (2024) 111802 (shared POT nuisance)",
     }
     for name, rows in limits.items():
-        files.append(write_csv(out / "limits" / f"{name}.csv", header, rows))
+        flagged = [(*row, grid_edge(row, eps_min, eps_max)) for row in rows]
+        files.append(write_csv(out / "limits" / f"{name}.csv", header, flagged))
         files.append(
             limits_to_hepdata_yaml(
                 out / "limits" / f"{name}.yaml", rows, description=descriptions[name]
