@@ -9,7 +9,7 @@ import pytest
 from scipy import integrate, optimize, stats
 
 from darkdump.errors import DarkdumpInputError
-from darkdump.stats.counting import bayesian_contour, bayesian_upper_limit
+from darkdump.stats.counting import bayesian_contour, bayesian_upper_limit, counting_cls
 
 
 def test_bayesian_without_nuisance_is_classic() -> None:
@@ -53,3 +53,28 @@ def test_bad_inputs() -> None:
         bayesian_upper_limit(-1)
     with pytest.raises(DarkdumpInputError, match="pot_shape"):
         bayesian_upper_limit(1, pot_shape=0.5)
+
+
+def _closed_form_cls(s: float, sigma: float) -> float:
+    """n = 0, b -> 0, log-normal signal normalisation of width sigma, frequentist toys.
+
+    The profiled fit of the auxiliary measurement gives u with s sigma e^(sigma u) + u = 0;
+    toys at the fitted nuisances give CL_b = 1/2 and CL_sb = Phi(u) exp(-s e^(sigma u)),
+    hence CLs = 2 Phi(u) exp(-s e^(sigma u)).
+    """
+    from scipy import optimize, stats
+
+    u = optimize.brentq(lambda x: s * sigma * np.exp(sigma * x) + x, -50.0, 0.0)
+    return float(2.0 * stats.norm.cdf(u) * np.exp(-s * np.exp(sigma * u)))
+
+
+def test_zero_events_lognormal_pot_closed_form() -> None:
+    from scipy import optimize
+
+    sigma = np.log(1.2)  # PRL appendix B: POT shape 1.2
+    limit = optimize.brentq(lambda s: _closed_form_cls(s, sigma) - 0.1, 1.0, 3.0)
+    assert limit == pytest.approx(2.1065, abs=5e-4)
+    # The toys: CLs at the closed-form limit is 0.1 within its Monte-Carlo error
+    # (CL_sb = 0.05 from 40000 s+b toys: sigma(CLs) ~ 2 sqrt(0.05 * 0.95 / 40000) = 0.0022).
+    toys = counting_cls(np.array([limit]), 0, 0.0, pot_shape=1.2, n_toys=40_000, seed=4)
+    assert float(toys[0]) == pytest.approx(0.1, abs=3 * 0.0022)

@@ -170,3 +170,17 @@ def test_prescreen_does_not_hide_exclusions_that_only_systematics_allow() -> Non
         lo_strong, _ = res.contours["expected_m2sigma"].lower_upper()
         assert np.isfinite(lo_strong[i]), (peaks[i], direct.cls_expected[-1].min())
     assert observed_excluded  # the 2.2-event column is excluded by the observed curve
+
+
+def test_masses_in_gev_are_rejected() -> None:
+    from darkdump.errors import DarkdumpInputError
+    from darkdump.stats.model import mumu_channel
+
+    eps, n_exp = _bump_columns((3.0, 3.0))
+    spec = mumu_channel([])
+    grid = GridChannel(spec, n_exp, np.full(n_exp.shape, 3.0))
+    with pytest.raises(DarkdumpInputError, match=r"mass 0\.3: outside the mumu mass-pdf range"):
+        scan([grid], np.array([0.3, 0.4]), eps, n_toys=100)
+    # No signal below the dimuon threshold: such masses are allowed (zero rows).
+    zero = GridChannel(spec, np.zeros_like(n_exp), np.full(n_exp.shape, 3.0))
+    scan([zero], np.array([5.0, 100.0]), eps, n_toys=100)

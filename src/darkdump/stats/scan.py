@@ -266,6 +266,15 @@ def scan(
         sigma[:, c, : n_c.shape[0]] = s_c.reshape(s_c.shape[0], -1).T
     if np.any(~np.isfinite(parts)) or np.any(parts < 0):
         raise DarkdumpInputError("n_exp: expected signal events must be finite and >= 0")
+    for c, ch in enumerate(channels):
+        lo, hi = ch.spec.mass_range
+        has_signal = np.any(parts[:, c, :] > 0, axis=1).reshape(n_m, n_e).any(axis=1)
+        outside = has_signal & ((mass < lo) | (mass > hi))
+        if np.any(outside):
+            raise DarkdumpInputError(
+                f"mass {mass[outside][0]:g}: outside the {ch.spec.name} mass-pdf range "
+                f"[{lo:g}, {hi:g}] MeV where it has signal (masses are in MeV, not GeV)"
+            )
     # sigma_M is undefined where nothing is selected (NaN or 0 from the yields stage):
     # harmless where n_exp = 0, an error elsewhere
     bad_sigma = ~(np.isfinite(sigma) & (sigma > 0))
