@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from hepunits import MeV
 
+from darkdump.analyses.na62_2021 import REFERENCES
 from darkdump.experiments import load
 from darkdump.results.reproduce import ReproduceConfig, _counting_limits
 from darkdump.results.report_na62 import published_comparisons
@@ -34,16 +35,11 @@ def comparisons() -> dict[str, object]:
     )
     grid = compute_grid(load("na62-2021"), ycfg, workers=2)
     limits = {"mumu": _counting_limits(grid)[0]}
-    return {spec_name(spec): (spec, comp) for spec, comp in published_comparisons(grid, limits)}
+    return dict(zip(REFERENCES, published_comparisons(grid, limits), strict=True))
 
 
-def spec_name(spec: dict[str, object]) -> str:
-    return str(spec["title"]).split(",")[0] + "|" + str(spec["title"]).split(",")[1].strip()
-
-
-def _get(comparisons: dict[str, object], prefix: str) -> tuple[dict[str, object], object]:
-    (key,) = [k for k in comparisons if k.startswith(prefix)]
-    return comparisons[key]  # type: ignore[return-value]
+def _get(comparisons: dict[str, object], name: str) -> tuple[dict[str, object], object]:
+    return comparisons[name]  # type: ignore[return-value]
 
 
 def _edges_within(comp: object, lo_gev: float, hi_gev: float, factor: float) -> bool:
@@ -57,32 +53,35 @@ def _edges_within(comp: object, lo_gev: float, hi_gev: float, factor: float) -> 
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="measured 2026-11-26: lower edge 0.71-0.81 of the published below 150 MeV (pi0/eta "
     "decays too hard and too many accepted) and 1.16-1.20 at 550-600 MeV (no form factor)",
 )
 def test_fig4_total_acceptance(comparisons: dict[str, object]) -> None:
-    spec, comp = _get(comparisons, "JHEP fig. 4|zero-event region, bremsstrahlung")
+    spec, comp = _get(comparisons, "fig4_total")
     assert comp.within(spec["tolerance"])  # type: ignore[attr-defined]
     assert abs(comp.reach_GeV - 0.650) <= 0.015  # type: ignore[attr-defined]
 
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="measured 2026-11-26: upper edge 1.39-1.75 of the published, reach 455 vs 390 MeV",
 )
 def test_fig4_meson_acceptance(comparisons: dict[str, object]) -> None:
-    spec, comp = _get(comparisons, "JHEP fig. 4|zero-event region, meson")
+    spec, comp = _get(comparisons, "fig4_meson")
     assert comp.within(spec["tolerance"])  # type: ignore[attr-defined]
     assert abs(comp.reach_GeV - 0.392) <= 0.020  # type: ignore[attr-defined]
 
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="measured 2026-11-26: lower edge 0.69-0.96, upper 1.00-1.47 of the published, "
     "reach 565 vs 538 MeV",
 )
 def test_fig14_mumu_acceptance(comparisons: dict[str, object]) -> None:
-    spec, comp = _get(comparisons, "JHEP fig. 14|A'")
+    spec, comp = _get(comparisons, "fig14_mumu")
     assert comp.within(spec["tolerance"])  # type: ignore[attr-defined]
     assert abs(comp.reach_GeV - 0.538) <= 0.010  # type: ignore[attr-defined]
 
@@ -90,7 +89,7 @@ def test_fig14_mumu_acceptance(comparisons: dict[str, object]) -> None:
 def test_fig4_total_regression_guard(comparisons: dict[str, object]) -> None:
     # Measured: upper edge 0.92-0.96 everywhere; both edges within x1.25 from 150 to
     # 600 MeV; region ends at 630 MeV (published about 645-650).
-    _, comp = _get(comparisons, "JHEP fig. 4|zero-event region, bremsstrahlung")
+    _, comp = _get(comparisons, "fig4_total")
     upper = np.asarray(comp.upper_ratio)  # type: ignore[attr-defined]
     assert np.all((upper > 0.87) & (upper < 1.15))
     assert _edges_within(comp, 0.150, 0.600, 1.25)
@@ -99,6 +98,6 @@ def test_fig4_total_regression_guard(comparisons: dict[str, object]) -> None:
 
 def test_fig14_mumu_regression_guard(comparisons: dict[str, object]) -> None:
     # Measured: both edges within x1.5 from 220 to 530 MeV, reach 565 MeV.
-    _, comp = _get(comparisons, "JHEP fig. 14|A'")
+    _, comp = _get(comparisons, "fig14_mumu")
     assert _edges_within(comp, 0.220, 0.530, 1.55)
     assert 0.530 <= comp.reach_GeV <= 0.600  # type: ignore[attr-defined]

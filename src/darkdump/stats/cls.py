@@ -61,6 +61,11 @@ class ClsResult:
         Expected CLs at :data:`EXPECTED_QUANTILES`, shape (5, P).
     n_toys
         Toys per hypothesis and point.
+    relative_error
+        Monte-Carlo error of ln CLs, shape (6, P): observed then the expected curves,
+        from the binomial errors of CL_sb and CL_b, ``sqrt((1 - p_sb)/(N p_sb) +
+        (1 - p_b)/(N p_b))`` (for the expected curves the quantile of q is taken as
+        exact, so the error is slightly underestimated there).
     """
 
     cls: FloatArray
@@ -69,6 +74,7 @@ class ClsResult:
     q_obs: FloatArray
     cls_expected: FloatArray
     n_toys: int
+    relative_error: FloatArray | None = None
 
 
 def point_generators(
@@ -209,6 +215,7 @@ def cls(
     out_sb = np.empty(p_count)
     out_b = np.empty(p_count)
     out_exp = np.empty((len(EXPECTED_QUANTILES), p_count))
+    out_err = np.empty((1 + len(EXPECTED_QUANTILES), p_count))
     # chunks of points bounded in toys and in expected events (memory), in order
     b_tot = float(np.sum([ch.background.median for ch in model.channels]))
     cost = n_toys * (1.0 + np.sum(signal, axis=1) + b_tot)
@@ -250,6 +257,9 @@ def cls(
         p_sb = _p_values(q_sb, thresholds)
         p_b = _p_values(q_b, thresholds)
         ratio = p_sb / np.maximum(p_b, 1.0 / n_toys)
+        floor = 1.0 / n_toys
+        ps, pb = np.maximum(p_sb, floor), np.maximum(p_b, floor)
+        out_err[:, sl] = np.sqrt((1.0 - ps) / (n_toys * ps) + (1.0 - pb) / (n_toys * pb)).T
         out_sb[sl] = p_sb[:, 0]
         out_b[sl] = p_b[:, 0]
         out_exp[:, sl] = ratio[:, 1:].T
@@ -261,4 +271,5 @@ def cls(
         q_obs=q_obs,
         cls_expected=out_exp,
         n_toys=n_toys,
+        relative_error=out_err,
     )

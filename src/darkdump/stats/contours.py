@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,13 @@ import numpy as np
 from darkdump.errors import DarkdumpInputError
 from darkdump.typing import FloatArray
 
-__all__ = ["Contour", "contour", "exclusion_intervals", "exclusion_polygons"]
+__all__ = [
+    "Contour",
+    "contour",
+    "exclusion_intervals",
+    "exclusion_polygons",
+    "interval_errors",
+]
 
 
 def _crossing(e0: float, e1: float, c0: float, c1: float, level: float) -> float:
@@ -86,6 +92,65 @@ def exclusion_intervals(
     return out
 
 
+def _crossing_error(
+    e0: float, e1: float, c0: float, c1: float, s0: float, s1: float, level: float
+) -> float:
+    """Error of ln eps of the crossing given the errors s0, s1 of ln CLs (see _crossing)."""
+    l0, l1 = np.log(max(c0, 1e-300)), np.log(max(c1, 1e-300))
+    dl = l1 - l0
+    if abs(dl) < 1e-12:
+        return float("nan")
+    t = float(np.clip((np.log(level) - l0) / dl, 0.0, 1.0))
+    return float(
+        abs(np.log(e1) - np.log(e0)) / abs(dl) * np.sqrt((1 - t) ** 2 * s0**2 + t**2 * s1**2)
+    )
+
+
+def interval_errors(
+    eps: FloatArray, cls_column: FloatArray, log_errors: FloatArray, cl: float = 0.9
+) -> list[tuple[float, float]]:
+    """Relative Monte-Carlo errors ``(of eps_lower, of eps_upper)`` of each interval.
+
+    Aligned with :func:`exclusion_intervals`; ``log_errors`` are the errors of ln CLs at
+    each coupling. An edge at the end of the grid (no crossing) has error 0.
+    """
+    eps = np.asarray(eps, dtype=np.float64)
+    col = np.asarray(cls_column, dtype=np.float64)
+    err = np.asarray(log_errors, dtype=np.float64)
+    level = 1.0 - cl
+    excluded = col < level
+    out: list[tuple[float, float]] = []
+    n = eps.size
+    j = 0
+    while j < n:
+        if not excluded[j]:
+            j += 1
+            continue
+        start = j
+        while j + 1 < n and excluded[j + 1]:
+            j += 1
+        stop = j
+        lo = (
+            0.0
+            if start == 0
+            else _crossing_error(
+                eps[start - 1], eps[start], col[start - 1], col[start],
+                err[start - 1], err[start], level,
+            )
+        )
+        hi = (
+            0.0
+            if stop == n - 1
+            else _crossing_error(
+                eps[stop], eps[stop + 1], col[stop], col[stop + 1],
+                err[stop], err[stop + 1], level,
+            )
+        )
+        out.append((lo, hi))
+        j += 1
+    return out
+
+
 def exclusion_polygons(
     mass: FloatArray, eps: FloatArray, cls_grid: FloatArray, cl: float = 0.9
 ) -> list[FloatArray]:
@@ -118,12 +183,14 @@ class Contour:
     """An exclusion contour: per-mass intervals and polygons.
 
     ``intervals[i]`` lists the excluded ``(eps_lower, eps_upper)`` at ``mass[i]`` [MeV];
-    ``polygons`` are closed outlines (n, 2) in (mass [MeV], eps).
+    ``polygons`` are closed outlines (n, 2) in (mass [MeV], eps); ``errors[i]`` the
+    relative Monte-Carlo errors of those edges (empty when not computed).
     """
 
     mass: FloatArray
     intervals: list[list[tuple[float, float]]]
     polygons: list[FloatArray]
+    errors: list[list[tuple[float, float]]] = field(default_factory=list)
 
     def lower_upper(self) -> tuple[FloatArray, FloatArray]:
         """Outermost ``eps_lower`` and ``eps_upper`` per mass (NaN where nothing is excluded)."""
@@ -132,9 +199,30 @@ class Contour:
         return lo, hi
 
 
-def contour(mass: FloatArray, eps: FloatArray, cls_grid: FloatArray, cl: float = 0.9) -> Contour:
-    """:class:`Contour` from a CLs grid (n_mass, n_eps); mass in MeV."""
+def contour(
+    mass: FloatArray,
+    eps: FloatArray,
+    cls_grid: FloatArray,
+    cl: float = 0.9,
+    *,
+    log_errors: FloatArray | None = None,
+) -> Contour:
+    """:class:`Contour` from a CLs grid (n_mass, n_eps); mass in MeV.
+
+    ``log_errors`` (n_mass, n_eps), the Monte-Carlo errors of ln CLs, give the edges'
+    relative errors (:func:`interval_errors`).
+    """
     grid = np.asarray(cls_grid, dtype=np.float64)
     intervals = [exclusion_intervals(eps, grid[i], cl) for i in range(grid.shape[0])]
     polygons = exclusion_polygons(mass, eps, grid, cl) if grid.shape[0] > 1 else []
-    return Contour(mass=np.asarray(mass, dtype=np.float64), intervals=intervals, polygons=polygons)
+    errors = (
+        [interval_errors(eps, grid[i], log_errors[i], cl) for i in range(grid.shape[0])]
+        if log_errors is not None
+        else []
+    )
+    return Contour(
+        mass=np.asarray(mass, dtype=np.float64),
+        intervals=intervals,
+        polygons=polygons,
+        errors=errors,
+    )

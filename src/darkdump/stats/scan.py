@@ -113,8 +113,11 @@ class ScanResult:
     ``cls`` (6, n_mass, n_eps) in the order of :data:`CURVES`; ``from_toys``
     (n_mass, n_eps) marks toy-based values (elsewhere the analytic proxy) and
     ``toys_used`` (n_mass, n_eps) the toys per hypothesis behind each value;
-    ``contours`` maps each curve name to its :class:`~darkdump.stats.contours.Contour`;
-    ``seed``, ``mode``, ``n_toys``, ``refine_toys`` record how it was made.
+    ``contours`` maps each curve name to its :class:`~darkdump.stats.contours.Contour`
+    (with the relative Monte-Carlo error of every edge, :attr:`Contour.errors`);
+    ``cls_error`` (6, n_mass, n_eps) is the Monte-Carlo error of ln CLs (0 where the
+    value is the analytic proxy); ``seed``, ``mode``, ``n_toys``, ``refine_toys``,
+    ``precision`` and ``max_toys`` record how it was made.
     """
 
     mass: FloatArray
@@ -129,6 +132,9 @@ class ScanResult:
     seed: int = 0
     mode: str = DEFAULT_TOY_MODE
     refine_toys: int | None = None
+    cls_error: FloatArray | None = None
+    precision: float | None = None
+    max_toys: int | None = None
 
 
 def proxy_cls(
@@ -183,6 +189,30 @@ def _needed(values: FloatArray, have: np.ndarray, level: float) -> np.ndarray:
     return out
 
 
+def _edge_log_errors(
+    values: FloatArray, log_err: FloatArray, eps: FloatArray, level: float
+) -> tuple[FloatArray, np.ndarray]:
+    """Monte-Carlo error of ln eps of every crossing of ``level`` (log-log interpolation).
+
+    With ``l = ln CLs`` at the bracketing couplings e0 < e1 and ``t = (ln level - l0) /
+    (l1 - l0)`` the edge is ``ln e* = ln e0 + t (ln e1 - ln e0)``, so
+    ``sigma(ln e*) = |ln e1 - ln e0| / |l1 - l0| sqrt((1 - t)^2 s0^2 + t^2 s1^2)``.
+    Returns ``(sigma, crossing)`` of shape (..., n_eps - 1): ``sigma`` at each crossing
+    between grid points j and j+1 (NaN elsewhere) and the crossing mask.
+    """
+    lv = np.log(np.maximum(values, 1e-300))
+    below = values < level
+    cross = below[..., 1:] != below[..., :-1]
+    l0, l1 = lv[..., :-1], lv[..., 1:]
+    s0, s1 = log_err[..., :-1], log_err[..., 1:]
+    dl = l1 - l0
+    safe = np.where(np.abs(dl) > 1e-12, dl, 1e-12)
+    t = np.clip((np.log(level) - l0) / safe, 0.0, 1.0)
+    de = np.diff(np.log(eps))
+    sigma = de / np.abs(safe) * np.sqrt((1.0 - t) ** 2 * s0**2 + t**2 * s1**2)
+    return np.where(cross, sigma, np.nan), cross
+
+
 def scan(
     channels: Sequence[GridChannel],
     mass: FloatArray,
@@ -195,6 +225,8 @@ def scan(
     pot: LogNormal | None = POT_CONSTRAINT,
     convention: Convention = "median",
     refine_toys: int | None = 5000,
+    precision: float | None = None,
+    max_toys: int = 20_000,
     max_rounds: int = 30,
     executor: Executor | None = None,
     progress: Callable[[int, int, int], None] | None = None,
@@ -226,6 +258,13 @@ def scan(
         Once every crossing is bracketed with ``n_toys``, the bracketing points are
         evaluated again with this many toys (and the bracketing repeated at that
         level), so the final interpolation uses precise CLs; ``None`` skips it.
+    precision
+        Target Monte-Carlo error of every contour edge, relative in eps (e.g. 0.01).
+        After the bracketing stages, the two points that bracket an edge whose error
+        (:func:`_edge_log_errors`) is above it get more toys, up to ``max_toys``, and the
+        bracketing is repeated; ``None`` skips this stage.
+    max_toys
+        Largest number of toys per hypothesis spent on one point by ``precision``.
     max_rounds
         Upper bound on bracketing rounds per stage.
     executor
@@ -303,18 +342,16 @@ def scan(
 
     level = 1.0 - cl
     rounds = 0
-    targets = [n_toys] if refine_toys is None or refine_toys <= n_toys else [n_toys, refine_toys]
-    for stage, target in enumerate(targets):
-        for _ in range(max_rounds):
-            need = _needed(values, toys_used >= target, level)
-            if stage == 0:
-                need |= in_doubt & (toys_used < target)
-            if not np.any(need):
-                break
-            rounds += 1
-            idx = np.flatnonzero(need.reshape(-1))
+    log_err = np.zeros((len(CURVES), n_m, n_e))
+
+    def evaluate(points: np.ndarray, n_points_toys: np.ndarray) -> None:
+        """Toy CLs at flat grid indices ``points`` with ``n_points_toys`` toys each."""
+        nonlocal rounds
+        rounds += 1
+        for target in np.unique(n_points_toys):
+            idx = points[n_points_toys == target]
             keys = np.column_stack([idx // n_e, idx % n_e]).astype(np.int64)
-            task = partial(cls, model, n_toys=target, seed=seed, mode=mode)
+            task = partial(cls, model, n_toys=int(target), seed=seed, mode=mode)
             batches = np.array_split(np.arange(idx.size), n_batches(idx.size))
             args = [
                 (signal[idx[b]], mass_flat[idx[b]], sigma[idx[b]], weights[idx[b]], keys[b])
@@ -325,14 +362,62 @@ def scan(
             else:
                 results = list(executor.map(_run_batch, [task] * len(args), args))
             flat = values.reshape(len(CURVES), -1)
+            flat_err = log_err.reshape(len(CURVES), -1)
             for b, res in zip(batches, results, strict=True):
                 flat[0, idx[b]] = res.cls
                 flat[1:, idx[b]] = res.cls_expected
-            toys_used.reshape(-1)[idx] = target
+                if res.relative_error is not None:
+                    flat_err[:, idx[b]] = res.relative_error
+            toys_used.reshape(-1)[idx] = int(target)
             if progress is not None:
-                progress(rounds, int(idx.size), target)
+                progress(rounds, int(idx.size), int(target))
+
+    def bracket(target: int, first: bool) -> None:
+        for _ in range(max_rounds):
+            need = _needed(values, toys_used >= target, level)
+            if first:
+                need |= in_doubt & (toys_used < target)
+            if not np.any(need):
+                return
+            idx = np.flatnonzero(need.reshape(-1))
+            evaluate(idx, np.full(idx.size, target))
+
+    targets = [n_toys] if refine_toys is None or refine_toys <= n_toys else [n_toys, refine_toys]
+    for stage, target in enumerate(targets):
+        bracket(target, stage == 0)
+    if precision is not None:
+        last = targets[-1]
+        for _ in range(max_rounds):
+            sig, cross = _edge_log_errors(values, log_err, eps, level)
+            # An edge whose error would stay above twice the target even with max_toys
+            # at both points is a shallow crossing (the tip of a contour, where CLs
+            # barely dips below the level): toys cannot pin it, so none are spent there.
+            pair_toys = np.minimum(toys_used[:, :-1], toys_used[:, 1:])
+            at_max = np.nan_to_num(sig) * np.sqrt(np.maximum(pair_toys, 1) / max_toys)
+            too_big = (np.nan_to_num(sig, nan=0.0) > precision) & (at_max <= 2.0 * precision)
+            # Toys needed at both bracketing points, scaled by the error ratio squared
+            # (at least doubled, at most max_toys), for every curve of the point.
+            want = np.zeros((n_m, n_e))
+            ratio2 = np.where(too_big, (np.nan_to_num(sig) / precision) ** 2, 0.0)
+            per_pair = np.max(ratio2, axis=0)
+            want[:, :-1] = np.maximum(want[:, :-1], per_pair)
+            want[:, 1:] = np.maximum(want[:, 1:], per_pair)
+            new = np.minimum(max_toys, np.ceil(toys_used * np.maximum(want * 1.2, 2.0)))
+            # Round up to a multiple of the base toys: few distinct batch sizes.
+            new = np.minimum(max_toys, np.ceil(new / n_toys) * n_toys).astype(np.int64)
+            todo = (want > 0) & (toys_used < new) & (toys_used < max_toys)
+            if not np.any(todo):
+                break
+            idx = np.flatnonzero(todo.reshape(-1))
+            evaluate(idx, new.reshape(-1)[idx])
+            # New toys can move a crossing next to a point without toys: bracket again.
+            bracket(last, False)
     have = toys_used > 0
-    contours = {name: contour(mass, eps, values[i], cl) for i, name in enumerate(CURVES)}
+    log_err = np.where(have[None], log_err, 0.0)
+    contours = {
+        name: contour(mass, eps, values[i], cl, log_errors=log_err[i])
+        for i, name in enumerate(CURVES)
+    }
     return ScanResult(
         mass=mass,
         eps=eps,
@@ -346,4 +431,7 @@ def scan(
         seed=seed,
         mode=mode,
         refine_toys=refine_toys,
+        cls_error=log_err,
+        precision=precision,
+        max_toys=max_toys if precision is not None else None,
     )
