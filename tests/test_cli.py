@@ -31,3 +31,8 @@ def test_python_m_darkdump_runs() -> None:
     )
     assert proc.returncode == 0
     assert "usage: darkdump" in proc.stdout
+
+
+def test_bare_darkdump_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: darkdump" in capsys.readouterr().err

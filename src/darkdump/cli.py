@@ -56,8 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
-        parser.print_help()
-        return 0
+        # No sub-command is a usage error: the help on stderr, exit status 2.
+        parser.print_help(sys.stderr)
+        return 2
     try:
         status: int = args.func(args)
     except DarkdumpInputError as exc:

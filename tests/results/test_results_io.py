@@ -65,3 +65,15 @@ def test_run_tasks_serial_order_and_callback() -> None:
 def test_json_rejects_unknown_objects(tmp_path: Path, bad: object) -> None:
     with pytest.raises(TypeError):
         write_json(tmp_path / "x.json", {"bad": bad})
+
+
+def test_written_files_follow_the_umask(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "report.html", "<html></html>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

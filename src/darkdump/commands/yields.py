@@ -294,7 +294,7 @@ def draw_all(grid: Any, experiment: Any, folder: Path, seed: int = 1) -> list[Pa
 
 def _draw_zero_event(grid: Any, path: Path) -> Path:
     """JHEP fig. 4: zero-event 90 % CL regions by decay mode (left) and production (right)."""
-    from darkdump.results.plots import _pyplot, save_figure
+    from darkdump.results.plots import _pyplot, label_epsilon, save_figure
     from darkdump.yields import zero_event_rows
 
     plt = _pyplot()
@@ -315,7 +315,7 @@ def _draw_zero_event(grid: Any, path: Path) -> Path:
         ax.set_yscale("log")
         ax.set_ylim(1e-8, 1e-3)
         ax.set_xlabel(r"$M_{A'}$ [GeV]")
-        ax.set_ylabel(r"$\varepsilon$")
+        label_epsilon(ax)
         ax.set_title(f"N_exp >= 2.3, geometric acceptance, {title}", fontsize=12)
         ax.legend(fontsize=10)
     return save_figure(fig, path)

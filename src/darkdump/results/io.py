@@ -16,6 +16,13 @@ import numpy as np
 __all__ = ["atomic_write_bytes", "atomic_write_text", "to_jsonable", "write_csv", "write_json"]
 
 
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically; create parent folders. Return the path.
 
@@ -26,6 +33,8 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp creates the file owner-only (0600); give it the usual 0666 & ~umask.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:

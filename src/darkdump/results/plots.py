@@ -12,7 +12,14 @@ from darkdump.results.hepdata import LimitRow
 from darkdump.results.io import atomic_write_bytes
 from darkdump.typing import FloatArray
 
-__all__ = ["draw_reference", "plot_limits", "plot_map", "save_figure"]
+__all__ = ["draw_reference", "label_epsilon", "plot_limits", "plot_map", "save_figure"]
+
+
+def label_epsilon(ax: Any) -> None:
+    """Label the coupling axis with an upright epsilon (the ROOT style rotates y labels,
+    which turns a lone epsilon into something that reads as omega)."""
+    ax.set_ylabel(r"$\varepsilon$", rotation=0, ha="right", va="bottom", fontsize=24)
+    ax.yaxis.set_label_coords(-0.02, 1.03)
 
 
 def _pyplot() -> Any:
@@ -119,7 +126,7 @@ def plot_limits(
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel(r"$M_{A'}$ [GeV]")
-    ax.set_ylabel(r"$\epsilon$")
+    label_epsilon(ax)
     ax.set_title(title, fontsize=14)
     ax.legend(loc="upper right", fontsize=11)
     return save_figure(fig, path)
@@ -177,6 +184,6 @@ def plot_map(
         )
     ax.set_yscale("log")
     ax.set_xlabel(r"$M_{A'}$ [GeV]")
-    ax.set_ylabel(r"$\epsilon$")
+    label_epsilon(ax)
     ax.set_title(title, fontsize=14)
     return save_figure(fig, path)

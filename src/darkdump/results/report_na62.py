@@ -10,7 +10,7 @@ import numpy as np
 from hepunits import GeV
 
 from darkdump.results.hepdata import LimitRow
-from darkdump.results.plots import plot_limits, plot_map, save_figure
+from darkdump.results.plots import label_epsilon, plot_limits, plot_map, save_figure
 from darkdump.results.report import Figure, Report, Section, Table
 
 __all__ = [
@@ -141,7 +141,7 @@ def _zero_event_plot(
         ax.set_xlabel(r"$M_{A'}$ [GeV]")
         ax.set_title(title, fontsize=14)
         ax.legend(fontsize=10)
-    axes[0].set_ylabel(r"$\epsilon$")
+    label_epsilon(axes[0])
     return save_figure(fig, path)
 
 
