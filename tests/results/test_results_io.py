@@ -77,3 +77,19 @@ def test_written_files_follow_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_output_folder_lock_stops_a_second_run(tmp_path: Path) -> None:
+    import os
+
+    from darkdump.errors import DarkdumpInputError
+    from darkdump.results.io import output_lock
+
+    with output_lock(tmp_path / "out") as lock:
+        assert lock.read_text() == str(os.getpid())
+        with pytest.raises(DarkdumpInputError, match=r"in use by another darkdump run \(pid \d+\)"):
+            with output_lock(tmp_path / "out"):
+                pass
+    # Released: the next run gets it.
+    with output_lock(tmp_path / "out"):
+        pass

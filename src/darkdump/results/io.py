@@ -2,18 +2,63 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "to_jsonable", "write_csv", "write_json"]
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "output_lock",
+    "to_jsonable",
+    "write_csv",
+    "write_json",
+]
+
+
+@contextlib.contextmanager
+def output_lock(folder: str | Path) -> Iterator[Path]:
+    """Hold an exclusive lock on an output folder for the duration of a run.
+
+    A second run into the same folder stops at once with a one-line
+    :class:`~darkdump.errors.DarkdumpInputError` naming the folder and the other run's
+    process id, so results and provenance always come from one run. The lock is an
+    advisory ``flock`` on ``DIR/.lock`` and is released when the process ends, even if
+    it is killed.
+    """
+    import fcntl
+
+    from darkdump.errors import DarkdumpInputError
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ".lock"
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            other = handle.read().strip() or "unknown"
+            raise DarkdumpInputError(
+                f"--out {str(folder)!r} is in use by another darkdump run (pid {other}); "
+                "wait for it to finish or choose another folder"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield path
+    finally:
+        handle.close()
 
 
 def _umask() -> int:

@@ -557,6 +557,31 @@ def run_reproduction(
         file and add the envelope of the observed contours (kinds ``model_low`` and
         ``model_high``) to the limits files (:func:`_model_envelopes`).
     """
+    from darkdump.results.io import output_lock
+
+    with output_lock(out):
+        return _run_reproduction(
+            cfg,
+            out,
+            workers=workers,
+            scheduler=scheduler,
+            quiet=quiet,
+            log=log,
+            variations=variations,
+        )
+
+
+def _run_reproduction(
+    cfg: ReproduceConfig,
+    out: str | Path,
+    *,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+    log: Callable[[str], None],
+    variations: bool,
+) -> ReproduceSummary:
+    """:func:`run_reproduction` with the output folder locked."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from darkdump.experiments import load, load_raw
