@@ -249,3 +249,20 @@ def test_cli_rejected_pythia_setting_is_exit_2(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "Bad:key = 1" in err
+
+
+def test_missing_pythia_is_one_line_naming_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    from darkdump.errors import DarkdumpInputError
+
+    real = metadata.version
+
+    def fake(name: str) -> str:
+        if name == "pythia8mc":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(pythia_gen.metadata, "version", fake)
+    with pytest.raises(DarkdumpInputError, match=r"pip install 'darkdump\[pythia\]'"):
+        pythia_gen.pythia_version()

@@ -96,9 +96,25 @@ Kind = Literal["mesons", "b"]
 ProgressCallback = Callable[[int, int], None]
 
 
+#: One-line message when PYTHIA is needed but not installed.
+MISSING_PYTHIA = (
+    "PYTHIA 8 (pythia8mc) is not installed; it is needed only to regenerate spectra: "
+    "pip install 'darkdump[pythia]'"
+)
+
+
 def pythia_version() -> str:
-    """Version of the installed ``pythia8mc`` wheel (e.g. ``"8.317.2"``)."""
-    return metadata.version("pythia8mc")
+    """Version of the installed ``pythia8mc`` wheel (e.g. ``"8.317.2"``).
+
+    Raises
+    ------
+    DarkdumpInputError
+        One line naming the ``pythia`` extra when the wheel is not installed.
+    """
+    try:
+        return metadata.version("pythia8mc")
+    except metadata.PackageNotFoundError:
+        raise DarkdumpInputError(MISSING_PYTHIA) from None
 
 
 def interaction_probabilities(experiment: Experiment) -> npt.NDArray[np.float64]:
@@ -315,7 +331,10 @@ def _run_sample(
     progress: ProgressCallback | None,
     done_before: int,
 ) -> tuple[dict[str, list[Any]], float]:
-    import pythia8mc
+    try:
+        import pythia8mc
+    except ImportError:
+        raise DarkdumpInputError(MISSING_PYTHIA) from None
 
     species = _species_ids(settings.kind)
     parts: dict[str, list[Any]] = {name: [] for name in species}
