@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import os
 from pathlib import Path
 
@@ -76,7 +77,11 @@ def test_outputs_exist_with_documented_columns(serial_run: Path) -> None:
         "yields/yields.h5",
     ):
         assert (serial_run / name).is_file(), name
-    assert "limits_combined.png" in (serial_run / "report.html").read_text()
+    # The combined figure is in the report (embedded, with its caption).
+    from darkdump.results.report_na62 import FIGURES
+
+    caption = FIGURES["limits_combined.png"]
+    assert html.escape(caption) in (serial_run / "report.html").read_text()
 
 
 def test_mumu_excludes_near_411_mev_with_one_event(serial_run: Path) -> None:
@@ -155,3 +160,41 @@ def test_quick_reproduction_matches_the_papers_statements(tmp_path: Path) -> Non
     # Far outside the papers' regions nothing is excluded.
     assert not excluded("combined", 0.4, 1e-4)
     assert not excluded("combined", 0.4, 1e-8)
+
+
+def test_report_is_self_contained_and_well_formed(serial_run: Path, tmp_path: Path) -> None:
+    """Every figure is embedded (the report opens from anywhere) and decodes as a PNG;
+    every table row has as many cells as its header."""
+    import base64
+    import shutil
+    from html.parser import HTMLParser
+
+    class Parser(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.images: list[str] = []
+            self.tables: list[list[int]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "img":
+                self.images.append(dict(attrs)["src"] or "")
+            elif tag == "table":
+                self.tables.append([])
+            elif tag == "tr":
+                self.tables[-1].append(0)
+            elif tag in ("td", "th"):
+                self.tables[-1][-1] += 1
+
+    moved = tmp_path / "elsewhere.html"
+    shutil.copy(serial_run / "report.html", moved)  # alone, without figures/
+    parser = Parser()
+    parser.feed(moved.read_text(encoding="utf-8"))
+    assert len(parser.images) >= 10
+    for src in parser.images:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert parser.tables
+    for rows in parser.tables:
+        assert len(set(rows)) == 1, rows
+    text = moved.read_text(encoding="utf-8")
+    assert "darkdump " in text and "Configuration:" in text

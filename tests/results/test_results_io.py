@@ -44,14 +44,29 @@ def test_hepdata_yaml_has_one_column_per_kind_and_bound(tmp_path: Path) -> None:
     assert [v["value"] for v in expected_upper] == ["9e-06", "-"]
 
 
-def test_report_escapes_text(tmp_path: Path) -> None:
+def test_report_escapes_text_and_embeds_figures(tmp_path: Path) -> None:
+    import base64
+
+    png = b"\x89PNG\r\n\x1a\n fake"
+    (tmp_path / "f.png").write_bytes(png)
     report = Report(
-        "t", [Section("s <1>", ["a & b"], [Table(["x"], [["<y>"]])], [Figure("f.png", "c")])]
+        "t",
+        [
+            Section(
+                "s <1>",
+                ["a & b"],
+                [Table(["x"], [["<y>"]])],
+                [Figure("f.png", "c"), Figure("missing.png", "not drawn")],
+            )
+        ],
     )
     text = report.write(tmp_path / "r.html").read_text()
     assert "s &lt;1&gt;" in text
     assert "a &amp; b" in text
-    assert '<img src="f.png"' in text
+    # Embedded, so the report stands alone; a figure that was not drawn is left out.
+    assert f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}"' in text
+    assert "missing.png" not in text
+    assert '<img src="f.png"' not in text
 
 
 def test_run_tasks_serial_order_and_callback() -> None:

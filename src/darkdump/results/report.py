@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,8 +60,13 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     footer: str = ""
 
-    def to_html(self) -> str:
-        """Render the report as one HTML document (figures referenced, not embedded)."""
+    def to_html(self, embed_from: Path | None = None) -> str:
+        """Render the report as one HTML document.
+
+        With ``embed_from`` (the report's folder) every figure is read from there and
+        embedded as a base64 PNG, so the file stands alone (moved, mailed, served);
+        otherwise figures are referenced by their relative paths.
+        """
         esc = html.escape
         parts = [
             "<!DOCTYPE html>",
@@ -80,8 +86,15 @@ class Report:
                     parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
                 parts.append("</table>")
             for fig in section.figures:
+                src = esc(fig.path)
+                if embed_from is not None:
+                    image = embed_from / fig.path
+                    if not image.is_file():
+                        continue  # a figure that was not drawn (e.g. nothing excluded)
+                    data = base64.b64encode(image.read_bytes()).decode("ascii")
+                    src = f"data:image/png;base64,{data}"
                 parts.append(
-                    f'<figure><img src="{esc(fig.path)}" alt="{esc(fig.caption)}">'
+                    f'<figure><img src="{src}" alt="{esc(fig.caption)}">'
                     f"<figcaption>{esc(fig.caption)}</figcaption></figure>"
                 )
         if self.footer:
@@ -90,5 +103,6 @@ class Report:
         return "\n".join(parts) + "\n"
 
     def write(self, path: str | Path) -> Path:
-        """Write the report atomically and return its path."""
-        return atomic_write_text(path, self.to_html())
+        """Write the report atomically, figures embedded, and return its path."""
+        path = Path(path)
+        return atomic_write_text(path, self.to_html(embed_from=path.parent))

@@ -322,6 +322,70 @@ def _comparison_section(grid: Any, limits: Mapping[str, Sequence[LimitRow]]) -> 
     )
 
 
+#: Round masses of the numeric limit table [GeV].
+TABLE_MASSES_GEV: tuple[float, ...] = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+
+
+def limit_table(limits: Mapping[str, Sequence[LimitRow]]) -> Table:
+    """Observed and expected excluded couplings at round masses, per analysis."""
+    from darkdump.results.compare import curve_from_rows
+
+    names = [n for n in ("mumu", "mumu_cls", "ee", "combined") if n in limits]
+    curves = {
+        (n, kind): curve_from_rows(limits[n], kind=kind)
+        for n in names
+        for kind in ("observed", "expected")
+    }
+
+    def cell(curve: Mapping[float, tuple[float, float]], mass: float) -> str:
+        near = [m for m in curve if abs(m - mass) < 1e-6]
+        if not near:
+            return "-"
+        lo, hi = curve[near[0]]
+        return f"{lo:.2e} - {hi:.2e}"
+
+    rows = [
+        [f"{m * 1e3:.0f}"] + [cell(curves[(n, k)], m) for n in names for k in ("observed", "expected")]
+        for m in TABLE_MASSES_GEV
+    ]
+    header = ["M [MeV]"] + [f"{n} {k}" for n in names for k in ("observed", "expected")]
+    return Table(
+        header,
+        rows,
+        caption="Excluded coupling intervals (epsilon_lower - epsilon_upper, outer hull where "
+        "there are several) at 90% CL at round masses; '-' where nothing is excluded or the mass "
+        "is not on the grid. Full tables: limits/*.csv.",
+    )
+
+
+def _run_section(cfg: Any) -> Section:
+    """What produced the report: version, date, command line and configuration."""
+    import datetime
+    import sys
+
+    from darkdump import __version__
+
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    command = " ".join(["darkdump", *sys.argv[1:]]) if sys.argv and "darkdump" in sys.argv[0] else (
+        "run_reproduction() from Python"
+    )
+    settings = (
+        f"experiment {cfg.experiment}; seed {cfg.seed}; {len(cfg.masses_MeV)} masses "
+        f"{min(cfg.masses_MeV):g}-{max(cfg.masses_MeV):g} MeV; {len(cfg.epsilons)} couplings "
+        f"{min(cfg.epsilons):.0e}-{max(cfg.epsilons):.0e}; {cfg.n_events} decays per mass, mode "
+        f"and channel; toys {cfg.n_toys}"
+        + (f", edge precision {cfg.precision:g} (up to {cfg.max_toys} toys)" if cfg.precision else "")
+    )
+    return Section(
+        "This report",
+        [
+            f"darkdump {__version__}, {when}.",
+            f"Command: {command}",
+            f"Configuration: {settings}. provenance.json has all of it, with library versions.",
+        ],
+    )
+
+
 def _modelling_paragraph(experiment: Any) -> str:
     b, mes = experiment.modelling.brems, experiment.modelling.mesons
     return (
@@ -423,7 +487,9 @@ def write_report(
             "Files: limits/*.csv and *.yaml (HEPData style), alp/*.csv, yields/yields.h5, provenance.json."
         ],
     )
-    sections = [intro, results, figures]
+    if limits is not None:
+        results.tables.append(limit_table(limits))
+    sections = [_run_section(cfg), intro, results, figures]
     if limits is not None:
         sections.append(_comparison_section(grid, limits))
     report = Report(
