@@ -193,7 +193,24 @@ def roostats_limit(
     inverter.UseCLs(True)
     inverter.SetFixedScan(scan[2], scan[0], scan[1])
     result = inverter.GetInterval()
-    return float(result.UpperLimit()), float(result.UpperLimitEstimatedError())
+    # The limit from a weighted straight-line fit of ln CLs(mu) at the scan points near
+    # CLs = 0.1 (the same estimator as on the darkdump side); HypoTestInverterResult's own
+    # interpolation between two points reports no error when a point is degenerate.
+    x = np.array([result.GetXValue(i) for i in range(result.ArraySize())])
+    c = np.array([result.CLs(i) for i in range(result.ArraySize())])
+    e = np.array([result.CLsError(i) for i in range(result.ArraySize())])
+    return _fit_limit(x, c, e)
+
+
+def _fit_limit(x: np.ndarray, c: np.ndarray, e: np.ndarray) -> tuple[float, float]:
+    """Where a straight-line fit of ln CLs crosses ln 0.1, with its propagated error."""
+    ok = (c > 0) & (e > 0) & (np.abs(np.log(np.maximum(c, 1e-12)) - math.log(0.1)) < 1.0)
+    y, sy = np.log(c[ok]), e[ok] / c[ok]
+    coef, cov = np.polyfit(x[ok], y, 1, w=1.0 / sy, cov="unscaled")
+    slope, icpt = coef
+    limit = (math.log(0.1) - icpt) / slope
+    grad = np.array([-(math.log(0.1) - icpt) / slope**2, -1.0 / slope])
+    return float(limit), float(math.sqrt(grad @ cov @ grad))
 
 
 # --------------------------------------------------------------------------- darkdump
