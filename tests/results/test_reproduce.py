@@ -198,3 +198,14 @@ def test_report_is_self_contained_and_well_formed(serial_run: Path, tmp_path: Pa
         assert len(set(rows)) == 1, rows
     text = moved.read_text(encoding="utf-8")
     assert "darkdump " in text and "Configuration:" in text
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_hepdata_output_of_a_run_validates(serial_run: Path) -> None:
+    from hepdata_validator.full_submission_validator import FullSubmissionValidator
+
+    folder = serial_run / "limits" / "hepdata"
+    assert (folder / "submission.yaml").is_file()
+    assert (folder / "combined_observed.yaml").is_file()
+    validator = FullSubmissionValidator()
+    assert validator.validate(directory=str(folder)), validator.get_messages()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from darkdump.results.hepdata import limits_to_hepdata_yaml
+from darkdump.results.hepdata import write_hepdata_submission
 from darkdump.results.io import atomic_write_text, write_csv, write_json
 from darkdump.results.parallel import run_tasks
 from darkdump.results.report import Figure, Report, Section, Table
@@ -29,19 +29,34 @@ def test_csv_and_json_round_trip(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "p.json").read_text()) == {"seed": 3, "x": [0, 1]}
 
 
-def test_hepdata_yaml_has_one_column_per_kind_and_bound(tmp_path: Path) -> None:
+# hepdata-validator leaves its YAML files open (a ResourceWarning at garbage collection).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_hepdata_submission_is_valid_with_one_row_per_interval(tmp_path: Path) -> None:
+    from hepdata_validator.full_submission_validator import FullSubmissionValidator
+
     rows = [
-        (0.3, "observed", 1e-7, 1e-5),
+        (0.3, "observed", 1e-7, 1e-6),
+        (0.3, "observed", 2e-6, 1e-5),  # a second interval at the same mass
         (0.3, "expected", 2e-7, 9e-6),
         (0.4, "observed", 3e-7, 8e-6),
     ]
-    path = limits_to_hepdata_yaml(tmp_path / "t.yaml", rows, description="test")
-    table = yaml.safe_load(path.read_text())
-    assert [v["value"] for v in table["independent_variables"][0]["values"]] == [0.3, 0.4]
-    names = [d["header"]["name"] for d in table["dependent_variables"]]
-    assert names[:2] == ["epsilon_lower (observed)", "epsilon_upper (observed)"]
-    expected_upper = table["dependent_variables"][3]["values"]
-    assert [v["value"] for v in expected_upper] == ["9e-06", "-"]
+    files = write_hepdata_submission(tmp_path / "hepdata", {"mumu": (rows, "test limits")})
+    names = sorted(p.name for p in files)
+    assert names == ["mumu_expected.yaml", "mumu_observed.yaml", "submission.yaml"]
+    validator = FullSubmissionValidator()
+    assert validator.validate(directory=str(tmp_path / "hepdata")), validator.get_messages()
+    table = yaml.safe_load((tmp_path / "hepdata" / "mumu_observed.yaml").read_text())
+    masses = [v["value"] for v in table["independent_variables"][0]["values"]]
+    assert masses == [0.3, 0.3, 0.4]  # numbers, one row per interval
+    assert table["independent_variables"][0]["header"]["units"] == "GeV"
+    lower = [v["value"] for v in table["dependent_variables"][0]["values"]]
+    assert lower == [1e-7, 2e-6, 3e-7]
+    # Rewriting replaces the folder as a whole.
+    write_hepdata_submission(tmp_path / "hepdata", {"ee": (rows[:1], "other")})
+    assert sorted(p.name for p in (tmp_path / "hepdata").iterdir()) == [
+        "ee_observed.yaml",
+        "submission.yaml",
+    ]
 
 
 def test_report_escapes_text_and_embeds_figures(tmp_path: Path) -> None:

@@ -1,50 +1,105 @@
-"""Exclusion limits as HEPData-style YAML tables."""
+"""Exclusion limits as a HEPData submission, written with ``hepdata_lib``.
+
+One table per analysis and curve (``observed``, ``expected``, the bands, ...): the
+independent variable is the A' mass in GeV, the dependent variables the lower and upper
+excluded coupling, one row per excluded interval (a mass with two intervals has two
+rows). ``submission.yaml`` lists the tables; the tests check the folder that the default
+run writes with ``hepdata-validator``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import yaml
+from darkdump.results.io import current_umask
 
-from darkdump.results.io import atomic_write_text
-
-__all__ = ["LimitRow", "limits_to_hepdata_yaml"]
+__all__ = ["LimitRow", "write_hepdata_submission"]
 
 #: ``(mass_GeV, kind, epsilon_lower, epsilon_upper)``, as in the limits CSV files.
 LimitRow = tuple[float, str, float, float]
 
 
-def limits_to_hepdata_yaml(
-    path: str | Path, rows: Sequence[LimitRow], *, description: str, cl: float = 0.9
-) -> Path:
-    """Write limit rows as a HEPData table (``independent_variables``/``dependent_variables``).
+def write_hepdata_submission(
+    folder: str | Path,
+    analyses: Mapping[str, tuple[Sequence[LimitRow], str]],
+    *,
+    cl: float = 0.9,
+    location: str = "darkdump reproduction (computed, not a published figure)",
+) -> list[Path]:
+    """Write ``folder/submission.yaml`` and one YAML table per (analysis, curve).
 
-    One dependent variable per kind and bound, e.g. ``epsilon_lower (observed)``;
-    masses with two excluded intervals get one entry per interval, in order.
+    Parameters
+    ----------
+    folder
+        Output folder (replaced as a whole, atomically: a finished folder or the old one).
+    analyses
+        ``name -> (limit rows, description)``.
+    cl
+        Confidence level, written as a qualifier of the coupling columns.
+    location
+        The ``location`` field of every table.
+
+    Returns
+    -------
+    list of Path
+        The files written.
     """
-    kinds = sorted({row[1] for row in rows}, key=lambda k: (k != "observed", k))
-    masses = sorted({row[0] for row in rows})
-    table: dict[str, object] = {
-        "description": description,
-        "independent_variables": [
-            {"header": {"name": "M(A')", "units": "GeV"}, "values": [{"value": m} for m in masses]}
-        ],
-        "dependent_variables": [],
-    }
-    dependent: list[dict[str, object]] = []
-    for kind in kinds:
-        for index, bound in ((2, "lower"), (3, "upper")):
-            values: list[dict[str, object]] = []
-            for mass in masses:
-                hits = [r[index] for r in rows if r[0] == mass and r[1] == kind]
-                values.append({"value": ",".join(f"{v:.4g}" for v in hits) if hits else "-"})
-            dependent.append(
-                {
-                    "header": {"name": f"epsilon_{bound} ({kind})"},
-                    "qualifiers": [{"name": "CL", "value": f"{cl:.0%}"}],
-                    "values": values,
-                }
-            )
-    table["dependent_variables"] = dependent
-    return atomic_write_text(path, yaml.safe_dump(table, sort_keys=False))
+    from hepdata_lib import Submission, Table, Variable
+
+    folder = Path(folder)
+    submission = Submission()
+    for name, (rows, description) in analyses.items():
+        kinds = list(dict.fromkeys(r[1] for r in rows))
+        for kind in kinds:
+            sel = sorted((r for r in rows if r[1] == kind), key=lambda r: (r[0], r[2]))
+            table = Table(f"{name} {kind}")
+            table.description = f"{description}; curve: {kind}; one row per excluded interval."
+            table.location = location
+            table.keywords["observables"] = ["LIMIT"]
+            table.keywords["cmenergies"] = [27.4]
+            mass = Variable("M(A')", is_independent=True, is_binned=False, units="GeV")
+            mass.values = [float(r[0]) for r in sel]
+            table.add_variable(mass)
+            for index, bound in ((2, "lower"), (3, "upper")):
+                var = Variable(
+                    f"epsilon_{bound}",
+                    is_independent=False,
+                    is_binned=False,
+                    units="",
+                    zero_uncertainties_warning=False,
+                )
+                var.values = [float(r[index]) for r in sel]
+                var.add_qualifier("CL", f"{cl:.0%}")
+                var.add_qualifier("curve", kind)
+                table.add_variable(var)
+            submission.add_table(table)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    cwd = Path.cwd()
+    try:
+        # hepdata_lib also packs submission.tar.gz into the working directory.
+        os.chdir(work)
+        # Validation (hepdata-validator) runs in the tests: at run time it leaks file
+        # handles and adds seconds for a format hepdata_lib already writes correctly.
+        submission.create_files(str(work / "files"), validate=False, remove_old=True)
+        os.chdir(cwd)
+        made = work / "files"
+        for path in made.iterdir():
+            os.chmod(path, 0o666 & ~current_umask())
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            folder.replace(old)
+            made.replace(folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            made.replace(folder)
+    finally:
+        os.chdir(cwd)
+        shutil.rmtree(work, ignore_errors=True)
+    return sorted(folder.iterdir())
+

@@ -17,6 +17,7 @@ import numpy as np
 __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
+    "current_umask",
     "output_lock",
     "to_jsonable",
     "write_csv",
@@ -61,7 +62,7 @@ def output_lock(folder: str | Path) -> Iterator[Path]:
         handle.close()
 
 
-def _umask() -> int:
+def current_umask() -> int:
     """The process umask (read by setting and restoring it)."""
     mask = os.umask(0o022)
     os.umask(mask)
@@ -79,7 +80,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp creates the file owner-only (0600); give it the usual 0666 & ~umask.
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:

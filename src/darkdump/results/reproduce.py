@@ -43,7 +43,7 @@ from hepunits import GeV, MeV, ns, ps
 
 from darkdump import __version__
 from darkdump.background.published import published_model
-from darkdump.results.hepdata import LimitRow, limits_to_hepdata_yaml
+from darkdump.results.hepdata import LimitRow, write_hepdata_submission
 from darkdump.results.io import atomic_write_bytes, write_csv, write_json
 from darkdump.results.parallel import run_tasks, task_client
 from darkdump.results.provenance import Timings, cache_key, versions
@@ -846,11 +846,10 @@ def _write_outputs(
             for row in rows
         ]
         files.append(write_csv(out / "limits" / f"{name}.csv", header, flagged))
-        files.append(
-            limits_to_hepdata_yaml(
-                out / "limits" / f"{name}.yaml", rows, description=descriptions[name]
-            )
-        )
+    files += write_hepdata_submission(
+        out / "limits" / "hepdata",
+        {name: (rows, descriptions[name]) for name, rows in limits.items()},
+    )
     files.append(
         write_zero_event_csv(out / "limits" / "zero_event_geometric.csv", zero_event_rows(grid))
     )
