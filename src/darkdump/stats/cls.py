@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from darkdump.errors import DarkdumpInputError
-from darkdump.stats.engine import ToyMode, generate_toys, observed_data, profile
+from darkdump.stats.engine import Toys, ToyMode, generate_toys, observed_data, profile
 from darkdump.stats.model import Model
 from darkdump.typing import FloatArray
 
@@ -146,6 +146,7 @@ def cls(
     seed: int = 0,
     keys: np.ndarray[tuple[int, ...], np.dtype[np.int64]] | None = None,
     mode: ToyMode = DEFAULT_TOY_MODE,
+    global_observables: FloatArray | None = None,
 ) -> ClsResult:
     """CLs for P signal hypotheses with ``n_toys`` pseudo-experiments per hypothesis.
 
@@ -172,6 +173,10 @@ def cls(
     mode
         ``"frequentist"`` (default) or ``"hybrid"`` toys (see
         :func:`darkdump.stats.engine.generate_toys`).
+    global_observables
+        Observed auxiliary measurements (P, K) of the K nuisances of ``model`` (in units
+        of their widths; default 0, the nominal values of the papers); e.g. for coverage
+        studies, where the auxiliary measurement fluctuates too.
 
     Returns
     -------
@@ -208,6 +213,13 @@ def cls(
     with np.errstate(divide="ignore"):
         log_signal = np.maximum(np.log(signal), -700.0)
     obs = observed_data(model, mass, sigma_m, mix)
+    if global_observables is not None:
+        aux = np.asarray(global_observables, dtype=np.float64)
+        if aux.shape != obs.centre.shape or not np.all(np.isfinite(aux)):
+            raise DarkdumpInputError(
+                f"global_observables: expected finite values of shape {obs.centre.shape}"
+            )
+        obs = Toys(events=obs.events, centre=obs.centre + aux)
     fit_sb = profile(model, obs, log_signal)
     fit_b = profile(model, obs, None)
     q_obs = 2.0 * (fit_sb.nll - fit_b.nll)
