@@ -28,9 +28,13 @@ __all__ = [
 FIGURES: dict[str, str] = {
     "limits_mumu.png": (
         "A' -> mu+mu- 90% CL exclusion, JHEP counting method (cf. JHEP fig. 14): observed "
-        "(solid) with the single 411 MeV event counted inside +-3 sigma_M; expected (dashed) "
-        "with the POT-uncertainty bands (green 68%, yellow 95%); the published observed "
-        "contour of JHEP fig. 14 dotted red."
+        "(solid) with the single 411 MeV event counted inside +-3 sigma_M of each mass (an "
+        "inference: JHEP uses that window only in its discovery statement); expected "
+        "(dashed), which is also the observed contour WITHOUT the window (the event counted "
+        "nowhere), so the notch near 411 MeV shows what the window does. Bands: the spread "
+        "from the 20% POT uncertainty (green 68%, yellow 95%), what JHEP fig. 14 most likely "
+        "draws (a Poisson band collapses with b = 0.016). The published observed contour of "
+        "JHEP fig. 14 dotted red."
     ),
     "limits_mumu_cls.png": (
         "A' -> mu+mu- with the PRL unbinned CLs method (PRL eq. 5, appendix B pdfs), "
