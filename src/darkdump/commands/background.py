@@ -434,10 +434,18 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
             console.print(f"[yellow]no mass shape fitted: {exc}[/yellow]")
     if not args.no_plots:
         from darkdump.background.plots import plot_zcda
+        from darkdump.plotting import write_figure
 
         for index, label in enumerate(CATEGORIES[args.channel]):
             name = label.replace("+", "p").replace("-", "m")
-            plot_zcda(result.pairs, index, out / f"zcda_{name}.png", experiment)
+            write_figure(
+                plot_zcda,
+                out / f"zcda_{name}.png",
+                result.pairs,
+                index,
+                experiment=experiment,
+                figsize=(9.0, 6.0),
+            )
     write_json(
         out / "combinatorial_run.json",
         {
@@ -567,6 +575,7 @@ def _run_prompt(args: argparse.Namespace) -> int:
     console.print(regions)
     if args.out is not None:
         from darkdump.background.plots import plot_prompt
+        from darkdump.plotting import write_figure
 
         args.out.mkdir(parents=True, exist_ok=True)
         write_json(
@@ -578,7 +587,9 @@ def _run_prompt(args: argparse.Namespace) -> int:
                 "regions": record,
             },
         )
-        plot_prompt(result, args.out / "prompt_background.png")
+        write_figure(
+            plot_prompt, args.out / "prompt_background.png", result, figsize=(9.0, 6.0)
+        )
         if args.region not in result.regions:
             raise DarkdumpInputError(
                 f"--region {args.region!r}: not a region of the counts file; "

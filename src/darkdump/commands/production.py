@@ -162,29 +162,12 @@ def compute(
 
 
 def _plot(samples: dict[str, Any], mass_gev: float, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import mplhep
-    import numpy as np
     from hepunits import GeV
 
-    plt.style.use(mplhep.style.ROOT)
-    fig, ax = plt.subplots(figsize=(9, 7))
-    edges = np.linspace(0.0, 400.0, 81)
-    for mechanism, sample in samples.items():
-        if sample.rate <= 0.0:
-            continue
-        counts, _ = np.histogram(sample.p / GeV, bins=edges, weights=sample.weight)
-        mplhep.histplot(counts / np.diff(edges), edges, ax=ax, label=mechanism)
-    ax.set_yscale("log")
-    ax.set_xlabel(r"A' momentum $p$ [GeV/$c$]")
-    ax.set_ylabel(r"$dN/dp$ per POT / $\varepsilon^2$ [(GeV/$c$)$^{-1}$]")
-    ax.set_title(f"M(A') = {mass_gev:g} GeV", fontsize=18)
-    ax.legend(fontsize=14)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    from darkdump.plotting import write_figure
+    from darkdump.production.plots import plot_momentum_spectra
+
+    write_figure(plot_momentum_spectra, path, samples, mass_gev * GeV, figsize=(9.0, 7.0))
 
 
 def run(args: argparse.Namespace) -> int:

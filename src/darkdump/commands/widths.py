@@ -107,42 +107,10 @@ def widths_table(masses: FloatArray) -> dict[str, FloatArray]:
 
 
 def _plot(masses: FloatArray, path: str) -> None:
-    import matplotlib
+    from darkdump.models.plots import plot_branching_ratios
+    from darkdump.plotting import write_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import mplhep
-    import numpy as np
-    from hepunits import GeV
-
-    from darkdump.models import dark_photon
-
-    grid = np.unique(np.concatenate([masses, np.linspace(masses.min(), masses.max(), 2000)]))
-    plt.style.use(mplhep.style.ROOT)
-    fig, ax = plt.subplots(figsize=(9, 6))
-    colours = [plt.get_cmap("tab10")(i) for i in range(10)]
-    curves = (
-        ("ee", r"$e^+e^-$", "-"),
-        ("mumu", r"$\mu^+\mu^-$", "-"),
-        ("hadrons", "hadrons", "-"),
-        ("pipi", r"$\pi^+\pi^-$", "--"),
-        ("3pi", r"$\pi^+\pi^-\pi^0$", "--"),
-        ("KK", r"$K\bar K$", "--"),
-        ("4pi", r"$4\pi$", "--"),
-        ("continuum", "other hadrons", ":"),
-    )
-    for (channel, label, style), colour in zip(curves, colours, strict=False):
-        ax.plot(
-            grid / GeV, dark_photon.branching_ratio(channel, grid), style, color=colour, label=label
-        )
-    ax.set_yscale("log")
-    ax.set_ylim(1e-3, 40.0)  # room for the legend above the curves
-    ax.set_xlabel(r"$M_{A'}$ [GeV]")
-    ax.set_ylabel(r"$BR(A' \to X)$")
-    ax.legend(loc="upper right", ncol=4, fontsize=13, frameon=False)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    write_figure(plot_branching_ratios, path, masses, figsize=(9.0, 6.0))
 
 
 def run(args: argparse.Namespace) -> int:

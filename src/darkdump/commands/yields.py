@@ -261,7 +261,9 @@ def draw_all(grid: Any, experiment: Any, folder: Path, seed: int = 1) -> list[Pa
     import numpy as np
     from hepunits import GeV, MeV
 
-    from darkdump.results.plots import plot_map
+    from darkdump.plotting import write_figure
+    from darkdump.results.plots import CHANNEL_LABELS, MODE_LABELS, plot_map, plot_zero_event
+    from darkdump.yields import zero_event_rows
 
     written: list[Path] = []
     masses_gev = grid.masses / GeV
@@ -272,19 +274,28 @@ def draw_all(grid: Any, experiment: Any, folder: Path, seed: int = 1) -> list[Pa
                 # Blank where a handful of simulated events carry all the weight.
                 data = np.where(values["n_eff_selected"] >= _MIN_EFFECTIVE_EVENTS, data, np.nan)
             written.append(
-                plot_map(
+                write_figure(
+                    plot_map,
+                    folder / f"{q}_{ch}_{mode}.png",
                     masses_gev,
                     grid.epsilons,
                     data,
-                    folder / f"{q}_{ch}_{mode}.png",
-                    title=f"A' -> {ch}, {mode} ({source})",
+                    title=f"{CHANNEL_LABELS[ch]}, {MODE_LABELS[mode]} ({source})",
                     label=label,
                     log=log,
                     contour_level=contour,
                     vmin=1e-3 if log else None,
                 )
             )
-    written.append(_draw_zero_event(grid, folder / "zero_event_geometric.png"))
+    written.append(
+        write_figure(
+            plot_zero_event,
+            folder / "zero_event_geometric.png",
+            zero_event_rows(grid),
+            figsize=(14.0, 6.0),
+            ncols=2,
+        )
+    )
     for ch in grid.channels:
         path = _draw_signal_plane(grid, experiment, ch, folder / f"ztax_cdatax_{ch}.png", seed)
         if path is not None:
@@ -292,43 +303,37 @@ def draw_all(grid: Any, experiment: Any, folder: Path, seed: int = 1) -> list[Pa
     return written
 
 
-def _draw_zero_event(grid: Any, path: Path) -> Path:
-    """JHEP fig. 4: zero-event 90 % CL regions by decay mode (left) and production (right)."""
-    from darkdump.results.plots import _pyplot, label_epsilon, save_figure
-    from darkdump.yields import zero_event_rows
+def plot_signal_plane(z_tax_m: Any, cda_tax_mm: Any, weights: Any, ax: Any = None, *, title: str) -> Any:
+    """JHEP fig. 5: weighted CDA_TAX [mm] against Z_TAX [m] of simulated signal; returns the Axes."""
+    import numpy as np
 
-    plt = _pyplot()
-    rows = zero_event_rows(grid)
-    fig, axes = plt.subplots(1, 2, figsize=(14, 6))
-    panels = (
-        (axes[0], [("total", c) for c in (*grid.channels, "both")], "by decay mode"),
-        (axes[1], [(p, "both") for p in (*grid.modes, "total")], "by production mode"),
-    )
-    for ax, kinds, title in panels:
-        for prod, chan in kinds:
-            sel = [r for r in rows if r[1] == prod and r[2] == chan]
-            masses = [r[0] for r in sel]
-            lo = [r[3] for r in sel]
-            hi = [r[4] for r in sel]
-            (line,) = ax.plot(masses, lo, label=f"{prod}, {chan}")
-            ax.plot(masses, hi, color=line.get_color())
-        ax.set_yscale("log")
-        ax.set_ylim(1e-8, 1e-3)
-        ax.set_xlabel(r"$M_{A'}$ [GeV]")
-        label_epsilon(ax)
-        ax.set_title(f"N_exp >= 2.3, geometric acceptance, {title}", fontsize=12)
-        ax.legend(fontsize=10)
-    return save_figure(fig, path)
+    from darkdump.plotting import axes_or_new, style
+
+    with style():
+        ax = axes_or_new(ax)
+        ax.hist2d(
+            z_tax_m,
+            cda_tax_mm,
+            bins=(np.arange(-10, 61, 1.0), np.arange(0, 61, 2.0)),
+            weights=weights,
+            cmap="viridis",
+            cmin=1e-30,
+        )
+        ax.set_xlabel(r"$Z_{TAX}$ [m]")
+        ax.set_ylabel(r"$CDA_{TAX}$ [mm]")
+        ax.set_title(title, fontsize=12)
+    return ax
 
 
 def _draw_signal_plane(
     grid: Any, experiment: Any, channel: str, path: Path, seed: int
 ) -> Path | None:
-    """JHEP fig. 5: CDA_TAX vs Z_TAX of simulated signal (brems, at the most sensitive point)."""
+    """JHEP fig. 5 for the bremsstrahlung signal at the most sensitive point."""
     import numpy as np
-    from hepunits import GeV, m, mm
+    from hepunits import MeV, m, mm
 
-    from darkdump.results.plots import _pyplot, save_figure
+    from darkdump.plotting import write_figure
+    from darkdump.results.plots import CHANNEL_LABELS
     from darkdump.yields import signal_events
 
     if "brems" not in grid.modes:
@@ -341,21 +346,15 @@ def _draw_signal_plane(
     n_events = int(grid.config.get("n_events", 20_000))
     ev = signal_events(mass, "brems", channel, experiment, n_events=n_events, seed=seed)
     sel = ev.selection
-    w = ev.weights(eps)[sel.pre_region]
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 6))
-    ax.hist2d(
-        sel.z_tax[sel.pre_region] / m,
-        sel.cda_tax[sel.pre_region] / mm,
-        bins=(np.arange(-10, 61, 1.0), np.arange(0, 61, 2.0)),
-        weights=w,
-        cmap="viridis",
-        cmin=1e-30,
+    pre = sel.pre_region
+    return write_figure(
+        plot_signal_plane,
+        path,
+        sel.z_tax[pre] / m,
+        sel.cda_tax[pre] / mm,
+        ev.weights(eps)[pre],
+        title=(
+            rf"signal {CHANNEL_LABELS[channel]}, bremsstrahlung, $M_{{A'}}$ = "
+            rf"{mass / MeV:.0f} MeV, $\varepsilon$ = {eps:.2g} (cf. JHEP fig. 5)"
+        ),
     )
-    ax.set_xlabel(r"$Z_{TAX}$ [m]")
-    ax.set_ylabel(r"$CDA_{TAX}$ [mm]")
-    ax.set_title(
-        f"signal A' -> {channel}, brems, M = {mass / GeV:.3f} GeV, eps = {eps:.2g} (JHEP fig. 5)",
-        fontsize=12,
-    )
-    return save_figure(fig, path)

@@ -10,7 +10,15 @@ import numpy as np
 from hepunits import GeV
 
 from darkdump.results.hepdata import LimitRow
-from darkdump.results.plots import label_epsilon, plot_limits, plot_map, save_figure
+from darkdump.plotting import write_figure
+from darkdump.results.plots import (
+    CHANNEL_LABELS,
+    MODE_LABELS,
+    plot_alp,
+    plot_limits,
+    plot_map,
+    plot_zero_event,
+)
 from darkdump.results.report import Figure, Report, Section, Table
 
 __all__ = [
@@ -57,12 +65,6 @@ FIGURES: dict[str, str] = {
 }
 
 
-def _pyplot() -> Any:
-    from darkdump.results.plots import _pyplot as get
-
-    return get()
-
-
 def published_curves() -> dict[str, dict[float, tuple[float, float]]]:
     """The published NA62 curves of :mod:`darkdump.analyses.na62_2021` (validation only)."""
     from darkdump.analyses.na62_2021 import REFERENCES
@@ -96,89 +98,18 @@ def published_comparisons(
     ]
 
 
-def _zero_event_plot(
-    rows: Sequence[tuple[float, str, str, float, float]],
-    path: Path,
-    references: Mapping[str, Mapping[float, tuple[float, float]]] | None = None,
-) -> Path:
-    from darkdump.results.plots import draw_reference
+#: One figure: ``(plotting function, PNG path, args, kwargs, layout)``; the function
+#: draws on the Axes it is given (:mod:`darkdump.results.plots`); ``layout`` holds the
+#: ``figsize`` and ``ncols`` of :func:`darkdump.plotting.write_figure`.
+FigureJob = tuple[Callable[..., Any], Path, tuple[Any, ...], dict[str, Any], dict[str, Any]]
 
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(14, 6), sharey=True)
-    styles = {"brems": "-", "meson": "--", "total": "-"}
-    colours = {"ee": "tab:green", "mumu": "tab:blue", "both": "k"}
-    panels = (
-        (
-            axes[0],
-            [(p, c) for p, c in {(r[1], r[2]) for r in rows} if p == "total"],
-            "by decay mode",
-        ),
-        (
-            axes[1],
-            [(p, c) for p, c in {(r[1], r[2]) for r in rows} if c == "both"],
-            "by production mode",
-        ),
-    )
-    for ax, keys, title in panels:
-        for prod, chan in sorted(keys):
-            sel = sorted((r for r in rows if r[1] == prod and r[2] == chan), key=lambda r: r[0])
-            if not sel:
-                continue
-            m = np.array([r[0] for r in sel])
-            lo = np.array([r[3] for r in sel])
-            hi = np.array([r[4] for r in sel])
-            colour = (
-                colours[chan]
-                if ax is axes[0]
-                else {"brems": "tab:red", "meson": "tab:purple", "total": "k"}[prod]
-            )
-            ax.plot(m, lo, color=colour, ls=styles[prod], label=f"{prod} {chan}")
-            ax.plot(m, hi, color=colour, ls=styles[prod])
-        if ax is axes[1]:
-            for (label, curve), colour in zip(
-                (references or {}).items(), ("tab:orange", "tab:pink"), strict=False
-            ):
-                draw_reference(ax, curve, label, color=colour)
-        ax.set_yscale("log")
-        ax.set_xlim(0, 0.75)
-        ax.set_ylim(1e-8, 1e-3)
-        ax.set_xlabel(r"$M_{A'}$ [GeV]")
-        ax.set_title(title, fontsize=14)
-        ax.legend(fontsize=10)
-    label_epsilon(axes[0])
-    return save_figure(fig, path)
-
-
-def _alp_plot(rows: Sequence[tuple[float, float, float]], channel: str, path: Path) -> Path:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 6))
-    masses = sorted({r[0] for r in rows})
-    shown = (
-        masses
-        if len(masses) <= 5
-        else [masses[int(i)] for i in np.linspace(0, len(masses) - 1, 4).round()]
-    )
-    for mass in shown:
-        sel = sorted((r for r in rows if r[0] == mass), key=lambda r: r[1])
-        ax.plot([r[1] for r in sel], [r[2] for r in sel], label=f"$M_a$ = {mass * 1000:.0f} MeV")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel(r"$\tau_a$ [ps]")
-    lepton = r"\mu^+\mu^-" if channel == "mumu" else r"e^+e^-"
-    ax.set_ylabel(rf"BR($B\to K^{{(*)}}a$) $\times$ BR($a\to {lepton}$)")
-    ax.set_title(f"ALP, 90% CL upper limit ({channel})", fontsize=14)
-    ax.legend(fontsize=10)
-    return save_figure(fig, path)
-
-
-#: One figure: ``(function, args, kwargs)``; the function writes a PNG and returns its path.
-FigureJob = tuple[Callable[..., Path], tuple[Any, ...], dict[str, Any]]
+_WIDE = {"figsize": (14.0, 6.0), "ncols": 2}
 
 
 def draw(job: FigureJob) -> Path:
-    """Run one figure job ``(function, args, kwargs)``; return the written path."""
-    func, args, kwargs = job
-    return func(*args, **kwargs)
+    """Draw one figure job into its PNG file; return the written path."""
+    func, path, args, kwargs, layout = job
+    return write_figure(func, path, *args, **layout, **kwargs)
 
 
 def limit_figure_jobs(
@@ -195,40 +126,61 @@ def limit_figure_jobs(
     jobs: list[FigureJob] = [
         (
             plot_limits,
-            (limits["mumu"], fig_dir / "limits_mumu.png"),
+            fig_dir / "limits_mumu.png",
+            (limits["mumu"],),
             {
-                "title": r"NA62 $A'\to\mu^+\mu^-$ (JHEP method)",
+                "title": r"NA62 $A'\to\mu^+\mu^-$, JHEP counting method (cf. JHEP fig. 14)",
                 "references": {"published (JHEP fig. 14)": published["fig14_mumu"]},
+                "xlim_mev": (150.0, 750.0),
             },
+            {},
         ),
         (
             plot_limits,
-            (limits["mumu_cls"], fig_dir / "limits_mumu_cls.png"),
-            {"title": r"NA62 $A'\to\mu^+\mu^-$ (CLs)"},
+            fig_dir / "limits_mumu_cls.png",
+            (limits["mumu_cls"],),
+            {"title": r"NA62 $A'\to\mu^+\mu^-$, unbinned CLs", "xlim_mev": (150.0, 750.0)},
+            {},
         ),
-        (plot_limits, (limits["ee"], fig_dir / "limits_ee.png"), {"title": r"NA62 $A'\to e^+e^-$"}),
         (
             plot_limits,
-            (limits["combined"], fig_dir / "limits_combined.png"),
+            fig_dir / "limits_ee.png",
+            (limits["ee"],),
             {
-                "title": r"NA62 $A'\to e^+e^-$ and $\mu^+\mu^-$ combined",
-                "overlays": {r"$\mu^+\mu^-$ (JHEP)": limits["mumu"]},
+                "title": r"NA62 $A'\to e^+e^-$ (cf. PRL fig. 4 left)",
+                "xlim_mev": (4.0, 800.0),
+                "log_mass": True,
             },
+            {},
         ),
         (
-            _zero_event_plot,
-            (zero_event_rows(grid), fig_dir / "zero_event_geometric.png"),
+            plot_limits,
+            fig_dir / "limits_combined.png",
+            (limits["combined"],),
+            {
+                "title": r"NA62 $A'\to e^+e^-$ and $\mu^+\mu^-$ combined (cf. PRL fig. 4 right)",
+                "overlays": {r"$\mu^+\mu^-$ (JHEP method)": limits["mumu"]},
+                "xlim_mev": (4.0, 800.0),
+                "log_mass": True,
+            },
+            {},
+        ),
+        (
+            plot_zero_event,
+            fig_dir / "zero_event_geometric.png",
+            (zero_event_rows(grid),),
             {
                 "references": {
                     "published total (JHEP fig. 4)": published["fig4_total"],
                     "published meson (JHEP fig. 4)": published["fig4_meson"],
                 }
             },
+            _WIDE,
         ),
     ]
     for channel, rows in alp_rows.items():
         if rows:
-            jobs.append((_alp_plot, (rows, channel, fig_dir / f"alp_{channel}.png"), {}))
+            jobs.append((plot_alp, fig_dir / f"alp_{channel}.png", (rows, channel), {}, {}))
     return jobs
 
 
@@ -245,34 +197,41 @@ def map_figure_jobs(out: Path, grid: Any) -> list[FigureJob]:
             a_sel = np.where(n_eff >= 10, grid.get("acceptance_sel", channel, mode), np.nan)
             sig = np.where(n_eff >= 10, grid.get("sigma_m", channel, mode) / GeV * 1000, np.nan)
             n_exp = grid.get("n_exp", channel, mode)
+            where = f"{CHANNEL_LABELS[channel]}, {MODE_LABELS[mode]}"
             jobs += [
                 (
                     plot_map,
-                    (m_gev, eps, a_sel, fig_dir / f"acceptance_{tag}.png"),
+                    fig_dir / f"acceptance_{tag}.png",
+                    (m_gev, eps, a_sel),
                     {
-                        "title": f"A_sel {channel} ({mode})",
-                        "label": "selection x trigger efficiency",
+                        "title": rf"$A_{{sel}}$, {where}",
+                        "label": r"$A_{sel}$ (selection $\times$ trigger)",
                         "vmin": 1e-4,
                     },
+                    {},
                 ),
                 (
                     plot_map,
-                    (m_gev, eps, sig, fig_dir / f"sigma_m_{tag}.png"),
+                    fig_dir / f"sigma_m_{tag}.png",
+                    (m_gev, eps, sig),
                     {
-                        "title": f"mass resolution {channel} ({mode})",
+                        "title": rf"$\sigma_M$, {where}",
                         "label": r"$\sigma_M$ [MeV]",
                         "log": False,
                     },
+                    {},
                 ),
                 (
                     plot_map,
-                    (m_gev, eps, n_exp, fig_dir / f"n_exp_{tag}.png"),
+                    fig_dir / f"n_exp_{tag}.png",
+                    (m_gev, eps, n_exp),
                     {
-                        "title": f"expected events {channel} ({mode})",
-                        "label": "N_exp",
+                        "title": rf"$N_{{exp}}$, {where}",
+                        "label": r"$N_{exp}$",
                         "vmin": 1e-2,
                         "contour_level": 2.3,
                     },
+                    {},
                 ),
             ]
     return jobs
