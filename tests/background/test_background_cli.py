@@ -61,7 +61,7 @@ def test_synthetic_then_combinatorial(tmp_path: Path, capsys: pytest.CaptureFixt
     assert mumu.shape_kind == "bernstein"
     assert len(mumu.shape_params) == 6
     run = json.loads((out / "combinatorial_run.json").read_text())
-    assert run["seed"] == 1
+    assert run["seed"] == 2021  # the one default seed of every command
     assert run["config"]["q1_downscale"] == 20
 
 

@@ -222,7 +222,10 @@ def test_cli_caches_and_exports(
 
 
 def test_cli_bad_seed_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["spectra", "--events", "10", "--seed", "-4"]) == 2
+    # Rejected while parsing (the shared --seed type, integer >= 0): exit status 2.
+    with pytest.raises(SystemExit) as info:
+        main(["spectra", "--events", "10", "--seed", "-4"])
+    assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "seed" in err

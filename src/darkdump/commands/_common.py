@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from hepunits import GeV
@@ -12,7 +13,69 @@ from hepunits import GeV
 from darkdump.errors import DarkdumpInputError
 from darkdump.typing import FloatArray
 
+#: One default seed for every command (the year of the NA62 run).
+DEFAULT_SEED = 2021
+
+#: The reduced grid of ``--quick``, the same in every command (:data:`darkdump.yields.QUICK_GRID`).
+from darkdump.yields.grid import QUICK_GRID  # noqa: E402
+
+
+def add_seed_argument(parser: argparse.ArgumentParser, what: str = "random seed") -> None:
+    """``--seed`` (integer >= 0, default :data:`DEFAULT_SEED`), the same in every command."""
+    parser.add_argument(
+        "--seed",
+        type=int_at_least(0),
+        default=DEFAULT_SEED,
+        help=f"{what} (integer >= 0; default {DEFAULT_SEED}, the same in every command)",
+    )
+
+
+def default_workers() -> int:
+    """Default number of local worker processes: the machine's cores."""
+    import os
+
+    return os.cpu_count() or 1
+
+
+def add_workers_argument(parser: Any) -> None:
+    """``--workers``: local worker processes (default: the machine's cores; 0 or 1: serial)."""
+    parser.add_argument(
+        "--workers",
+        type=int_at_least(0),
+        default=None,
+        help="local worker processes (count; default: the machine's cores; 0 or 1: serial), "
+        "the same meaning in every command",
+    )
+
+
+def add_experiment_argument(parser: argparse.ArgumentParser, *, optional: bool = False) -> None:
+    """The experiment as the first positional argument (name or TOML path), in every command."""
+    if optional:
+        parser.add_argument(
+            "experiment",
+            nargs="?",
+            default="na62-2021",
+            help="experiment name (e.g. na62-2021) or TOML path (default: na62-2021)",
+        )
+        # Earlier spelling, kept working: --experiment NAME.
+        parser.add_argument("--experiment", dest="experiment_option", help=argparse.SUPPRESS)
+    else:
+        parser.add_argument("experiment", help="experiment name (e.g. na62-2021) or TOML path")
+
+
+def experiment_from(args: argparse.Namespace) -> str:
+    """The experiment given positionally, or by the earlier ``--experiment`` option."""
+    option = getattr(args, "experiment_option", None)
+    return str(option if option is not None else args.experiment)
+
 __all__ = [
+    "DEFAULT_SEED",
+    "QUICK_GRID",
+    "add_experiment_argument",
+    "add_seed_argument",
+    "add_workers_argument",
+    "default_workers",
+    "experiment_from",
     "float_in",
     "int_at_least",
     "mass_list_gev",

@@ -24,7 +24,14 @@ import math
 from pathlib import Path
 from typing import Any
 
-from darkdump.commands._common import float_in, int_at_least, positive_float
+from darkdump.commands._common import (
+    add_experiment_argument,
+    add_seed_argument,
+    experiment_from,
+    float_in,
+    int_at_least,
+    positive_float,
+)
 
 __all__ = ["register", "run"]
 
@@ -57,7 +64,7 @@ def register(subparsers: Any) -> None:
     syn.add_argument(
         "--tracks", type=int_at_least(1), required=True, help="number of tracks (count)"
     )
-    syn.add_argument("--seed", type=int, default=1, help="random seed (integer; default 1)")
+    add_seed_argument(syn)
     syn.add_argument(
         "--out", type=Path, required=True, help="output file, .parquet or .root (TTree 'tracks')"
     )
@@ -67,12 +74,7 @@ def register(subparsers: Any) -> None:
         default=14e3,
         help="recorded track rate during the spill [Hz] (default 14000: downscaled Q1, JHEP sec. 2.2)",
     )
-    syn.add_argument(
-        "--experiment",
-        default="na62-2021",
-        help="experiment whose downstream acceptance the tracks must pass (name or TOML path; "
-        "default na62-2021)",
-    )
+    add_experiment_argument(syn, optional=True)
     syn.add_argument(
         "--no-acceptance",
         action="store_true",
@@ -103,14 +105,12 @@ def register(subparsers: Any) -> None:
     comb.add_argument(
         "--tree", default=None, help="TTree name in a ROOT file (default: the only one)"
     )
-    comb.add_argument(
-        "--experiment", default="na62-2021", help="experiment name or TOML path (default na62-2021)"
-    )
+    add_experiment_argument(comb, optional=True)
     comb.add_argument("--out", type=Path, required=True, help="output folder (created)")
     comb.add_argument(
         "--channel", choices=("mumu", "ee"), default="mumu", help="lepton channel (default mumu)"
     )
-    comb.add_argument("--seed", type=int, default=1, help="random seed (integer; default 1)")
+    add_seed_argument(comb)
     comb.add_argument(
         "--mixing",
         choices=("window", "burst"),
@@ -198,7 +198,7 @@ def register(subparsers: Any) -> None:
         default=1_000_000,
         help="number of pseudo-experiments (count; default 1000000)",
     )
-    prompt.add_argument("--seed", type=int, default=1, help="random seed (integer; default 1)")
+    add_seed_argument(prompt)
     prompt.add_argument(
         "--channel",
         choices=("ee", "mumu"),
@@ -261,7 +261,7 @@ def _run_synthetic(args: argparse.Namespace) -> int:
     from darkdump.experiments import load
 
     model = HaloModel(rate=args.rate_hz * Hz, spill_duration=args.spill_s * s)
-    experiment = None if args.no_acceptance else load(args.experiment)
+    experiment = None if args.no_acceptance else load(experiment_from(args))
     sample = generate_halo_tracks(
         args.tracks, np.random.default_rng(args.seed), model, experiment=experiment
     )
@@ -272,7 +272,7 @@ def _run_synthetic(args: argparse.Namespace) -> int:
         metadata={
             "command": f"darkdump background synthetic --tracks {args.tracks} --seed {args.seed} "
             f"--rate-hz {args.rate_hz:g} --spill-s {args.spill_s:g} "
-            + ("--no-acceptance" if args.no_acceptance else f"--experiment {args.experiment}"),
+            + ("--no-acceptance" if args.no_acceptance else experiment_from(args)),
             "seed": str(args.seed),
             "synthetic": "true",
         },
@@ -316,7 +316,7 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
     from darkdump.results.provenance import versions
 
     console = _console()
-    experiment = load(args.experiment)
+    experiment = load(experiment_from(args))
     tracks = read_control_sample(args.tracks, tree=args.tree)
     config = CombinatorialConfig(
         time_window=args.time_window_ns * ns,
@@ -451,7 +451,7 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
         {
             "command": "darkdump background combinatorial",
             "tracks": str(args.tracks),
-            "experiment": args.experiment,
+            "experiment": experiment_from(args),
             "channel": args.channel,
             "seed": args.seed,
             "config": {

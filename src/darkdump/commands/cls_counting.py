@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from darkdump.commands._common import float_in, int_at_least
+from darkdump.commands._common import add_seed_argument, float_in, int_at_least
 
 __all__ = ["register", "run"]
 
@@ -73,7 +73,7 @@ def register(subparsers: Any) -> None:
         default=4000,
         help="pseudo-experiments per hypothesis and signal value (count, default 4000)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the toys (integer)")
+    add_seed_argument(parser, "seed of the toys")
     parser.add_argument(
         "--mode",
         choices=("frequentist", "hybrid"),

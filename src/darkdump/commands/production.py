@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from darkdump.commands._common import int_at_least, positive_gev
+from darkdump.commands._common import add_seed_argument, int_at_least, positive_gev
 
 __all__ = ["register", "run"]
 
@@ -58,9 +58,7 @@ def register(subparsers: Any) -> None:
         help="events sampled per mechanism for the meson p > 10 GeV/c rates and the plot "
         "(dimensionless count; default: 120000, as JHEP sec. 3)",
     )
-    parser.add_argument(
-        "--seed", type=int, default=2021, help="random seed (integer; default: 2021)"
-    )
+    add_seed_argument(parser)
     parser.add_argument(
         "--brems-z-range",
         nargs=2,

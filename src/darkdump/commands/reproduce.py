@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from darkdump.commands._common import int_at_least
+from darkdump.commands._common import add_seed_argument, default_workers, int_at_least
 from darkdump.errors import DarkdumpInputError
 
 __all__ = ["register", "run"]
@@ -39,16 +39,15 @@ def register(subparsers: Any) -> None:
         "--workers",
         type=int_at_least(0),
         default=None,
-        help="local Dask worker processes (default: the machine's cores; 0 or 1: serial)",
+        help="local worker processes, here a Dask cluster (count; default: the machine's "
+        "cores; 0 or 1: serial), the same meaning in every command",
     )
     group.add_argument(
         "--scheduler",
         default=None,
         help="address of a running Dask scheduler, e.g. tcp://host:8786",
     )
-    parser.add_argument(
-        "--seed", type=int_at_least(0), default=2021, help="run seed (default 2021)"
-    )
+    add_seed_argument(parser, "run seed")
     parser.add_argument(
         "--quiet", action="store_true", help="no progress display and no summary table"
     )
@@ -74,14 +73,12 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the reproduction and print the summary table."""
-    import os
-
     from rich.console import Console
     from rich.table import Table
 
     from darkdump.results.reproduce import ReproduceConfig, run_reproduction
 
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    workers = args.workers if args.workers is not None else default_workers()
     if args.out.exists() and not args.out.is_dir():
         raise DarkdumpInputError(f"--out {str(args.out)!r} exists and is not a folder")
     if args.precision is not None and not (0.001 <= args.precision <= 0.5):

@@ -14,7 +14,12 @@ import sys
 import time
 from typing import Any
 
-from darkdump.commands._common import int_at_least
+from darkdump.commands._common import (
+    add_experiment_argument,
+    add_seed_argument,
+    experiment_from,
+    int_at_least,
+)
 
 __all__ = ["register", "run"]
 
@@ -38,23 +43,14 @@ def register(subparsers: Any) -> None:
         help="'mesons': SoftQCD inelastic, pi0/eta/eta'/rho/omega/phi; "
         "'b': hard b bbar, B+/B0/Bs (default: mesons)",
     )
-    parser.add_argument(
-        "--experiment",
-        default="na62-2021",
-        help="experiment name or TOML path: beam energy (GeV) and dump layers (default: na62-2021)",
-    )
+    add_experiment_argument(parser, optional=True)
     parser.add_argument(
         "--events",
         type=int_at_least(1),
         default=100_000,
         help="number of PYTHIA events, p-p plus p-n (default: 100000)",
     )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=20210,
-        help="PYTHIA seed of the p-p sample; p-n uses seed+1 (default: 20210)",
-    )
+    add_seed_argument(parser, "PYTHIA seed of the p-p sample; p-n uses seed+1")
     parser.add_argument(
         "--no-feed-down",
         action="store_true",
@@ -100,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from darkdump.experiments import load
     from darkdump.production import pythia_gen, spectra
 
-    experiment = load(args.experiment)
+    experiment = load(experiment_from(args))
     if args.sigma_bb_nb is not None and not args.sigma_bb_nb > 0:
         raise DarkdumpInputError(f"--sigma-bb-nb {args.sigma_bb_nb}: must be positive (nb)")
     settings = pythia_gen.GenerationSettings(

@@ -53,11 +53,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("csv", "table"),
+        choices=("csv", "json", "text", "table"),
         default="csv",
         help="output format: csv (to stdout, columns "
         + ",".join(COLUMNS)
-        + ") or a rich table; units: GeV, m (default: csv)",
+        + "), json (the same columns as lists), or text, a table ('table' is the earlier "
+        "name); units: GeV, m (default: csv)",
     )
     parser.add_argument(
         "--plot",
@@ -129,6 +130,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(",".join(COLUMNS) + "\n")
         for row in zip(*(table[c] for c in COLUMNS), strict=True):
             sys.stdout.write(",".join(f"{float(v):.6g}" for v in row) + "\n")
+    elif args.format == "json":
+        import json
+
+        sys.stdout.write(
+            json.dumps({c: [float(v) for v in table[c]] for c in COLUMNS}, indent=1) + "\n"
+        )
     else:
         from rich.console import Console
         from rich.table import Table

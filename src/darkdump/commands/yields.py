@@ -24,7 +24,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from darkdump.commands._common import int_at_least, mass_list_gev, positive_float
+from darkdump.commands._common import (
+    add_experiment_argument,
+    add_seed_argument,
+    add_workers_argument,
+    int_at_least,
+    mass_list_gev,
+    positive_float,
+)
 
 __all__ = ["draw_all", "produce", "register", "run"]
 
@@ -41,15 +48,15 @@ def register(subparsers: Any) -> None:
             "and the maps (PNG)."
         ),
     )
-    parser.add_argument("experiment", help="experiment name (e.g. na62-2021) or TOML path")
+    add_experiment_argument(parser)
     parser.add_argument("--out", required=True, type=Path, help="output folder (created)")
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="coarse grid for a fast look: masses every 25 MeV, 60 couplings, 2e4 "
-        "decays per mass, mode and channel",
+        help="the reduced grid of every --quick: masses 10-700 MeV every 30 MeV, 80 "
+        "couplings, 15000 decays per mass, mode and channel",
     )
-    parser.add_argument("--seed", type=int, default=1, help="random seed (integer; default 1)")
+    add_seed_argument(parser)
     parser.add_argument(
         "--masses",
         type=mass_list_gev,
@@ -76,21 +83,16 @@ def register(subparsers: Any) -> None:
         "--n-epsilon",
         type=int_at_least(1),
         default=None,
-        help="number of couplings (dimensionless count; default 200, 60 with --quick)",
+        help="number of couplings (dimensionless count; default 200, 80 with --quick)",
     )
     parser.add_argument(
         "--events",
         type=int_at_least(1),
         default=None,
         help="simulated decays per mass, mode and channel (count; default 120000 as "
-        "JHEP sec. 3, 20000 with --quick)",
+        "JHEP sec. 3, 15000 with --quick)",
     )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=2,
-        help="worker processes over masses (count; default 2; 1 = serial)",
-    )
+    add_workers_argument(parser)
     parser.add_argument("--no-plots", action="store_true", help="do not draw the PNG maps")
     parser.add_argument(
         "--alp",
@@ -112,14 +114,14 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     from hepunits import GeV
 
-    from darkdump.commands._common import masses_from_args
+    from darkdump.commands._common import QUICK_GRID, default_workers, masses_from_args
     from darkdump.errors import DarkdumpInputError
     from darkdump.experiments import load
     from darkdump.yields import YieldConfig
 
     experiment = load(args.experiment)
     if args.quick:
-        default_masses = list(np.arange(1, 29) * 0.025)
+        default_masses = [m / 1000.0 for m in QUICK_GRID["masses_MeV"]]
     else:
         default_masses = list(np.arange(1, 141) * 0.005)
     try:
@@ -129,10 +131,9 @@ def run(args: argparse.Namespace) -> int:
     lo, hi = args.epsilon_range
     if not lo < hi:
         raise DarkdumpInputError(f"--epsilon-range: MIN {lo:g} must be below MAX {hi:g}")
-    n_eps = args.n_epsilon or (60 if args.quick else 200)
-    n_events = args.events or (20_000 if args.quick else 120_000)
-    if args.workers < 1:
-        raise DarkdumpInputError(f"--workers {args.workers}: must be at least 1")
+    n_eps = args.n_epsilon or (QUICK_GRID["n_epsilon"] if args.quick else 200)
+    n_events = args.events or (QUICK_GRID["n_events"] if args.quick else 120_000)
+    workers = max(1, default_workers() if args.workers is None else args.workers)
     config = YieldConfig(
         masses=tuple(float(x) for x in masses),
         epsilons=tuple(float(x) for x in np.logspace(np.log10(lo), np.log10(hi), n_eps)),
@@ -144,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
         experiment,
         args.out,
         config,
-        workers=args.workers,
+        workers=workers,
         plots=not args.no_plots,
         alp_masses=alp_masses,
         experiment_arg=str(args.experiment),

@@ -48,6 +48,7 @@ from darkdump.results.io import atomic_write_bytes, write_csv, write_json
 from darkdump.results.parallel import run_tasks, task_client
 from darkdump.results.provenance import Timings, cache_key, versions
 from darkdump.typing import FloatArray
+from darkdump.yields.grid import QUICK_GRID
 
 __all__ = [
     "PAPER_STATEMENTS",
@@ -158,9 +159,9 @@ class ReproduceConfig:
             experiment=experiment,
             seed=seed,
             quick=True,
-            masses_MeV=tuple(float(x) for x in np.arange(10.0, 701.0, 30.0)),
-            epsilons=tuple(float(x) for x in np.logspace(-8.0, -3.0, 80)),
-            n_events=15_000,
+            masses_MeV=QUICK_GRID["masses_MeV"],
+            epsilons=tuple(float(x) for x in np.logspace(-8.0, -3.0, QUICK_GRID["n_epsilon"])),
+            n_events=QUICK_GRID["n_events"],
             n_toys=300,
             refine_toys=None,
             precision=None,

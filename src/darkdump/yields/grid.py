@@ -50,6 +50,7 @@ from darkdump.yields.reweight import LogBins
 
 __all__ = [
     "CHANNELS",
+    "QUICK_GRID",
     "MESONS",
     "PRODUCTION_MODES",
     "QUANTITIES",
@@ -95,6 +96,15 @@ PREFILTER_MOMENTUM_FRACTION = 0.95
 
 #: Minimum share of the meson-mode events given to each open meson channel.
 _MESON_MIN_SHARE = 1.0 / 20.0
+
+
+#: The reduced grid of every ``--quick``: masses 10-700 MeV every 30 MeV, 80 couplings
+#: 1e-8 to 1e-3, 15000 decays per mass, mode and channel (demonstrations and tests).
+QUICK_GRID: dict[str, Any] = {
+    "masses_MeV": tuple(float(x) for x in np.arange(10.0, 701.0, 30.0)),
+    "n_epsilon": 80,
+    "n_events": 15_000,
+}
 
 
 def default_masses() -> FloatArray:
