@@ -1,6 +1,6 @@
 """darkdump: feebly interacting particles from proton beam dumps.
 
-The chain (see ``DESIGN.md`` of the project): ``models`` -> ``production`` ->
+The chain (one package per stage, data flowing one way): ``models`` -> ``production`` ->
 ``decay`` -> ``detector`` -> ``selection`` -> ``yields`` -> ``background`` ->
 ``stats`` -> ``results``. Each stage is a sub-package that imports only the
 stages before it. Inside the code all dimensional quantities are in the

@@ -1,4 +1,4 @@
-"""Stage ``background`` (DESIGN.md): the expected backgrounds of the dilepton searches.
+"""Stage ``background``: the expected backgrounds of the dilepton searches.
 
 - :mod:`.published`: the published NA62 yields and shapes (JHEP 09 (2023) 035 table 4,
   PRL 133 (2024) 111802 eq. 3 and appendix B) as :class:`BackgroundModel` data, used

@@ -47,7 +47,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +58,9 @@ from darkdump.background.published import BackgroundModel
 from darkdump.errors import DarkdumpInputError
 from darkdump.selection import in_region, regions_for, select
 from darkdump.typing import FloatArray
+
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
 
 __all__ = [
     "CATEGORIES",
@@ -303,7 +306,7 @@ class PairSample:
         return int(self.weight.shape[0])
 
 
-def region_names(channel: str, experiment: Any = None) -> tuple[str, ...]:
+def region_names(channel: str, experiment: Experiment | None = None) -> tuple[str, ...]:
     """Regions reported for ``channel``, in the order of JHEP table 2.
 
     >>> region_names("mumu")
@@ -320,7 +323,7 @@ def region_names(channel: str, experiment: Any = None) -> tuple[str, ...]:
 
 
 def _region_masks(
-    channel: str, z_tax: FloatArray, cda_tax: FloatArray, experiment: Any
+    channel: str, z_tax: FloatArray, cda_tax: FloatArray, experiment: Experiment
 ) -> dict[str, BoolArray]:
     names = region_names(channel, experiment)
     known = regions_for(channel, experiment)
@@ -353,7 +356,7 @@ def evaluate_pairs(
     j: IntArray,
     pair_weight: FloatArray,
     channel: str,
-    experiment: Any,
+    experiment: Experiment,
     chunk_size: int = 500_000,
 ) -> PairSample:
     """Run the signal selection on the pseudo-events ``(i, j)``; keep those that pass.
@@ -501,7 +504,7 @@ class CombinatorialResult:
         raise DarkdumpInputError(f"no yield for {category!r} in region {region!r}")
 
 
-def _h2_efficiency(config: CombinatorialConfig, experiment: Any) -> float:
+def _h2_efficiency(config: CombinatorialConfig, experiment: Experiment) -> float:
     if config.h2_efficiency is not None:
         return config.h2_efficiency
     try:
@@ -537,7 +540,7 @@ def _bootstrap_cells(
 
 def combinatorial(
     tracks: SingleTrackSample,
-    experiment: Any,
+    experiment: Experiment,
     rng: np.random.Generator,
     config: CombinatorialConfig | None = None,
     channel: str = "mumu",

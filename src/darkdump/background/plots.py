@@ -7,7 +7,7 @@ Each function takes ``ax=None`` and returns the Axes (:mod:`darkdump.plotting`);
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hepunits import m, mm
@@ -17,10 +17,13 @@ from darkdump.background.prompt import PromptResult
 from darkdump.plotting import axes_or_new, style
 from darkdump.selection import regions_for
 
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
+
 __all__ = ["plot_prompt", "plot_zcda"]
 
 
-def _draw_regions(ax: Any, channel: str, experiment: Any) -> None:
+def _draw_regions(ax: Any, channel: str, experiment: Experiment) -> None:
     from matplotlib.patches import Ellipse, Rectangle
 
     styles = {"SR": ("red", "-"), "VR": ("black", "-"), "CR": ("black", "--")}
@@ -50,7 +53,7 @@ def plot_zcda(
     category: int,
     ax: Any = None,
     *,
-    experiment: Any = None,
+    experiment: Experiment | None = None,
     z_range_m: tuple[float, float] = (-60.0, 120.0),
     cda_max_mm: float = 500.0,
     title: str | None = None,

@@ -19,7 +19,7 @@ elsewhere (each marked SYNTHETIC below):
   of mean 25 GeV/c (SYNTHETIC: a spectrum falling from 10 GeV/c).
 - Position at the reference plane Z = 180 m (JHEP sec. 5.1 uses Z = 180 m):
   a Gaussian of 0.5 m per coordinate, kept in 0.1 < r < 1.0 m (about the STRAW
-  annulus, DESIGN.md), with the mean Y shifted by +-0.2 m for mu+/mu-
+  annulus, NA62 detector paper JINST 12 (2017) P05025), with the mean Y shifted by +-0.2 m for mu+/mu-
   (SYNTHETIC: the B1C/B2 fields along X of JHEP sec. 2 sweep the charges
   vertically apart).
 - Direction: pointing back to the mean proton impact point on the TAX (JHEP
@@ -51,13 +51,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hepunits import GeV, Hz, m, mrad, s
 
 from darkdump.background.control_sample import PID_MUON, SingleTrackSample
 from darkdump.errors import DarkdumpInputError
+
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
 
 __all__ = ["HaloModel", "downscale", "generate_halo_tracks", "single_track_acceptance"]
 
@@ -140,7 +143,7 @@ def _positions(
 
 
 def single_track_acceptance(
-    position: np.ndarray, momentum: np.ndarray, charge: np.ndarray, experiment: Any
+    position: np.ndarray, momentum: np.ndarray, charge: np.ndarray, experiment: Experiment
 ) -> np.ndarray:
     """Tracks inside the downstream acceptance of ``experiment`` (module doc).
 
@@ -199,7 +202,7 @@ def generate_halo_tracks(
     rng: np.random.Generator,
     model: HaloModel | None = None,
     first_burst: int = 0,
-    experiment: Any = None,
+    experiment: Experiment | None = None,
 ) -> SingleTrackSample:
     """Generate a SYNTHETIC time-ordered stream of halo-muon-like single tracks.
 

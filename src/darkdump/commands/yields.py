@@ -22,7 +22,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from darkdump.commands._common import (
     add_experiment_argument,
@@ -32,6 +32,9 @@ from darkdump.commands._common import (
     mass_list_gev,
     positive_float,
 )
+
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
 
 __all__ = ["draw_all", "produce", "register", "run"]
 
@@ -154,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def produce(
-    experiment: Any,
+    experiment: Experiment,
     out: Path,
     config: Any,
     *,
@@ -257,7 +260,7 @@ _FIGURES = {
 }
 
 
-def draw_all(grid: Any, experiment: Any, folder: Path, seed: int = 1) -> list[Path]:
+def draw_all(grid: Any, experiment: Experiment, folder: Path, seed: int = 1) -> list[Path]:
     """Draw the maps of the grid and the signal (Z_TAX, CDA_TAX) plane as PNG files."""
     import numpy as np
     from hepunits import GeV, MeV
@@ -327,7 +330,7 @@ def plot_signal_plane(z_tax_m: Any, cda_tax_mm: Any, weights: Any, ax: Any = Non
 
 
 def _draw_signal_plane(
-    grid: Any, experiment: Any, channel: str, path: Path, seed: int
+    grid: Any, experiment: Experiment, channel: str, path: Path, seed: int
 ) -> Path | None:
     """JHEP fig. 5 for the bremsstrahlung signal at the most sensitive point."""
     import numpy as np

@@ -6,7 +6,7 @@ What is modelled
   vacuum tank, no multiple scattering along the path: the scattering in the
   STRAW material is folded into the slope resolution, see below).
 - The MNP33 dipole is a thin horizontal p_T kick at the centre of the magnet
-  (DESIGN.md table: 270 MeV/c; ``px -> px + q * kick``, with |p| conserved so
+  (NA62 detector paper JINST 12 (2017) P05025: 270 MeV/c; ``px -> px + q * kick``, with |p| conserved so
   that p_z adjusts), between STRAW2 and STRAW3.
 - Acceptance (per track, on the true trajectory): STRAW1-4 annuli about each
   chamber's beam hole, which follows the standard-mode 75 GeV/c beam axis kicked

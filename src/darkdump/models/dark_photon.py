@@ -1,7 +1,7 @@
 r"""Minimal dark photon: partial widths, branching ratios and lifetime.
 
 The dark photon A' of mass :math:`M` couples to the electromagnetic current with
-strength :math:`\varepsilon e`. Its widths (DESIGN.md, "Physics references"):
+strength :math:`\varepsilon e`. Its widths (e.g. Bjorken, Essig, Schuster, Toro, PRD 80 (2009) 075018):
 
 * leptons, analytic:
   :math:`\Gamma(A'\to\ell^+\ell^-) = \frac{\alpha\varepsilon^2 M}{3}
@@ -442,9 +442,12 @@ def _check_mass(mass: npt.ArrayLike) -> FloatArray:
     bad = ~np.isfinite(values) | (values <= lo) | (values > hi)
     if np.any(bad):
         value = float(values[bad].flat[0])
+        hint = " (masses are in MeV inside darkdump: write 0.3 * GeV or 300 * MeV)" if (
+            0 < value < lo
+        ) else ""
         raise DarkdumpInputError(
             f"dark photon mass {value / GeV:g} GeV is outside the allowed range "
-            f"({lo / GeV:g}, {hi / GeV:g}] GeV"
+            f"({lo / GeV:g}, {hi / GeV:g}] GeV{hint}"
         )
     return values
 

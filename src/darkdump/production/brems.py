@@ -1,7 +1,7 @@
 r"""Dark photons from proton bremsstrahlung: generalised Fermi-Weizsaecker-Williams.
 
-Bluemlein and Brunner, PLB 731 (2014) 320 (arXiv:1311.3870), as written in
-DESIGN.md. With z = E_A'/E_p, proton mass M, A' mass m and
+Bluemlein and Brunner, PLB 731 (2014) 320 (arXiv:1311.3870). With z = E_A'/E_p,
+proton mass M, A' mass m and
 H = p_T^2 + (1 - z) m^2 + z^2 M^2:
 
     d2N/(dz dp_T^2) = [sigma_pp(s') / sigma_pp(s)] |F(m^2)|^2 w(z, p_T^2)

@@ -46,7 +46,7 @@ import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +54,9 @@ from hepunits import GeV
 
 from darkdump.errors import DarkdumpInputError
 from darkdump.typing import FloatArray
+
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
 
 __all__ = [
     "B_SPECIES",
@@ -140,7 +143,7 @@ def chi_bb(
 
 
 def chi_bb_for_experiment(
-    experiment: Any, sigma_bb_per_nucleon_nb: float = SIGMA_BB_PER_NUCLEON_NB
+    experiment: Experiment, sigma_bb_per_nucleon_nb: float = SIGMA_BB_PER_NUCLEON_NB
 ) -> float:
     """:func:`chi_bb` averaged over the dump layers, weighted by where protons interact.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hepunits import GeV
@@ -20,6 +20,9 @@ from darkdump.results.plots import (
     plot_zero_event,
 )
 from darkdump.results.report import Figure, Report, Section, Table
+
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
 
 __all__ = [
     "FIGURES",
@@ -349,7 +352,7 @@ def _run_section(cfg: Any) -> Section:
     )
 
 
-def _modelling_paragraph(experiment: Any) -> str:
+def _modelling_paragraph(experiment: Experiment) -> str:
     b, mes = experiment.modelling.brems, experiment.modelling.mesons
     return (
         f"Modelling choices (experiment file, [modelling]): bremsstrahlung FWW window "
@@ -368,7 +371,7 @@ def write_report(
     summary: Any,
     counting_info: Mapping[str, Any],
     limits: Mapping[str, Sequence[LimitRow]] | None = None,
-    experiment: Any = None,
+    experiment: Experiment | None = None,
 ) -> Path:
     """Write ``out/report.html`` from the figures, the summary table and the run's facts."""
     channels_modes = [(c, m) for c in grid.channels for m in grid.modes]

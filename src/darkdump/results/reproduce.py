@@ -36,7 +36,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hepunits import GeV, MeV, ns, ps
@@ -49,6 +49,9 @@ from darkdump.results.parallel import run_tasks, task_client
 from darkdump.results.provenance import Timings, cache_key, versions
 from darkdump.typing import FloatArray
 from darkdump.yields.grid import QUICK_GRID
+
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
 
 __all__ = [
     "PAPER_STATEMENTS",
@@ -278,7 +281,7 @@ def _all_limits(
 
 
 def _variation_limits(
-    experiment: Any,
+    experiment: Experiment,
     masses: FloatArray,
     eps: FloatArray,
     ycfg: Any,

@@ -1,4 +1,4 @@
-"""Stage ``selection``: what the analysis keeps (DESIGN.md).
+"""Stage ``selection``: what the analysis keeps (JHEP 09 (2023) 035 sec. 4; PRL 133 (2024) 111802).
 
 Two-track vertex at the closest approach of the reconstructed lines, the
 A' production point estimate (Z_TAX, CDA_TAX; JHEP 09 (2023) 035 sec. 4) and

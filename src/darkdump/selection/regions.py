@@ -33,13 +33,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from hepunits import m, mm
 
 from darkdump.errors import DarkdumpInputError
+
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
 
 __all__ = ["CHANNELS", "DEFAULT_REGIONS", "Region", "in_region", "regions_for"]
 
@@ -149,7 +152,7 @@ _LENGTH_KEYS = {
 }
 
 
-def _experiment_section(experiment: Any, name: str) -> Mapping[str, Any] | None:
+def _experiment_section(experiment: Experiment, name: str) -> Mapping[str, Any] | None:
     if experiment is None:
         return None
     extra = getattr(experiment, "model_extra", None) or {}
@@ -199,7 +202,7 @@ def _region_from_table(channel: str, name: str, table: Mapping[str, Any]) -> Reg
     return Region(kind, source=str(table.get("source", where)), **kwargs)
 
 
-def regions_for(channel: str, experiment: Any = None) -> dict[str, Region]:
+def regions_for(channel: str, experiment: Experiment | None = None) -> dict[str, Region]:
     """Return the regions of ``channel`` (``"ee"`` or ``"mumu"``) by name.
 
     Defaults from :data:`DEFAULT_REGIONS`; an experiment with a ``regions``
@@ -227,7 +230,7 @@ def in_region(
     region: str,
     z_tax: npt.ArrayLike,
     cda_tax: npt.ArrayLike,
-    experiment: Any = None,
+    experiment: Experiment | None = None,
 ) -> BoolArray:
     """Mask of the points of (Z_TAX, CDA_TAX) that fall in ``region`` of ``channel``.
 

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +54,9 @@ from darkdump.errors import DarkdumpInputError
 from darkdump.selection.geometry import closest_approach, z_tax_cda_tax
 from darkdump.selection.regions import CHANNELS, in_region
 from darkdump.typing import FloatArray
+
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
 
 __all__ = ["CUT_NAMES", "VERTEX_CDA_MAX", "Selection", "dilepton_mass", "lepton_mass", "select"]
 
@@ -198,7 +201,7 @@ def _pid_mask(tracks: Any, channel: str) -> BoolArray:
     return arr
 
 
-def select(tracks: Any, channel: str, experiment: Any) -> Selection:
+def select(tracks: Any, channel: str, experiment: Experiment) -> Selection:
     """Apply the signal selection of ``channel`` to reconstructed two-track events.
 
     Parameters

@@ -1,4 +1,4 @@
-"""Stage ``yields``: A_sel, P_D, sigma_M and N_exp on the (M, eps) plane (DESIGN.md).
+"""Stage ``yields``: A_sel, P_D, sigma_M and N_exp on the (M, eps) plane (JHEP 09 (2023) 035, eqs. 3.4-3.6).
 
 One sample per mass is simulated and re-weighted for every coupling
 (:mod:`.reweight`); :func:`compute_grid` runs the chain production -> decay ->

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hepunits import GeV, c_light, ns
 
 from darkdump.typing import FloatArray
+
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
 
 __all__ = ["AlpConfig", "AlpGrid", "compute_alp_grid", "default_alp_taus", "simulate_alp_mass"]
 
@@ -67,7 +70,7 @@ class AlpGrid:
 
 
 def simulate_alp_mass(
-    mass: float, experiment: Any, config: AlpConfig
+    mass: float, experiment: Experiment, config: AlpConfig
 ) -> tuple[dict[str, Any], float]:
     """One ALP mass [MeV]: ``({channel: {quantity: (n_tau,)}}, B -> K(*) a per POT per BR)``."""
     from darkdump import production
@@ -105,7 +108,7 @@ _alp_mass = simulate_alp_mass
 
 
 def compute_alp_grid(
-    experiment: Any,
+    experiment: Experiment,
     config: AlpConfig,
     on_done: Callable[[int], None] | None = None,
 ) -> AlpGrid:

@@ -14,13 +14,16 @@ simulation). The LKr active region is the octagon of the experiment file's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from hepunits import m
 
 from darkdump.typing import FloatArray
+
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
 
 __all__ = [
     "N_EXCLUDED_ZERO_EVENTS",
@@ -37,7 +40,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def lkr_masks(
-    decay_point: FloatArray, daughter_momenta: FloatArray, experiment: Any
+    decay_point: FloatArray, daughter_momenta: FloatArray, experiment: Experiment
 ) -> tuple[BoolArray, BoolArray]:
     """Both true daughters inside the LKr active region, and inside its fiducial region.
 
@@ -84,7 +87,7 @@ def lkr_masks(
 
 
 def lkr_geometric_acceptance(
-    decay_point: FloatArray, daughter_momenta: FloatArray, experiment: Any
+    decay_point: FloatArray, daughter_momenta: FloatArray, experiment: Experiment
 ) -> BoolArray:
     """JHEP fig. 4 acceptance: decay in the fiducial Z range and both daughters in the LKr.
 

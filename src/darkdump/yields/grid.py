@@ -40,13 +40,16 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hepunits import GeV, MeV, keV, m
 
 from darkdump.typing import FloatArray
 from darkdump.yields.reweight import LogBins
+
+if TYPE_CHECKING:
+    from darkdump.experiments.schema import Experiment
 
 __all__ = [
     "CHANNELS",
@@ -256,7 +259,7 @@ def _rng(seed: int, mass: float, *keys: int) -> np.random.Generator:
 
 
 def _meson_mixture(
-    mass: float, n: int, rng: np.random.Generator, experiment: Any
+    mass: float, n: int, rng: np.random.Generator, experiment: Experiment
 ) -> tuple[Any, float]:
     from darkdump import production
     from darkdump.production.sample import ProductionSample
@@ -281,7 +284,7 @@ def _meson_mixture(
     return sample, float(sample.rate)
 
 
-def _production(mode: str, mass: float, n: int, rng: np.random.Generator, experiment: Any) -> Any:
+def _production(mode: str, mass: float, n: int, rng: np.random.Generator, experiment: Experiment) -> Any:
     from darkdump import production
 
     if mode == "brems":
@@ -451,7 +454,7 @@ def _channel_yields(
 
 
 def _simulate_channel(
-    prod: Any, channel: str, rng: np.random.Generator, experiment: Any, timings: dict[str, float]
+    prod: Any, channel: str, rng: np.random.Generator, experiment: Experiment, timings: dict[str, float]
 ) -> tuple[Any, _Selected, np.ndarray]:
     """Decay, detector and selection of one production sample in one channel.
 
@@ -520,7 +523,7 @@ class SignalEvents:
 
 
 def signal_events(
-    mass: float, mode: str, channel: str, experiment: Any, n_events: int = 120_000, seed: int = 1
+    mass: float, mode: str, channel: str, experiment: Experiment, n_events: int = 120_000, seed: int = 1
 ) -> SignalEvents:
     """Simulate one (mass [MeV], mode, channel) sample with the streams of :func:`simulate_mass`.
 
@@ -547,7 +550,7 @@ def signal_events(
     return SignalEvents(sel, np.where(bad, 0.0, x), np.where(bad, 0.0, a))
 
 
-def simulate_mass(mass: float, experiment: Any, config: YieldConfig) -> MassResult:
+def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> MassResult:
     """Simulate one mass for every mode and channel and re-weight over ``config.epsilons``.
 
     Parameters
@@ -616,7 +619,7 @@ def _simulate_mass_task(args: tuple[float, Any, YieldConfig]) -> MassResult:
     return simulate_mass(*args)
 
 
-def _warm_up(experiment: Any, config: YieldConfig) -> None:
+def _warm_up(experiment: Experiment, config: YieldConfig) -> None:
     from darkdump import decay, detector, selection  # noqa: F401
     from darkdump.models import dark_photon  # noqa: F401
 
@@ -627,7 +630,7 @@ def _warm_up(experiment: Any, config: YieldConfig) -> None:
 
 
 def compute_grid(
-    experiment: Any,
+    experiment: Experiment,
     config: YieldConfig,
     *,
     workers: int = 1,
@@ -733,7 +736,7 @@ def assemble_grid(
     masses: FloatArray,
     eps: FloatArray,
     results: Sequence[MassResult],
-    experiment: Any,
+    experiment: Experiment,
     config: YieldConfig,
 ) -> YieldGrid:
     """Build the :class:`YieldGrid` from per-mass :func:`simulate_mass` results.
