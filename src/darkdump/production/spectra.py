@@ -38,6 +38,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 import os
@@ -445,13 +446,17 @@ def load_cached(settings: Any, root: Path | None = None) -> Any | None:
     directory = _run_dir(settings, root)
     if not (directory / "run.json").is_file():
         return None
-    meta = json.loads((directory / "run.json").read_text())
-    records = {}
-    with np.load(directory / "run.npz") as data:
-        for name in meta["species"]:
-            records[name] = SpeciesRecord(
-                np.asarray(data[f"{name}/momentum_GeV"]),
-                np.asarray(data[f"{name}/parent_id"]),
-                np.asarray(data[f"{name}/on_neutron"]),
-            )
-    return PythiaRun(settings, records, meta["n_pp"], meta["n_pn"], meta["sigma_gen_mb"])
+    try:
+        meta = json.loads((directory / "run.json").read_text(encoding="utf-8"))
+        records = {}
+        raw = (directory / "run.npz").read_bytes()
+        with np.load(io.BytesIO(raw), allow_pickle=False) as data:
+            for name in meta["species"]:
+                records[name] = SpeciesRecord(
+                    np.asarray(data[f"{name}/momentum_GeV"]),
+                    np.asarray(data[f"{name}/parent_id"]),
+                    np.asarray(data[f"{name}/on_neutron"]),
+                )
+        return PythiaRun(settings, records, meta["n_pp"], meta["n_pn"], meta["sigma_gen_mb"])
+    except Exception:  # a damaged cache entry (truncated zip, bad JSON): regenerate it
+        return None

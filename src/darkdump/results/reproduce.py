@@ -30,7 +30,6 @@ mass at every hypothesis, weighted by the signal and background mass pdfs.
 
 from __future__ import annotations
 
-import pickle
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -43,6 +42,7 @@ from hepunits import GeV, MeV, ns, ps
 
 from darkdump import __version__
 from darkdump.background.published import published_model
+from darkdump.results.cache import TaskCache
 from darkdump.results.hepdata import LimitRow, write_hepdata_submission
 from darkdump.results.io import atomic_write_bytes, write_csv, write_json
 from darkdump.results.parallel import run_tasks, task_client
@@ -238,7 +238,7 @@ def _scan(
 def _all_limits(
     grid: Any,
     cfg: ReproduceConfig,
-    cache: _Cache,
+    cache: TaskCache,
     executor: Any,
     tag: str,
     advance: Callable[[], None],
@@ -286,7 +286,7 @@ def _variation_limits(
     eps: FloatArray,
     ycfg: Any,
     cfg: ReproduceConfig,
-    cache: _Cache,
+    cache: TaskCache,
     client: Any,
     executor: Any,
 ) -> list[dict[str, list[LimitRow]]]:
@@ -344,35 +344,6 @@ def _model_envelopes(
 # --------------------------------------------------------------------------- cache
 
 
-class _Cache:
-    """Finished task results, one pickle per task, written atomically."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def path(self, kind: str, key: str) -> Path:
-        return self.root / kind / f"{key}.pkl"
-
-    def get(self, kind: str, key: str) -> Any | None:
-        path = self.path(kind, key)
-        if not path.is_file():
-            return None
-        try:
-            with path.open("rb") as handle:
-                return pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError):
-            return None
-
-    def put(self, kind: str, key: str, value: Any) -> None:
-        # No fsync: a cache file is complete or absent (atomic rename), and an unreadable
-        # one is recomputed.
-        atomic_write_bytes(
-            self.path(kind, key),
-            pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
-            durable=False,
-        )
-
-
 def _mass_key(mass: float) -> str:
     return f"m{round(mass / MeV * 1000):09d}keV"
 
@@ -382,7 +353,7 @@ def _cached_map(
     func: Callable[[Any], Any],
     keys: Sequence[str],
     tasks: Sequence[Any],
-    cache: _Cache,
+    cache: TaskCache,
     client: Any,
     advance: Callable[[], None],
 ) -> list[Any]:
@@ -613,7 +584,7 @@ def _run_reproduction(
     start = time.perf_counter()
     experiment = load(cfg.experiment)
     key = cache_key(cfg.as_dict(), load_raw(cfg.experiment), __version__)
-    cache = _Cache(out / ".cache" / key)
+    cache = TaskCache(out / ".cache" / key, key, __version__, note=log)
     summary = ReproduceSummary(out=out)
     variation_info: dict[str, Any] = {}
 
