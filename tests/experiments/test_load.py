@@ -45,3 +45,33 @@ def test_shipped_name_wins_over_a_folder_of_that_name(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "na62-2021").mkdir()
     assert load("na62-2021").name == "na62-2021"
+
+
+_SHIPPED = Path(__file__).parents[2] / "src/darkdump/experiments/na62_2021.toml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        ("n_pot = 1.4e17", "n_pot = inf", r"beam\.n_pot.*finite"),
+        ("energy_GeV = 400.0", "energy_GeV = true", r"energy_GeV: expected a number"),
+        ("length_m = 0.800", "length_m = nan", r"target\.layers\.0\.length_m"),
+        ("z_start_m = 196.35", "z_start_m = 199.35", r"detector\.magnet.*z_start_m"),
+        ("r_min_m = 0.13                # DESIGN\nr_max_m = 1.21", "r_min_m = 1.5\nr_max_m = 1.21", r"detector\.chod.*r_min_m"),
+        ("z_m = 241.495", "z_m = 150.0", r"lkr\.z_m must lie downstream"),
+        ("fiducial_z_min_m = 105.0", "fiducial_z_min_m = 90.0", r"fiducial range"),
+        ("z_max_m = 180.0               # JHEP sec. 3", "z_max_m = 190.0", r"upstream of the first STRAW"),
+        ("vertex_z_min_m = 105.0", "vertex_z_min_m = 185.0", r"vertex_z_min_m"),
+        ("z_min_m = 6.0\nz_max_m = 40.0", "z_min_m = 60.0\nz_max_m = 40.0", r"regions\.mumu\.SR"),
+    ],
+)
+def test_impossible_or_non_finite_values_are_one_line_errors(
+    tmp_path: Path, old: str, new: str, named: str
+) -> None:
+    raw = _SHIPPED.read_text()
+    assert old in raw, old
+    bad = tmp_path / "bad.toml"
+    bad.write_text(raw.replace(old, new, 1))
+    with pytest.raises(DarkdumpInputError, match=named) as info:
+        load(bad)
+    assert "\n" not in str(info.value)

@@ -48,7 +48,19 @@ Fraction = Annotated[float, Interval(ge=0, le=1)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Every number finite (no inf or NaN from a file).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: object) -> object:
+        """``energy_GeV = true`` is an error, not 1 GeV (pydantic's lax mode casts it)."""
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                value = data.get(name)
+                if isinstance(value, bool) and "bool" not in str(field.annotation):
+                    raise ValueError(f"{name}: expected a number, not {str(value).lower()}")
+        return data
 
 
 class Beam(_Strict):
@@ -100,6 +112,8 @@ class DecayVolume(_Strict):
             raise ValueError("z_min_m must be smaller than z_max_m")
         if not self.fiducial_z_min_m < self.fiducial_z_max_m:
             raise ValueError("fiducial_z_min_m must be smaller than fiducial_z_max_m")
+        if not (self.z_min_m <= self.fiducial_z_min_m and self.fiducial_z_max_m <= self.z_max_m):
+            raise ValueError("the fiducial range must lie inside z_min_m..z_max_m")
         return self
 
 
@@ -119,6 +133,12 @@ class Aperture(_Strict):
     half_width_m: PosFloat | None = None
     octagon_m: PosFloat | None = None
 
+    @model_validator(mode="after")
+    def _radii(self) -> Aperture:
+        if self.r_max_m is not None and not self.r_min_m < self.r_max_m:
+            raise ValueError("r_min_m must be smaller than r_max_m")
+        return self
+
 
 class StrawChamber(Aperture):
     """One STRAW chamber (annulus about its beam hole centre)."""
@@ -136,6 +156,12 @@ class Magnet(_Strict):
     kick_sign_positive: Literal[-1, 1] = Field(
         description="sign of the px change of a positive particle"
     )
+
+    @model_validator(mode="after")
+    def _extent(self) -> Magnet:
+        if not self.z_start_m < self.z_end_m:
+            raise ValueError("z_start_m must be smaller than z_end_m")
+        return self
 
     @property
     def z_center_m(self) -> float:
@@ -226,6 +252,11 @@ class Detector(_Strict):
         zc = self.magnet.z_center_m
         if not (zs[0] < zc < zs[-1]):
             raise ValueError("the magnet centre must lie between the first and last STRAW chamber")
+        for name in ("lav12", "chod", "na48_chod", "lkr", "muv3"):
+            if not getattr(self, name).z_m > zs[-1]:
+                raise ValueError(f"{name}.z_m must lie downstream of the last STRAW chamber")
+        if not self.lkr.z_m < self.muv3.z_m:
+            raise ValueError("muv3.z_m must lie downstream of the LKr (lkr.z_m)")
         return self
 
 
@@ -238,6 +269,12 @@ class ChannelSelection(_Strict):
     vertex_rho_max_m: PosFloat | None = Field(
         None, description="maximum vertex distance from the Z axis (restricted FV)"
     )
+
+    @model_validator(mode="after")
+    def _vertex_range(self) -> ChannelSelection:
+        if not self.vertex_z_min_m < self.vertex_z_max_m:
+            raise ValueError("vertex_z_min_m must be smaller than vertex_z_max_m")
+        return self
 
 
 class Selection(_Strict):
@@ -264,6 +301,12 @@ class RegionSpec(_Strict):
     cda_half_axis_m: PosFloat = 1.0
     exclude: list[str] = Field(default_factory=list)
     source: str = ""
+
+    @model_validator(mode="after")
+    def _box_range(self) -> RegionSpec:
+        if self.kind == "box" and not self.z_min_m < self.z_max_m:
+            raise ValueError("z_min_m must be smaller than z_max_m")
+        return self
 
 
 class Regions(_Strict):
@@ -348,6 +391,16 @@ class Experiment(_Strict):
     regions: Regions
     modelling: Modelling = Field(default_factory=Modelling)
     variations: list[Variation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _decay_volume_upstream_of_the_detector(self) -> Experiment:
+        first = self.detector.straw[0].z_m
+        if not self.decay_volume.z_max_m <= first:
+            raise ValueError(
+                f"decay_volume.z_max_m ({self.decay_volume.z_max_m:g} m) must lie upstream of "
+                f"the first STRAW chamber ({first:g} m)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _variations_valid(self) -> Experiment:
