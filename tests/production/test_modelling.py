@@ -74,3 +74,14 @@ def test_variations_listed_and_valid() -> None:
     for v in NA62.variations:
         assert v.source
         NA62.with_modelling(v.modelling)
+
+
+def test_a_beam_energy_without_spectra_is_an_error_not_a_substitution() -> None:
+    # The shipped PYTHIA tables are for 400 GeV protons (JHEP sec. 2); a 70 GeV beam
+    # (NuCal) must not silently get them.
+    beam = NA62.beam.model_copy(update={"energy_GeV": 70.0})
+    nucal_like = NA62.model_copy(update={"beam": beam})
+    with pytest.raises(DarkdumpInputError, match=r"beam.energy_GeV = 70: .* for 400 GeV"):
+        per_pot_over_eps2("eta", 300 * MeV, nucal_like)
+    # Bremsstrahlung needs no table: it follows the beam energy.
+    assert per_pot_over_eps2("brems", 300 * MeV, nucal_like) > 0

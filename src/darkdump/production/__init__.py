@@ -119,8 +119,13 @@ def meson_spectra(experiment: Experiment | str | Path) -> SpectraLike:
     With ``multiplicity = "measured"`` the mean number per proton of each listed species
     is replaced by the measured value; the momentum distributions stay the generator's.
     """
+    from darkdump.production.spectra import Spectra, check_beam_energy
+
+    exp = _experiment(experiment)
     spec = _default_spectra()
-    mesons = _experiment(experiment).modelling.mesons
+    if isinstance(spec, Spectra):
+        check_beam_energy(spec, exp)
+    mesons = exp.modelling.mesons
     if mesons.multiplicity == "generator":
         return spec
     unknown = sorted(set(mesons.measured_per_pot) - set(MECHANISMS[1:]))

@@ -35,7 +35,7 @@ from darkdump.errors import DarkdumpInputError
 from darkdump.experiments.schema import Experiment
 from darkdump.kinematics import boost, isotropic_directions, two_body_momentum
 from darkdump.production.sample import ProductionSample
-from darkdump.production.spectra import Spectra, load_default
+from darkdump.production.spectra import Spectra, check_beam_energy, load_default
 from darkdump.production.target import sample_production_points
 
 __all__ = [
@@ -97,7 +97,11 @@ def generate_alp(
         raise DarkdumpInputError(f"number of ALPs n = {n}: must be at least 1")
     if not 0.0 <= k_star_fraction <= 1.0:
         raise DarkdumpInputError(f"k_star_fraction = {k_star_fraction}: must be in [0, 1]")
-    table = load_default("b") if spectra is None else spectra
+    if spectra is None:
+        table = load_default("b")
+        check_beam_energy(table, experiment)
+    else:
+        table = spectra
     names = list(ALP_PARENTS)
     yields = np.array([table.multiplicity(name) for name in names])
     total = float(yields.sum())

@@ -72,6 +72,7 @@ __all__ = [
     "histogram",
     "load",
     "load_cached",
+    "check_beam_energy",
     "load_default",
     "save",
     "store_run",
@@ -375,6 +376,18 @@ def load(npz_path: str | Path, json_path: str | Path) -> Spectra:
 
 
 _DEFAULT_CACHE: dict[str, Spectra] = {}
+
+
+def check_beam_energy(table: Spectra, experiment: Any) -> None:
+    """A shipped table serves only the beam energy it was generated for (one-line error)."""
+    made_for = (table.metadata.get("settings") or {}).get("beam_energy_GeV")
+    energy = float(experiment.beam.energy_GeV)
+    if made_for is not None and not math.isclose(float(made_for), energy, rel_tol=1e-6):
+        raise DarkdumpInputError(
+            f"beam.energy_GeV = {energy:g}: the shipped {table.kind} spectra are for "
+            f"{float(made_for):g} GeV protons; there are none for this beam yet "
+            "(darkdump spectra EXPERIMENT --export DIR generates them with PYTHIA)"
+        )
 
 
 def load_default(kind: Kind) -> Spectra:
