@@ -75,3 +75,38 @@ def test_impossible_or_non_finite_values_are_one_line_errors(
     with pytest.raises(DarkdumpInputError, match=named) as info:
         load(bad)
     assert "\n" not in str(info.value)
+
+
+def test_unreadable_files_are_one_line_errors(tmp_path: Path) -> None:
+    import os
+
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('name = "caf\u00e9"\n'.encode("latin-1"))
+    utf16 = tmp_path / "utf16.toml"
+    utf16.write_text('name = "x"\n', encoding="utf-16")
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)  # would block a reader forever
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    for path, message in (
+        (latin1, "not UTF-8"),
+        (utf16, "not UTF-8"),
+        (deep, "nested too deeply|invalid TOML"),
+        (fifo, "not a regular file"),
+        (folder, "not a regular file"),
+    ):
+        with pytest.raises(DarkdumpInputError, match=message) as info:
+            load(path)
+        assert "\n" not in str(info.value)
+    with pytest.raises(DarkdumpInputError, match="NUL"):
+        load("na62\x002021")
+
+
+def test_a_file_named_like_a_shipped_experiment_does_not_replace_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "na62-2021").write_text("not toml at all")
+    monkeypatch.chdir(tmp_path)
+    assert load("na62-2021").name == "na62-2021"

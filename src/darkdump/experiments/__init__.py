@@ -35,28 +35,54 @@ def available() -> list[str]:
     )
 
 
+#: Largest experiment file read [bytes] (the shipped one is about 15 kB).
+_MAX_FILE_BYTES = 10_000_000
+
+
 def load_raw(name_or_path: str | Path) -> dict[str, Any]:
     """Read an experiment TOML (shipped name such as ``na62-2021``, or a file path)."""
+    name = str(name_or_path)
+    if "\x00" in name:
+        raise DarkdumpInputError("experiment: the name or path contains a NUL character")
     path = Path(name_or_path)
+    stem = name.replace("-", "_")
+    shipped = resources.files(__name__).joinpath(f"{stem}.toml")
+    # A shipped name (no .toml, no folder) is the shipped file, whatever the working
+    # directory holds; anything else is a path.
+    is_shipped_name = path.suffix != ".toml" and "/" not in name and shipped.is_file()
     try:
-        if path.suffix == ".toml" or path.is_file():
-            text = path.read_text(encoding="utf-8")
-        else:
-            stem = str(name_or_path).replace("-", "_")
-            resource = resources.files(__name__).joinpath(f"{stem}.toml")
-            if not resource.is_file():
+        if is_shipped_name:
+            raw = shipped.read_bytes()
+        elif path.suffix == ".toml" or path.exists():
+            if not path.is_file():
                 raise DarkdumpInputError(
-                    f"experiment {str(name_or_path)!r} not found; shipped: {', '.join(available())}, "
-                    "or give the path of a .toml file"
+                    f"experiment file {name!r}: not a regular file (a folder, pipe or device)"
                 )
-            text = resource.read_text(encoding="utf-8")
+            if path.stat().st_size > _MAX_FILE_BYTES:
+                raise DarkdumpInputError(
+                    f"experiment file {name!r}: larger than {_MAX_FILE_BYTES // 1_000_000} MB"
+                )
+            raw = path.read_bytes()
+        else:
+            raise DarkdumpInputError(
+                f"experiment {name!r} not found; shipped: {', '.join(available())}, "
+                "or give the path of a .toml file"
+            )
     except OSError as exc:
-        raise DarkdumpInputError(f"experiment file {str(path)!r}: {exc.strerror}") from None
+        raise DarkdumpInputError(f"experiment file {name!r}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DarkdumpInputError(
+            f"experiment file {name!r}: not UTF-8 text (save it as UTF-8)"
+        ) from None
     try:
         data: dict[str, Any] = tomllib.loads(text)
         return data
     except tomllib.TOMLDecodeError as exc:
-        raise DarkdumpInputError(f"experiment {str(name_or_path)!r}: invalid TOML: {exc}") from None
+        raise DarkdumpInputError(f"experiment {name!r}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise DarkdumpInputError(f"experiment {name!r}: tables nested too deeply") from None
 
 
 def format_validation_error(source: str, exc: ValidationError) -> str:
