@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -54,7 +55,13 @@ def build_parser() -> ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # argparse drops a value of "--" ("--seed=--" becomes an empty list that skips the
+    # option's type check): no darkdump option takes "--", so refuse it up front.
+    for word in words:
+        if word == "--" or word.endswith("=--"):
+            parser.error(f"{word!r}: '--' is not a value of any darkdump option")
+    args = parser.parse_args(words)
     if getattr(args, "func", None) is None:
         # No sub-command is a usage error: the help on stderr, exit status 2.
         parser.print_help(sys.stderr)
@@ -71,4 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head -1`): end quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except OSError as exc:
+        # A full disk, a read-only or missing folder, an unreachable scheduler: one line.
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        print(f"darkdump {args.command}: error: {reason}{where}", file=sys.stderr)
+        return 1
     return status

@@ -77,12 +77,34 @@ __all__ = [
     "default_workers",
     "experiment_from",
     "float_in",
+    "MAX_EVENTS",
+    "MAX_TOYS",
     "int_at_least",
+    "int_in",
     "mass_list_gev",
     "masses_from_args",
     "positive_float",
     "positive_gev",
 ]
+
+
+#: Largest counts accepted on the command line (memory budget: about 2 GB of arrays).
+MAX_EVENTS = 5_000_000
+MAX_TOYS = 1_000_000
+
+
+def int_in(minimum: int, maximum: int) -> Callable[[str], int]:
+    """Return an argparse type: a whole number from ``minimum`` to ``maximum``."""
+    at_least = int_at_least(minimum)
+
+    def parse(text: str) -> int:
+        value = at_least(text)
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"{text!r} is above the largest allowed, {maximum}")
+        return value
+
+    parse.__name__ = f"whole number in [{minimum}, {maximum}]"
+    return parse
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:

@@ -25,11 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from darkdump.commands._common import (
+    MAX_EVENTS,
+    MAX_TOYS,
     add_experiment_argument,
     add_seed_argument,
     experiment_from,
     float_in,
     int_at_least,
+    int_in,
     positive_float,
 )
 
@@ -62,7 +65,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     syn.add_argument(
-        "--tracks", type=int_at_least(1), required=True, help="number of tracks (count)"
+        "--tracks", type=int_in(1, MAX_EVENTS), required=True, help="number of tracks (count)"
     )
     add_seed_argument(syn)
     syn.add_argument(
@@ -70,7 +73,7 @@ def register(subparsers: Any) -> None:
     )
     syn.add_argument(
         "--rate-hz",
-        type=positive_float,
+        type=float_in(1.0, 1e9),
         default=14e3,
         help="recorded track rate during the spill [Hz] (default 14000: downscaled Q1, JHEP sec. 2.2)",
     )
@@ -82,7 +85,7 @@ def register(subparsers: Any) -> None:
     )
     syn.add_argument(
         "--spill-s",
-        type=positive_float,
+        type=float_in(1e-3, 1e3),
         default=4.8,
         help="effective spill duration [s] (default 4.8, JHEP sec. 2.2)",
     )
@@ -119,13 +122,13 @@ def register(subparsers: Any) -> None:
     )
     comb.add_argument(
         "--mixing-window-ms",
-        type=positive_float,
+        type=float_in(0.0, 1e3, low_open=True),
         default=0.5,
         help="half-width of the mixing window [ms] (default 0.5)",
     )
     comb.add_argument(
         "--partners",
-        type=int_at_least(1),
+        type=int_in(1, 1000),
         default=10,
         help="random partners per track for --mixing burst (count; default 10)",
     )
@@ -170,7 +173,7 @@ def register(subparsers: Any) -> None:
     )
     comb.add_argument(
         "--bootstrap",
-        type=int_at_least(1),
+        type=int_in(1, 100_000),
         default=200,
         help="bootstrap replicas for statistical errors (count; default 200)",
     )
@@ -194,7 +197,7 @@ def register(subparsers: Any) -> None:
     )
     prompt.add_argument(
         "--pseudo",
-        type=int_at_least(1),
+        type=int_in(1, MAX_TOYS),
         default=1_000_000,
         help="number of pseudo-experiments (count; default 1000000)",
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from darkdump.commands._common import add_seed_argument, float_in, int_at_least
+from darkdump.commands._common import MAX_TOYS, add_seed_argument, float_in, int_in
 
 __all__ = ["register", "run"]
 
@@ -40,36 +40,39 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
-        "--observed", type=int_at_least(0), required=True, help="observed events (count, no unit)"
+        "--observed",
+        type=int_in(0, 100),
+        required=True,
+        help="observed events (count 0-100, no unit)",
     )
     parser.add_argument(
         "--background",
-        type=float_in(0.0),
+        type=float_in(0.0, 100.0),
         required=True,
-        help="median expected background (events)",
+        help="median expected background (events, 0-100: a search with few events)",
     )
     parser.add_argument(
         "--pot-shape",
-        type=float_in(1.0),
+        type=float_in(1.0, 10.0),
         default=1.0,
         help="log-normal shape k of the signal normalisation, sigma = ln k "
         "(dimensionless; 1 = none; PRL: 1.2)",
     )
     parser.add_argument(
         "--background-shape",
-        type=float_in(1.0),
+        type=float_in(1.0, 10.0),
         default=1.0,
         help="log-normal shape k of the background (dimensionless; 1 = none)",
     )
     parser.add_argument(
         "--cl",
-        type=float_in(0.0, 1.0, low_open=True, high_open=True),
+        type=float_in(0.5, 0.999),
         default=0.9,
-        help="confidence level (fraction, default 0.9)",
+        help="confidence level (fraction 0.5-0.999, default 0.9)",
     )
     parser.add_argument(
         "--toys",
-        type=int_at_least(100),
+        type=int_in(100, MAX_TOYS),
         default=4000,
         help="pseudo-experiments per hypothesis and signal value (count, default 4000)",
     )

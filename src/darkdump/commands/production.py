@@ -13,7 +13,13 @@ import json
 import sys
 from typing import Any
 
-from darkdump.commands._common import add_seed_argument, int_at_least, positive_gev
+from darkdump.commands._common import (
+    MAX_EVENTS,
+    add_seed_argument,
+    float_in,
+    int_in,
+    positive_gev,
+)
 
 __all__ = ["register", "run"]
 
@@ -53,7 +59,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--events",
-        type=int_at_least(1),
+        type=int_in(1, MAX_EVENTS),
         default=120_000,
         help="events sampled per mechanism for the meson p > 10 GeV/c rates and the plot "
         "(dimensionless count; default: 120000, as JHEP sec. 3)",
@@ -62,7 +68,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--brems-z-range",
         nargs=2,
-        type=float,
+        type=float_in(0.0, 1.0, low_open=True, high_open=True),
         metavar=("ZMIN", "ZMAX"),
         default=None,
         help="validity range of the bremsstrahlung FWW approximation in z = E_A'/E_p "
@@ -70,7 +76,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--brems-pt-max",
-        type=float,
+        type=float_in(0.0, 100.0, low_open=True),
         default=None,
         metavar="GEV",
         help="largest A' transverse momentum for bremsstrahlung in GeV/c "

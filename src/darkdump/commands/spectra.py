@@ -18,7 +18,8 @@ from darkdump.commands._common import (
     add_experiment_argument,
     add_seed_argument,
     experiment_from,
-    int_at_least,
+    float_in,
+    int_in,
 )
 
 __all__ = ["register", "run"]
@@ -46,7 +47,7 @@ def register(subparsers: Any) -> None:
     add_experiment_argument(parser, optional=True)
     parser.add_argument(
         "--events",
-        type=int_at_least(1),
+        type=int_in(1, 100_000_000),
         default=100_000,
         help="number of PYTHIA events, p-p plus p-n (default: 100000)",
     )
@@ -59,7 +60,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--sigma-bb-nb",
-        type=float,
+        type=float_in(0.0, 1e6, low_open=True),
         default=None,
         help="sigma(pN -> b bbar) per nucleon in nb for chi_bb "
         "(default: 1.7 nb, see darkdump.production.spectra)",

@@ -25,10 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from darkdump.commands._common import (
+    MAX_EVENTS,
     add_experiment_argument,
     add_seed_argument,
     add_workers_argument,
+    float_in,
     int_at_least,
+    int_in,
     mass_list_gev,
     positive_float,
 )
@@ -77,7 +80,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--epsilon-range",
         nargs=2,
-        type=positive_float,
+        type=float_in(0.0, 1.0, low_open=True),
         metavar=("MIN", "MAX"),
         default=(1e-8, 1e-3),
         help="coupling range (dimensionless; default 1e-8 1e-3), log-spaced",
@@ -90,7 +93,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--events",
-        type=int_at_least(1),
+        type=int_in(1, MAX_EVENTS),
         default=None,
         help="simulated decays per mass, mode and channel (count; default 120000 as "
         "JHEP sec. 3, 15000 with --quick)",

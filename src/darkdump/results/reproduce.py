@@ -547,7 +547,25 @@ def run_reproduction(
         file and add the envelope of the observed contours (kinds ``model_low`` and
         ``model_high``) to the limits files (:func:`_model_envelopes`).
     """
+    from darkdump.errors import DarkdumpInputError
     from darkdump.results.io import output_lock
+
+    out = Path(out)
+    # Every output folder writable before any work (not a traceback after a minute).
+    for sub in ("", "limits", "figures", "alp", "yields", ".cache"):
+        folder = out / sub
+        if folder.exists() and not folder.is_dir():
+            raise DarkdumpInputError(f"--out: {str(folder)!r} exists and is not a folder")
+    try:
+        for sub in ("limits", "figures", "alp", "yields", ".cache"):
+            (out / sub).mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise DarkdumpInputError(
+            f"--out {str(out)!r}: cannot write there ({exc.strerror or exc})"
+        ) from None
 
     with output_lock(out):
         return _run_reproduction(
