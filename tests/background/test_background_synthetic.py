@@ -73,3 +73,13 @@ def test_bad_model() -> None:
     with pytest.raises(DarkdumpInputError):
         generate_halo_tracks(0, np.random.default_rng(1))
     assert HaloModel().r_min == 100 * mm
+
+
+def test_an_unreachable_detector_stops_with_one_line_instead_of_hanging() -> None:
+    # MUV3 moved far off axis: no halo track can be inside it (issue: this looped for ever).
+    muv3 = EXPERIMENT.detector.muv3.model_copy(update={"center_m": (50.0, 50.0)})
+    detector = EXPERIMENT.detector.model_copy(update={"muv3": muv3})
+    blind = EXPERIMENT.model_copy(update={"detector": detector})
+    with pytest.raises(DarkdumpInputError, match="pass its downstream acceptance") as info:
+        generate_halo_tracks(2000, np.random.default_rng(1), experiment=blind)
+    assert "\n" not in str(info.value)

@@ -244,11 +244,21 @@ def generate_halo_tracks(
     else:
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         have = 0
+        drawn = 0
         while have < n_tracks:  # a few batches, not a per-track loop
-            batch = _draw_tracks(max(1000, 2 * (n_tracks - have)), rng, model)
+            size = max(1000, 2 * (n_tracks - have))
+            batch = _draw_tracks(size, rng, model)
             keep = single_track_acceptance(batch[2], batch[1], batch[0], experiment)
             parts.append((batch[0][keep], batch[1][keep], batch[2][keep]))
             have += int(np.count_nonzero(keep))
+            drawn += size
+            # An acceptance below 1e-3 (e.g. zero: an experiment whose detector no halo
+            # track can reach) would loop (almost) for ever: stop with one line instead.
+            if have < n_tracks and drawn >= 50 * max(n_tracks, 1000) and have < 1e-3 * drawn:
+                raise DarkdumpInputError(
+                    f"experiment {experiment.name!r}: {have} of {drawn} generated halo tracks "
+                    "pass its downstream acceptance; use --no-acceptance or check the geometry"
+                )
         charge = np.concatenate([q for q, _, _ in parts])[:n_tracks]
         momentum = np.concatenate([p for _, p, _ in parts])[:n_tracks]
         position = np.concatenate([x for _, _, x in parts])[:n_tracks]
