@@ -65,18 +65,9 @@ def exclusion_intervals(
     if eps.ndim != 1 or col.shape != eps.shape or np.any(np.diff(eps) <= 0) or eps[0] <= 0:
         raise DarkdumpInputError("eps: need a positive, increasing 1-d array matching CLs")
     level = 1.0 - cl
-    excluded = col < level
-    out: list[tuple[float, float]] = []
-    j = 0
     n = eps.size
-    while j < n:
-        if not excluded[j]:
-            j += 1
-            continue
-        start = j
-        while j + 1 < n and excluded[j + 1]:
-            j += 1
-        stop = j
+    out: list[tuple[float, float]] = []
+    for start, stop in _excluded_runs(col < level):
         lo = (
             float(eps[0])
             if start == 0
@@ -88,8 +79,23 @@ def exclusion_intervals(
             else _crossing(eps[stop], eps[stop + 1], col[stop], col[stop + 1], level)
         )
         out.append((lo, hi))
-        j += 1
     return out
+
+
+def _excluded_runs(excluded: np.ndarray) -> list[tuple[int, int]]:
+    """First and last index of every run of consecutive excluded couplings."""
+    runs: list[tuple[int, int]] = []
+    j, n = 0, excluded.size
+    while j < n:
+        if not excluded[j]:
+            j += 1
+            continue
+        start = j
+        while j + 1 < n and excluded[j + 1]:
+            j += 1
+        runs.append((start, j))
+        j += 1
+    return runs
 
 
 def _crossing_error(
@@ -118,18 +124,9 @@ def interval_errors(
     col = np.asarray(cls_column, dtype=np.float64)
     err = np.asarray(log_errors, dtype=np.float64)
     level = 1.0 - cl
-    excluded = col < level
     out: list[tuple[float, float]] = []
     n = eps.size
-    j = 0
-    while j < n:
-        if not excluded[j]:
-            j += 1
-            continue
-        start = j
-        while j + 1 < n and excluded[j + 1]:
-            j += 1
-        stop = j
+    for start, stop in _excluded_runs(col < level):
         lo = (
             0.0
             if start == 0
@@ -147,7 +144,6 @@ def interval_errors(
             )
         )
         out.append((lo, hi))
-        j += 1
     return out
 
 
