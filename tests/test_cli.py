@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 import sys
 
 import pytest
@@ -36,3 +37,26 @@ def test_python_m_darkdump_runs() -> None:
 def test_bare_darkdump_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "usage: darkdump" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["widths", "--masses", "0.3", "--plot", "x.xyz"],
+        ["widths", "--masses", "0.3", "--plot", "folder/"],
+        ["reproduce", "na62-2021", "--out", ""],
+        ["yields", "na62-2021", "--out", " "],
+        ["yields", "na62-2021", "--out", "y", "--masses", "0.3", "--mass-range", "0.1", "0.2", "0.1"],
+    ],
+)
+def test_bad_paths_and_conflicting_options_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = main(argv)
+    except SystemExit as exc:
+        status = exc.code  # type: ignore[assignment]
+    assert status == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # nothing written

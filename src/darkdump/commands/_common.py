@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
@@ -83,6 +84,8 @@ __all__ = [
     "int_in",
     "mass_list_gev",
     "masses_from_args",
+    "out_path",
+    "png_path",
     "positive_float",
     "positive_gev",
 ]
@@ -195,6 +198,8 @@ def masses_from_args(
     gives 0.1, 0.2, 0.3 GeV. Raises :class:`~darkdump.errors.DarkdumpInputError`
     (one line, exit status 2 from the command line) on a malformed range.
     """
+    if mass_range is not None and masses is not None:
+        raise DarkdumpInputError("--masses and --mass-range: give one of them, not both")
     if mass_range is not None:
         start, stop, step = mass_range
         if stop < start:
@@ -212,3 +217,17 @@ def masses_from_args(
     else:
         values = np.asarray(default, dtype=float)
     return np.asarray(values * GeV, dtype=np.float64)
+
+
+def out_path(text: str) -> Path:
+    """argparse type of ``--out``: a non-empty path (an empty one would be the working folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path is not an output location")
+    return Path(text)
+
+
+def png_path(text: str) -> str:
+    """argparse type of ``--plot``: a file name ending in .png (the format written)."""
+    if not text.lower().endswith(".png") or text.endswith(("/", "\\")) or Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r}: give a file name ending in .png")
+    return text

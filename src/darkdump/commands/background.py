@@ -33,6 +33,7 @@ from darkdump.commands._common import (
     float_in,
     int_at_least,
     int_in,
+    out_path,
     positive_float,
 )
 
@@ -69,7 +70,7 @@ def register(subparsers: Any) -> None:
     )
     add_seed_argument(syn)
     syn.add_argument(
-        "--out", type=Path, required=True, help="output file, .parquet or .root (TTree 'tracks')"
+        "--out", type=out_path, required=True, help="output file, .parquet or .root (TTree 'tracks')"
     )
     syn.add_argument(
         "--rate-hz",
@@ -109,7 +110,7 @@ def register(subparsers: Any) -> None:
         "--tree", default=None, help="TTree name in a ROOT file (default: the only one)"
     )
     add_experiment_argument(comb, optional=True)
-    comb.add_argument("--out", type=Path, required=True, help="output folder (created)")
+    comb.add_argument("--out", type=out_path, required=True, help="output folder (created)")
     comb.add_argument(
         "--channel", choices=("mumu", "ee"), default="mumu", help="lepton channel (default mumu)"
     )
@@ -215,7 +216,7 @@ def register(subparsers: Any) -> None:
         help="region whose log-normal fit goes into the background model (default SR)",
     )
     prompt.add_argument(
-        "--out", type=Path, default=None, help="folder for the JSON result and the PNG (optional)"
+        "--out", type=out_path, default=None, help="folder for the JSON result and the PNG (optional)"
     )
     prompt.set_defaults(func=run)
 

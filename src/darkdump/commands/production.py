@@ -18,6 +18,7 @@ from darkdump.commands._common import (
     add_seed_argument,
     float_in,
     int_in,
+    png_path,
     positive_gev,
 )
 
@@ -53,6 +54,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--plot",
+        type=png_path,
         metavar="FILE.png",
         default=None,
         help="also draw the weighted A' momentum spectra (GeV/c) per mechanism to this file",

@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from darkdump.commands._common import add_seed_argument, default_workers, int_at_least
+from darkdump.commands._common import (
+    add_seed_argument,
+    default_workers,
+    int_at_least,
+    out_path,
+)
 from darkdump.errors import DarkdumpInputError
 
 __all__ = ["register", "run"]
@@ -29,7 +34,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("experiment", choices=REPRODUCIBLE, help="the analysis to reproduce")
     parser.add_argument(
-        "--out", type=Path, default=Path("na62-2021"), help="output folder (default: ./na62-2021)"
+        "--out", type=out_path, default=Path("na62-2021"), help="output folder (default: ./na62-2021)"
     )
     parser.add_argument(
         "--quick", action="store_true", help="reduced statistics (demonstrations, tests; ~20 s)"

@@ -10,7 +10,11 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from darkdump.commands._common import mass_list_gev, positive_gev
+from darkdump.commands._common import (
+    mass_list_gev,
+    png_path,
+    positive_gev,
+)
 
 if TYPE_CHECKING:
     from darkdump.typing import FloatArray
@@ -62,6 +66,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--plot",
+        type=png_path,
         metavar="FILE.png",
         default=None,
         help="also draw the branching ratios versus mass (GeV) into this image file",

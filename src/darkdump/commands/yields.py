@@ -33,6 +33,7 @@ from darkdump.commands._common import (
     int_at_least,
     int_in,
     mass_list_gev,
+    out_path,
     positive_float,
 )
 
@@ -55,7 +56,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_experiment_argument(parser)
-    parser.add_argument("--out", required=True, type=Path, help="output folder (created)")
+    parser.add_argument("--out", required=True, type=out_path, help="output folder (created)")
     parser.add_argument(
         "--quick",
         action="store_true",
