@@ -41,6 +41,7 @@ import numpy as np
 from hepunits import GeV, MeV, ns, ps
 
 from darkdump import __version__
+from darkdump.analyses.na62_2021 import load_analysis
 from darkdump.background.published import published_model
 from darkdump.results.cache import TaskCache
 from darkdump.results.hepdata import LimitRow, write_hepdata_submission
@@ -60,11 +61,13 @@ __all__ = [
     "run_reproduction",
 ]
 
-#: Observed events (JHEP sec. 7: one mumu event at 411 MeV in the SR; PRL: no ee event).
-OBSERVED_MUMU_MEV: tuple[float, ...] = (411.0,)
-OBSERVED_EE_MEV: tuple[float, ...] = ()
-#: Half-width of the counting mass window in units of sigma_M (JHEP sec. 5.3).
-MASS_WINDOW_SIGMAS = 3.0
+_ANALYSIS = load_analysis()
+#: Observed events [MeV] (JHEP sec. 7: one mumu event at 411 MeV in the SR; PRL: no ee
+#: event), from ``darkdump/analyses/na62_2021/analysis.toml``.
+OBSERVED_MUMU_MEV: tuple[float, ...] = tuple(_ANALYSIS["observed_events"]["mumu_MeV"])
+OBSERVED_EE_MEV: tuple[float, ...] = tuple(_ANALYSIS["observed_events"]["ee_MeV"])
+#: Half-width of the counting mass window in units of sigma_M (an inference, see the file).
+MASS_WINDOW_SIGMAS: float = float(_ANALYSIS["counting"]["mass_window_sigmas"])
 #: Published backgrounds in the SR (JHEP table 4: 0.016 mumu; PRL eq. 3: 0.0094 ee)
 #: and log-normal shapes (PRL appendix B), used by the counting limits.
 BACKGROUND_SR = {
@@ -72,27 +75,11 @@ BACKGROUND_SR = {
     for ch in ("mumu", "ee")
 }
 #: Statistical method of each ALP limit, as each paper does it (written to provenance.json).
-ALP_STATISTICS: dict[str, str] = {
-    "ee": "frequentist CLs, one-bin counting with log-normal POT (shape 1.2) and background "
-    "(median 0.0094, shape 4.0) nuisances: PRL 133 (2024) 111802, eqs. 4-5 and appendix B "
-    "(the ALP result interprets the e+e- search; with no observed event the unbinned "
-    "likelihood reduces to counting)",
-    "mumu": "Bayesian Poisson upper limit with a log-normal POT prior (shape 1.2) and "
-    "background 0.016: JHEP 09 (2023) 035, sec. 7 (fig. 16); the 411 MeV event counts "
-    "within +-3 sigma_M of the ALP mass",
-}
-#: POT log-normal shape (PRL appendix B; JHEP sec. 6 quotes 20 %).
-POT_SHAPE = 1.2
-
+ALP_STATISTICS: dict[str, str] = dict(_ANALYSIS["alp_statistics"])
+#: POT log-normal shape of the counting method (PRL appendix B; JHEP sec. 6 quotes 20 %).
+POT_SHAPE: float = float(_ANALYSIS["counting"]["pot_lognormal_shape"])
 #: What the papers state, for the summary table.
-PAPER_STATEMENTS: dict[str, str] = {
-    "mumu": "extends limits for 215-550 MeV at eps ~ 1e-6 (JHEP sec. 8)",
-    "mumu_cls": "(PRL method applied to the JHEP mumu data)",
-    "ee": "no event in SR; limits in PRL fig. 4 left",
-    "combined": "extends limits for 50-600 MeV, eps 1e-6 to 4e-5 (PRL abstract)",
-    "alp_mumu": "improves earlier limits below 280 MeV (JHEP sec. 8)",
-    "alp_ee": "improves earlier limits for 10-800 MeV (PRL conclusion)",
-}
+PAPER_STATEMENTS: dict[str, str] = dict(_ANALYSIS["statements"])
 
 KINDS = (
     "observed",

@@ -1,15 +1,31 @@
 """NA62 2021 beam-dump analyses (JHEP 09 (2023) 035, PRL 133 (2024) 111802).
 
-``reference/`` holds the published curves used to validate the chain (report overlays,
-ratio tables, slow tests); they are never inputs to it. :data:`REFERENCES` describes
-them for :func:`darkdump.results.compare.load_reference`.
+``analysis.toml`` holds what belongs to the analyses rather than to the detector: the
+observed events, the counting method's settings, the papers' statements
+(:func:`load_analysis`). ``reference/`` holds the published curves used to validate the
+chain (report overlays, ratio tables, slow tests); they are never inputs to it.
+:data:`REFERENCES` describes them for :func:`darkdump.results.compare.load_reference`.
 """
 
 from __future__ import annotations
 
+import sys
+from functools import cache
 from importlib.resources import files
+from typing import Any
 
-__all__ = ["REFERENCES"]
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["REFERENCES", "load_analysis"]
+
+
+@cache
+def load_analysis() -> dict[str, Any]:
+    """The analysis description ``analysis.toml`` (observed events, counting, statements)."""
+    return tomllib.loads((files(__name__) / "analysis.toml").read_text(encoding="utf-8"))
 
 _REF = files(__name__) / "reference"
 
