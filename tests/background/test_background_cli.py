@@ -149,3 +149,13 @@ def test_combinatorial_with_observed_counts(
     bad.write_text('["mu+mu-"]\nSR = -1\n')
     assert main([*args, "--observed", str(bad), "--no-plots"]) == 2
     assert "'mu+mu-.SR' = -1" in capsys.readouterr().err
+
+
+def test_prompt_bad_region_is_rejected_before_any_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "o"
+    status = main(["background", "prompt", "--counts", "illustrative", "--region", "XX", "--out", str(out)])
+    assert status == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert not out.exists()

@@ -135,3 +135,27 @@ def test_bad_paths(tmp_path: Path) -> None:
     fake.write_text("not parquet")
     with pytest.raises(DarkdumpInputError, match="not readable as Parquet"):
         read_control_sample(fake)
+
+
+@pytest.mark.parametrize("weight", [-1.0, 1e300])
+def test_negative_or_huge_weights_are_rejected(weight: float) -> None:
+    from darkdump.background.control_sample import SingleTrackSample
+    from darkdump.errors import DarkdumpInputError
+
+    n = 3
+    columns = {
+        "event_id": np.arange(n),
+        "burst_id": np.zeros(n, dtype=np.int64),
+        "time_ns": np.zeros(n),
+        "charge": np.array([1, -1, 1]),
+        "pid": np.full(n, 13),
+        "px_GeV": np.zeros(n),
+        "py_GeV": np.zeros(n),
+        "pz_GeV": np.full(n, 50.0),
+        "x_m": np.zeros(n),
+        "y_m": np.zeros(n),
+        "z_m": np.full(n, 180.0),
+        "weight": np.array([1.0, weight, 1.0]),
+    }
+    with pytest.raises(DarkdumpInputError, match="column 'weight'"):
+        SingleTrackSample.from_columns(columns, source="test")

@@ -107,3 +107,14 @@ def test_load_counts_and_one_line_errors(tmp_path: Path) -> None:
         counts_from_mapping({"sample": {"n_fv": -1}, "conditions": {"a": {"n_passed": 0}}})
     with pytest.raises(DarkdumpInputError, match="unknown condition 'ANTI0'"):
         counts_from_mapping({"sample": {"n_fv": 3}, "conditions": {"LAV": {"n_passed": 0}}})
+
+
+def test_infinite_counts_file_values_are_one_line_errors(tmp_path: Path) -> None:
+    from darkdump.background.prompt import load_counts
+    from darkdump.errors import DarkdumpInputError
+
+    bad = tmp_path / "c.toml"
+    bad.write_text("[sample]\nn_fv = 40\nscale = inf\n[conditions.LAV]\nn_passed = 2\n")
+    with pytest.raises(DarkdumpInputError, match="scale") as info:
+        load_counts(bad)
+    assert "\n" not in str(info.value)

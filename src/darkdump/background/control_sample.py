@@ -96,6 +96,9 @@ REQUIRED_COLUMNS: Final[tuple[str, ...]] = (
     "z_m",
 )
 OPTIONAL_FLOAT_COLUMNS: Final[tuple[str, ...]] = ("weight",)
+#: Largest per-track weight accepted (a downscaled stream weighs its downscale factor,
+#: tens to thousands; 1e9 leaves room and keeps sums of 1e7 tracks finite).
+MAX_WEIGHT: Final[float] = 1e9
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,15 @@ class SingleTrackSample:
             )
         position = np.stack([arrays["x_m"], arrays["y_m"], arrays["z_m"]], axis=1) * m
         weight = arrays.get("weight", np.ones(charge.shape[0]))
+        if charge.shape[0] == 0:
+            raise DarkdumpInputError(f"control sample {source}: no tracks")
+        wrong_weight = (weight < 0) | (weight > MAX_WEIGHT)
+        if wrong_weight.any():
+            row = int(np.argmax(wrong_weight))
+            raise DarkdumpInputError(
+                f"control sample {source}: column 'weight' is {weight[row]:g} at row {row}; "
+                f"allowed: 0 to {MAX_WEIGHT:g}"
+            )
         return cls(
             event_id=arrays["event_id"].astype(np.int64),
             burst_id=arrays["burst_id"].astype(np.int64),

@@ -171,20 +171,20 @@ class PromptCounts:
 
 
 class _ConditionModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     n_passed: int = Field(ge=0, description="events surviving the condition")
     n_tested: int | None = Field(None, ge=0, description="events tested (default: n_fv)")
 
 
 class _SampleModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     n_fv: int = Field(ge=0, description="vertices in the FV in the background sample")
     scale: float = Field(1.0, gt=0, description="data events per sample event")
     relative_systematic: float = Field(0.5, ge=0, description="relative syst. on N_FV")
 
 
 class _CountsModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     sample: _SampleModel
     conditions: dict[str, _ConditionModel] = Field(min_length=1)
     regions: dict[str, list[str]] = Field(

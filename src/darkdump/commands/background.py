@@ -523,6 +523,12 @@ def _run_prompt(args: argparse.Namespace) -> int:
 
     console = _console()
     counts = load_counts(args.counts)
+    if args.out is not None and args.region not in counts.regions:
+        # Checked before any work or output.
+        raise DarkdumpInputError(
+            f"--region {args.region!r}: not a region of the counts file; "
+            f"allowed: {', '.join(counts.regions)}"
+        )
     result = prompt_background(counts, args.pseudo, np.random.default_rng(args.seed), args.seed)
 
     factors = Table(title="Survival fractions (1 - rejection factor): Beta(k+1, n-k+1) posteriors")

@@ -215,6 +215,9 @@ def produce(
     path = write_grid(out / "yields.h5", grid, provenance)
     csv_path = write_zero_event_csv(out / "zero_event_geometric.csv", zero_event_rows(grid))
     written = [path, csv_path]
+    stale = out / "alp_yields.h5"
+    if not alp_masses and stale.exists():
+        stale.unlink()  # from an earlier run into this folder: not this run's ALP yields
     if alp_masses:
         from darkdump.yields import AlpConfig, compute_alp_grid, default_alp_taus, write_alp_grid
 
