@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         )
         label = f"CLs ({args.mode} toys, {args.toys} per hypothesis, seed {args.seed})"
     print(
-        f"upper limit at {args.cl:.0%} CL on the signal events: {limit:.3f} events  [{label}; "
+        f"upper limit at {100 * args.cl:.10g}% CL on the signal events: {limit:.3f} events  [{label}; "
         f"observed {args.observed}, background {args.background:g}, "
         f"pot shape {args.pot_shape:g}, background shape {args.background_shape:g}]"
     )

@@ -134,7 +134,9 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "csv":
         sys.stdout.write(",".join(COLUMNS) + "\n")
         for row in zip(*(table[c] for c in COLUMNS), strict=True):
-            sys.stdout.write(",".join(f"{float(v):.6g}" for v in row) + "\n")
+            # Masses with 10 significant digits (0.2113715 and 0.2113717 stay apart).
+            cells = [f"{float(row[0]):.10g}", *(f"{float(v):.6g}" for v in row[1:])]
+            sys.stdout.write(",".join(cells) + "\n")
     elif args.format == "json":
         import json
 

@@ -446,7 +446,7 @@ def _check_mass(mass: npt.ArrayLike) -> FloatArray:
             0 < value < lo
         ) else ""
         raise DarkdumpInputError(
-            f"dark photon mass {value / GeV:g} GeV is outside the allowed range "
+            f"dark photon mass {value / GeV:.10g} GeV is outside the allowed range "
             f"({lo / GeV:g}, {hi / GeV:g}] GeV{hint}"
         )
     return values

@@ -85,7 +85,7 @@ def _check_mass(mass: float) -> None:
     lo, hi = mass_range()
     if not (np.isfinite(mass) and lo <= mass <= hi):
         raise DarkdumpInputError(
-            f"mass {mass / GeV:g} GeV is outside the production range "
+            f"mass {mass / GeV:.10g} GeV is outside the production range "
             f"[{lo / GeV:g}, {hi / GeV:g}] GeV"
         )
 

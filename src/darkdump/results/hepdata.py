@@ -73,7 +73,7 @@ def write_hepdata_submission(
                     zero_uncertainties_warning=False,
                 )
                 var.values = [float(r[index]) for r in sel]
-                var.add_qualifier("CL", f"{cl:.0%}")
+                var.add_qualifier("CL", f"{100 * cl:.10g}%")
                 var.add_qualifier("curve", kind)
                 table.add_variable(var)
             submission.add_table(table)
