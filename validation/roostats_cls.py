@@ -259,11 +259,9 @@ def darkdump_limit(
             seed=seed,
             mode=method,  # type: ignore[arg-type]
         )
-        # Limit: log-linear fit of CLs around 0.1 (smooths the toy noise of the points).
-        y = np.log(np.maximum(res.cls, 1e-6))
-        near = np.abs(y - math.log(0.1)) < 1.0
-        slope, icpt = np.polyfit(s[near], y[near], 1)
-        limits.append((math.log(0.1) - icpt) / slope)
+        # Limit: the same weighted log-linear fit of CLs around 0.1 as for RooStats.
+        errors = res.cls * (res.relative_error[0] if res.relative_error is not None else 0.1)
+        limits.append(_fit_limit(s, res.cls, errors)[0])
     arr = np.asarray(limits)
     return float(arr.mean()), float(arr.std(ddof=1) / math.sqrt(arr.size))
 
