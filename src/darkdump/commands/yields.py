@@ -38,6 +38,7 @@ from darkdump.commands._common import (
 )
 
 if TYPE_CHECKING:
+    from darkdump.yields.grid import YieldGrid
     from darkdump.experiments.schema import Experiment
 
 __all__ = ["draw_all", "produce", "register", "run"]
@@ -267,7 +268,7 @@ _FIGURES = {
 }
 
 
-def draw_all(grid: Any, experiment: Experiment, folder: Path, seed: int = 1) -> list[Path]:
+def draw_all(grid: YieldGrid, experiment: Experiment, folder: Path, seed: int = 1) -> list[Path]:
     """Draw the maps of the grid and the signal (Z_TAX, CDA_TAX) plane as PNG files."""
     import numpy as np
     from hepunits import GeV, MeV
@@ -337,7 +338,7 @@ def plot_signal_plane(z_tax_m: Any, cda_tax_mm: Any, weights: Any, ax: Any = Non
 
 
 def _draw_signal_plane(
-    grid: Any, experiment: Experiment, channel: str, path: Path, seed: int
+    grid: YieldGrid, experiment: Experiment, channel: str, path: Path, seed: int
 ) -> Path | None:
     """JHEP fig. 5 for the bremsstrahlung signal at the most sensitive point."""
     import numpy as np

@@ -22,6 +22,7 @@ from darkdump.results.plots import (
 from darkdump.results.report import Figure, Report, Section, Table
 
 if TYPE_CHECKING:
+    from darkdump.yields.grid import YieldGrid
     from darkdump.experiments.schema import Experiment
 
 __all__ = [
@@ -77,7 +78,7 @@ def published_curves() -> dict[str, dict[float, tuple[float, float]]]:
 
 
 def published_comparisons(
-    grid: Any, limits: Mapping[str, Sequence[LimitRow]]
+    grid: YieldGrid, limits: Mapping[str, Sequence[LimitRow]]
 ) -> list[tuple[dict[str, Any], Any]]:
     """Ours against each published curve: ``[(reference spec, Comparison)]``.
 
@@ -117,7 +118,7 @@ def draw(job: FigureJob) -> Path:
 
 def limit_figure_jobs(
     out: Path,
-    grid: Any,
+    grid: YieldGrid,
     limits: Mapping[str, Sequence[LimitRow]],
     alp_rows: Mapping[str, Sequence[tuple[float, float, float]]],
 ) -> list[FigureJob]:
@@ -187,7 +188,7 @@ def limit_figure_jobs(
     return jobs
 
 
-def map_figure_jobs(out: Path, grid: Any) -> list[FigureJob]:
+def map_figure_jobs(out: Path, grid: YieldGrid) -> list[FigureJob]:
     """List the maps of A_sel, sigma_M and N_exp per channel and mode (JHEP figs. 11-13, PRL 6-8)."""
     fig_dir = out / "figures"
     jobs: list[FigureJob] = []
@@ -242,7 +243,7 @@ def map_figure_jobs(out: Path, grid: Any) -> list[FigureJob]:
 
 def draw_figures(
     out: Path,
-    grid: Any,
+    grid: YieldGrid,
     limits: Mapping[str, Sequence[LimitRow]],
     alp_rows: Mapping[str, Sequence[tuple[float, float, float]]],
     client: Any = None,
@@ -257,7 +258,7 @@ def draw_figures(
     return run_tasks(draw, jobs, client=client)
 
 
-def _comparison_section(grid: Any, limits: Mapping[str, Sequence[LimitRow]]) -> Section:
+def _comparison_section(grid: YieldGrid, limits: Mapping[str, Sequence[LimitRow]]) -> Section:
     """Ours / published, both edges, per mass, for each published curve (validation)."""
     tables = []
     for spec, comp in published_comparisons(grid, limits):
@@ -367,7 +368,7 @@ def _modelling_paragraph(experiment: Experiment) -> str:
 def write_report(
     out: Path,
     cfg: Any,
-    grid: Any,
+    grid: YieldGrid,
     summary: Any,
     counting_info: Mapping[str, Any],
     limits: Mapping[str, Sequence[LimitRow]] | None = None,

@@ -52,6 +52,7 @@ from darkdump.typing import FloatArray
 from darkdump.yields.grid import QUICK_GRID
 
 if TYPE_CHECKING:
+    from darkdump.yields.grid import YieldGrid
     from darkdump.experiments.schema import Experiment
 
 __all__ = [
@@ -223,7 +224,7 @@ def _scan(
 
 
 def _all_limits(
-    grid: Any,
+    grid: YieldGrid,
     cfg: ReproduceConfig,
     cache: TaskCache,
     executor: Any,
@@ -415,7 +416,7 @@ def _contour_rows(contours: dict[str, Any]) -> list[LimitRow]:
     return sorted(rows, key=lambda r: (r[0], KINDS.index(r[1]), r[2]))
 
 
-def _counting_limits(grid: Any) -> tuple[list[LimitRow], dict[str, Any]]:
+def _counting_limits(grid: YieldGrid) -> tuple[list[LimitRow], dict[str, Any]]:
     """JHEP sec. 7: Poisson counting in the SR with a Bayesian log-normal POT nuisance."""
     from darkdump.stats import bayesian_upper_limit, contour
 
@@ -807,7 +808,7 @@ def grid_edge(row: LimitRow, eps_min: float, eps_max: float) -> str:
 def _write_outputs(
     out: Path,
     cfg: ReproduceConfig,
-    grid: Any,
+    grid: YieldGrid,
     limits: dict[str, list[LimitRow]],
     alp_rows: dict[str, list[tuple[float, float, float]]],
     counting_info: dict[str, Any],

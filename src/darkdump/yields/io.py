@@ -27,7 +27,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hepunits import GeV, m, mm
@@ -35,6 +35,9 @@ from hepunits import GeV, m, mm
 from darkdump.typing import FloatArray
 from darkdump.yields.geometric import exclusion_interval
 from darkdump.yields.grid import QUANTITIES, YieldGrid
+
+if TYPE_CHECKING:
+    from darkdump.yields.alp import AlpGrid
 
 __all__ = [
     "FILE_NAMES",
@@ -115,7 +118,7 @@ def write_grid(path: str | Path, grid: YieldGrid, provenance: dict[str, Any] | N
     return _atomic(Path(path), write)
 
 
-def write_alp_grid(path: str | Path, grid: Any, provenance: dict[str, Any] | None = None) -> Path:
+def write_alp_grid(path: str | Path, grid: AlpGrid, provenance: dict[str, Any] | None = None) -> Path:
     """Write an :class:`darkdump.yields.alp.AlpGrid` to HDF5 atomically. Return the path.
 
     Layout: ``/mass_GeV`` (n_mass,), ``/tau_ns`` (n_tau,),
