@@ -9,7 +9,7 @@ a value enters and divide where it leaves.
 from __future__ import annotations
 
 import numpy as np
-from hepunits import GeV, MeV, m
+from hepunits import MeV, m
 
 import darkdump
 from darkdump import models, production, stats

@@ -45,7 +45,7 @@ from darkdump.analyses.na62_2021 import load_analysis
 from darkdump.background.published import published_model
 from darkdump.results.cache import TaskCache
 from darkdump.results.hepdata import LimitRow, write_hepdata_submission
-from darkdump.results.io import atomic_write_bytes, write_csv, write_json
+from darkdump.results.io import write_csv, write_json
 from darkdump.results.parallel import run_tasks, task_client
 from darkdump.results.provenance import Timings, cache_key, versions
 from darkdump.typing import FloatArray

@@ -14,7 +14,7 @@ simulation). The LKr active region is the octagon of the experiment file's
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
