@@ -51,7 +51,7 @@ def test_single_track_acceptance() -> None:
     # (x = 0.1012 m in the experiment file) rejected; at (0, 0.5 m) accepted (the 270 MeV
     # kick moves it 0.24 m at the LKr, still inside); at (0, 1.2 m) outside the STRAW
     # (r < 1 m) rejected.
-    hole = EXPERIMENT.detector.straw[0].center_m[0] * m
+    hole = EXPERIMENT.detector.straw[0].aperture.offset_m[0] * m
     pos = np.array([[hole, 0.0, 180 * m], [0.0, 0.5 * m, 180 * m], [0.0, 1.2 * m, 180 * m]])
     mom = np.tile([0.0, 0.0, 50 * GeV], (3, 1))
     ok = single_track_acceptance(pos, mom, np.array([1, -1, 1]), EXPERIMENT)
@@ -77,8 +77,13 @@ def test_bad_model() -> None:
 
 def test_an_unreachable_detector_stops_with_one_line_instead_of_hanging() -> None:
     # MUV3 moved far off axis: no halo track can be inside it (issue: this looped for ever).
-    muv3 = EXPERIMENT.detector.muv3.model_copy(update={"center_m": (50.0, 50.0)})
-    detector = EXPERIMENT.detector.model_copy(update={"muv3": muv3})
+    det = EXPERIMENT.detector
+    muv3 = det.element("MUV3")
+    far = muv3.model_copy(
+        update={"aperture": muv3.aperture.model_copy(update={"offset_m": (50.0, 50.0)})}
+    )
+    elements = [far if e.name == "MUV3" else e for e in det.elements]
+    detector = det.model_copy(update={"elements": elements})
     blind = EXPERIMENT.model_copy(update={"detector": detector})
     with pytest.raises(DarkdumpInputError, match="pass its downstream acceptance") as info:
         generate_halo_tracks(2000, np.random.default_rng(1), experiment=blind)

@@ -77,7 +77,8 @@ def test_muv3_square_and_lav12_aperture() -> None:
     x = np.array([1.30, 1.34, 0.10, 0.5]) * m
     y = np.array([1.30, 0.0, 0.0, 0.0]) * m
     assert GEO.muv3.accepts(x, y).tolist() == [True, False, False, True]
-    assert GEO.lav12.accepts(np.array([1.06, 1.08]) * m, np.zeros(2)).tolist() == [True, False]
+    lav12 = next(p for p in GEO.acceptance if p.name == "LAV12")
+    assert lav12.accepts(np.array([1.06, 1.08]) * m, np.zeros(2)).tolist() == [True, False]
 
 
 @pytest.mark.parametrize("p_gev", [10.0, 75.0, 300.0])

@@ -52,14 +52,40 @@ def test_regions_are_read_by_the_selection_stage() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "key"),
     [
-        ("pt_kick_GeV = 0.270", "pt_kick_GeV = -0.270", r"detector\.magnet\.pt_kick_GeV"),
+        (
+            "pt_kick_GeV = 0.270",
+            "pt_kick_GeV = -0.270",
+            r"detector\.elements\.3\[MNP33\]\.pt_kick_GeV",
+        ),
         ("efficiency = 0.98 ", "efficiency = 1.5 ", r"detector\.trigger\.efficiency"),
         ("lkr_stochastic = 0.048", "lkr_stochastik = 0.048", r"detector\.resolutions"),
         ("z_min_m = 102.0", "z_min_m = 190.0", r"decay_volume"),
         ('lepton = "mu"', 'lepton = "tau"', r"selection\.mumu\.lepton"),
         ('kind = "ellipse"', 'kind = "circle"', r"regions\.ee\.SR\.kind"),
-        ("[detector.muv3]\n", "[detector.muv4]\n", r"detector\.mu"),
-        ("r_max_m = 1.07 ", "r_max_m = -1.07 ", r"detector\.lav12\.r_max_m"),
+        ('kind = "muon"', 'kind = "muon3"', r"detector\.elements\.\d+\[MUV3\]\.kind"),
+        ("r_max_m = 1.07 ", "r_max_m = -1.07 ", r"elements\.\d+\[LAV12\]\.aperture\.r_max_m"),
+        ('name = "MUV3"', 'name = "LKr"', r"element names must be unique: LKr"),
+        (
+            'muon_detector = "MUV3"',
+            'muon_detector = "MUV4"',
+            r"spectrometer\.muon_detector: no element named 'MUV4'",
+        ),
+        (
+            'muon_detector = "MUV3"',
+            'muon_detector = "LKr"',
+            r"'LKr' is a calorimeter, expected muon",
+        ),
+        (
+            'shape = "circle", r_max_m = 1.07',
+            'shape = "hexagon", r_max_m = 1.07',
+            r"\[LAV12\]\.aperture\.shape",
+        ),
+        ('shape = "circle", r_max_m = 1.07', 'shape = "circle", r_min_m = 1.07', r"needs r_max_m"),
+        (
+            'elements = ["LKr"]            # JHEP',
+            'elements = ["LKR"]            # JHEP',
+            r"acceptance\.ee\.elements: no element named 'LKR'",
+        ),
     ],
 )
 def test_bad_detector_key_is_one_line_error(tmp_path: Path, old: str, new: str, key: str) -> None:

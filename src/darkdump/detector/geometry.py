@@ -3,6 +3,9 @@
 Converts the ``detector`` section of an :class:`~darkdump.experiments.Experiment`
 (metres, GeV) to mm and MeV and keeps it in plain floats and small arrays, so
 that :func:`darkdump.detector.simulate` does not re-derive geometry per call.
+The fast simulation finds its elements by the roles of ``detector.spectrometer``
+(trackers, magnet, acceptance planes, calorimeter, muon detector, trigger
+hodoscope, upstream veto) in the generic element list.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ import numpy.typing as npt
 from hepunits import GeV, m, mm
 
 from darkdump.errors import DarkdumpInputError
-from darkdump.experiments.schema import Aperture, Experiment
+from darkdump.experiments.schema import Element, Experiment, Shape
 
-__all__ = ["DetectorGeometry", "Plane", "detector_geometry"]
+__all__ = ["DetectorGeometry", "Plane", "cut_name", "detector_geometry", "inside_polygon"]
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -29,17 +32,24 @@ class Plane:
     Attributes
     ----------
     name
-        Detector name.
+        Element name.
     z
         Longitudinal position [mm].
     cx, cy
-        Centre of the acceptance (beam hole) [mm].
+        Centre of the acceptance (the shape's offset) [mm].
     r_min2, r_max2
-        Squared inner and outer radii [mm^2] (``inf`` when absent).
+        Squared inner and outer radii [mm^2] (0 / ``inf`` when absent); a circular hole
+        centred on the shape is an inner radius.
     half_width
-        Half side of the square acceptance [mm] (``inf`` when absent).
+        Half side of a square acceptance [mm] (``inf`` when absent).
     octagon
         Bound on ``|u| + |v|`` [mm] (``inf`` when absent).
+    half_height
+        Half height of a rectangle [mm] (``inf``: equal to ``half_width``).
+    polygon
+        Corners ``(k, 2)`` of a polygonal acceptance relative to the centre [mm], or None.
+    holes
+        Other holes: ``(kind, cx, cy, a, b, vertices)`` relative to the centre [mm].
     """
 
     name: str
@@ -50,21 +60,65 @@ class Plane:
     r_max2: float
     half_width: float
     octagon: float
+    half_height: float = float("inf")
+    polygon: np.ndarray | None = None
+    holes: tuple[tuple[str, float, float, float, float, np.ndarray | None], ...] = ()
 
     @classmethod
-    def from_aperture(cls, name: str, ap: Aperture, r_min_m: float | None = None) -> Plane:
-        """Build from the schema (metres) to mm; ``r_min_m`` overrides the inner radius."""
-        r_min = (ap.r_min_m if r_min_m is None else r_min_m) * m
+    def from_element(cls, element: Element, r_min_m: float | None = None) -> Plane:
+        """Build from a layout element (metres) to mm; ``r_min_m`` overrides the inner radius."""
+        if element.aperture is None:
+            raise DarkdumpInputError(f"detector element {element.name!r} has no aperture")
+        return cls.from_shape(element.name, element.z_center_m, element.aperture, r_min_m)
+
+    @classmethod
+    def from_shape(cls, name: str, z_m: float, shape: Shape, r_min_m: float | None = None) -> Plane:
+        """Build from a :class:`~darkdump.experiments.schema.Shape` at ``z_m`` (metres)."""
         inf = float("inf")
+        r_min = 0.0
+        r_max2 = inf
+        half_width = inf
+        half_height = inf
+        octagon = inf
+        polygon = None
+        if shape.shape == "circle":
+            r_max2 = (shape.r_max_m * m) ** 2  # type: ignore[operator]
+        elif shape.shape == "annulus":
+            r_min = shape.r_min_m * m  # type: ignore[operator]
+            r_max2 = (shape.r_max_m * m) ** 2  # type: ignore[operator]
+        elif shape.shape == "rectangle":
+            half_width = shape.half_x_m * m  # type: ignore[operator]
+            if shape.half_y_m != shape.half_x_m:
+                half_height = shape.half_y_m * m  # type: ignore[operator]
+        elif shape.shape == "octagon":
+            half_width = shape.half_width_m * m  # type: ignore[operator]
+            octagon = shape.corner_m * m  # type: ignore[operator]
+        else:
+            polygon = np.asarray(shape.vertices_m, dtype=np.float64) * m
+        holes = []
+        for hole in shape.holes:
+            hx, hy = hole.offset_m[0] * m, hole.offset_m[1] * m
+            if hole.shape == "circle" and hx == 0.0 and hy == 0.0:
+                r_min = max(r_min, hole.r_m * m)  # type: ignore[operator]
+                continue
+            verts = None if hole.vertices_m is None else np.asarray(hole.vertices_m) * m
+            a = (hole.r_m or hole.half_x_m or 0.0) * m
+            b = (hole.half_y_m or 0.0) * m
+            holes.append((hole.shape, hx, hy, a, b, verts))
+        if r_min_m is not None:
+            r_min = r_min_m * m
         return cls(
             name=name,
-            z=ap.z_m * m,
-            cx=ap.center_m[0] * m,
-            cy=ap.center_m[1] * m,
+            z=z_m * m,
+            cx=shape.offset_m[0] * m,
+            cy=shape.offset_m[1] * m,
             r_min2=r_min * r_min,
-            r_max2=(ap.r_max_m * m) ** 2 if ap.r_max_m is not None else inf,
-            half_width=ap.half_width_m * m if ap.half_width_m is not None else inf,
-            octagon=ap.octagon_m * m if ap.octagon_m is not None else inf,
+            r_max2=r_max2,
+            half_width=half_width,
+            octagon=octagon,
+            half_height=half_height,
+            polygon=polygon,
+            holes=tuple(holes),
         )
 
     def accepts(self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> BoolArray:
@@ -84,10 +138,45 @@ class Plane:
             au = np.abs(u)
             av = np.abs(v)
             if np.isfinite(self.half_width):
-                ok &= (au < self.half_width) & (av < self.half_width)
+                half_height = self.half_height if np.isfinite(self.half_height) else self.half_width
+                ok &= (au < self.half_width) & (av < half_height)
             if np.isfinite(self.octagon):
                 ok &= au + av < self.octagon
+        if self.polygon is not None:
+            ok &= inside_polygon(u, v, self.polygon)
+        for kind, hx, hy, a, b, verts in self.holes:
+            du = u - hx
+            dv = v - hy
+            if kind == "circle":
+                ok &= du * du + dv * dv >= a * a
+            elif kind == "rectangle":
+                ok &= ~((np.abs(du) < a) & (np.abs(dv) < b))
+            else:
+                ok &= ~inside_polygon(du, dv, verts)  # type: ignore[arg-type]
         return ok
+
+
+def inside_polygon(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], vertices: npt.NDArray[np.float64]
+) -> BoolArray:
+    """Points strictly inside the polygon ``vertices`` (k, 2) by the even-odd rule [any unit].
+
+    >>> square = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
+    >>> inside_polygon(np.array([0.0, 2.0, 0.9]), np.array([0.0, 0.0, -0.9]), square).tolist()
+    [True, False, True]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    inside = np.zeros(np.broadcast(x, y).shape, dtype=np.bool_)
+    k = len(vertices)
+    for i in range(k):
+        x1, y1 = vertices[i]
+        x2, y2 = vertices[(i + 1) % k]
+        crosses = (y1 > y) != (y2 > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x_cross = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+        inside ^= crosses & (x < x_cross)
+    return inside
 
 
 @dataclass(frozen=True)
@@ -102,9 +191,13 @@ class DetectorGeometry:
         Centre of the spectrometer magnet (thin-kick plane) [mm].
     kick
         Horizontal momentum kick of a positive particle, signed [MeV].
-    downstream
-        Planes after the spectrometer used in the acceptance: CHOD, NA48-CHOD,
-        LAV12, LKr (fiducial), LKr active region, MUV3.
+    acceptance
+        Further planes every track must cross (NA62: CHOD, NA48-CHOD, LAV12); the cut
+        of each is named after the element (lower case, ``-`` as ``_``).
+    trigger_plane
+        Hodoscope of the two-track trigger (NA62: CHOD).
+    lkr, lkr_active, muv3
+        Calorimeter (fiducial region), its active region, muon detector.
     anti0
         The ANTI0 plane (upstream extrapolation).
     anti0_in_acceptance
@@ -114,13 +207,12 @@ class DetectorGeometry:
     straw: tuple[Plane, ...]
     z_magnet: float
     kick: float
-    chod: Plane
-    na48_chod: Plane
-    lav12: Plane
+    acceptance: tuple[Plane, ...]
+    trigger_plane: Plane
     lkr: Plane
     lkr_active: Plane
     muv3: Plane
-    anti0: Plane
+    anti0: Plane | None
     anti0_in_acceptance: bool
     momentum_min: float
     sigma_p_constant: float
@@ -156,21 +248,28 @@ class DetectorGeometry:
                 f"experiment {getattr(experiment, 'name', '?')!r}: the fast simulation needs "
                 "the 'detector' and 'selection' sections"
             )
-        res = det.resolutions
-        pid = det.pid
-        mag = det.magnet
+        sp = det.spectrometer
+        if sp is None:
+            raise DarkdumpInputError(
+                f"experiment {getattr(experiment, 'name', '?')!r}: the fast simulation needs "
+                "detector.spectrometer (use darkdump sensitivity for a geometric reach)"
+            )
+        res, pid, iso, trig = det.resolutions, det.pid, det.isolation, det.trigger
+        assert res is not None and pid is not None and iso is not None and trig is not None
+        mag = det.element(sp.magnet)
+        calo = det.element(sp.calorimeter)
+        veto = det.element(sp.upstream_veto) if sp.upstream_veto is not None else None
         return cls(
-            straw=tuple(Plane.from_aperture(c.name, c) for c in det.straw),
+            straw=tuple(Plane.from_element(det.element(n)) for n in sp.trackers),
             z_magnet=mag.z_center_m * m,
-            kick=mag.kick_sign_positive * mag.pt_kick_GeV * GeV,
-            chod=Plane.from_aperture("CHOD", det.chod),
-            na48_chod=Plane.from_aperture("NA48-CHOD", det.na48_chod),
-            lav12=Plane.from_aperture("LAV12", det.lav12),
-            lkr=Plane.from_aperture("LKr", det.lkr, r_min_m=det.lkr_fiducial_r_min_m),
-            lkr_active=Plane.from_aperture("LKr", det.lkr),
-            muv3=Plane.from_aperture("MUV3", det.muv3),
-            anti0=Plane.from_aperture("ANTI0", det.anti0),
-            anti0_in_acceptance=det.anti0_in_acceptance,
+            kick=mag.kick_sign_positive * mag.pt_kick_GeV * GeV,  # type: ignore[operator]
+            acceptance=tuple(Plane.from_element(det.element(n)) for n in sp.acceptance),
+            trigger_plane=Plane.from_element(det.element(sp.trigger_hodoscope)),
+            lkr=Plane.from_element(calo, r_min_m=sp.calorimeter_fiducial_r_min_m),
+            lkr_active=Plane.from_element(calo),
+            muv3=Plane.from_element(det.element(sp.muon_detector)),
+            anti0=Plane.from_element(veto) if veto is not None else None,
+            anti0_in_acceptance=sp.upstream_veto_in_acceptance and veto is not None,
             momentum_min=sel.track_momentum_min_GeV * GeV,
             sigma_p_constant=res.momentum_constant,
             sigma_p_linear=res.momentum_linear_per_GeV / GeV,
@@ -190,10 +289,10 @@ class DetectorGeometry:
             muon_lkr_width=pid.muon_lkr_width_GeV * GeV,
             muv3_efficiency=pid.muv3_efficiency,
             electron_muv3_probability=pid.electron_muv3_probability,
-            isolation_straw1=det.isolation.straw1_min_mm * mm,
-            isolation_lkr=det.isolation.lkr_min_mm * mm,
-            muv3_tile=det.isolation.muv3_tile_mm * mm,
-            trigger_efficiency=det.trigger.efficiency,
+            isolation_straw1=iso.straw1_min_mm * mm,
+            isolation_lkr=iso.lkr_min_mm * mm,
+            muv3_tile=iso.muv3_tile_mm * mm,
+            trigger_efficiency=trig.efficiency,
         )
 
     def sigma_p_over_p(self, p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -221,6 +320,11 @@ class DetectorGeometry:
             self.lkr_stochastic**2 / e + (self.lkr_noise / e) ** 2 + self.lkr_constant**2
         )
         return out
+
+
+def cut_name(element_name: str) -> str:
+    """Name of the per-track cut of an element: ``"NA48-CHOD"`` -> ``"na48_chod"``."""
+    return element_name.lower().replace("-", "_").replace(" ", "_")
 
 
 _CACHE: dict[int, tuple[Experiment, DetectorGeometry]] = {}

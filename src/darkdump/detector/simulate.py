@@ -46,16 +46,26 @@ import numpy as np
 import numpy.typing as npt
 
 from darkdump.decay.volume import DecaySample
-from darkdump.detector.geometry import DetectorGeometry, Plane, detector_geometry
+from darkdump.detector.geometry import DetectorGeometry, Plane, cut_name, detector_geometry
 from darkdump.errors import DarkdumpInputError
 from darkdump.experiments.schema import Experiment
 from darkdump.typing import FloatArray
 
-__all__ = ["CUT_ORDER", "TrackSample", "Trajectories", "magnet_kick", "propagate", "simulate"]
+__all__ = [
+    "CUT_ORDER",
+    "TrackSample",
+    "Trajectories",
+    "cut_order",
+    "magnet_kick",
+    "propagate",
+    "simulate",
+]
 
 BoolArray = npt.NDArray[np.bool_]
 
-#: Event-level cuts of ``TrackSample.cuts``, in the order of a cut flow.
+#: Event-level cuts of ``TrackSample.cuts`` for NA62, in the order of a cut flow. An
+#: experiment's own order is :func:`cut_order` (the ``detector.spectrometer.acceptance``
+#: planes take the place of CHOD, NA48-CHOD and LAV12).
 CUT_ORDER = (
     "decay_upstream",
     "momentum",
@@ -251,7 +261,8 @@ def propagate(
     ys: dict[str, FloatArray] = {}
     upstream_planes = [s for s in geo.straw if s.z < geo.z_magnet]
     downstream_planes = [s for s in geo.straw if s.z >= geo.z_magnet]
-    for plane in (*upstream_planes, geo.anti0):
+    upstream_extra = (geo.anti0,) if geo.anti0 is not None else ()
+    for plane in (*upstream_planes, *upstream_extra):
         dz = plane.z - z0
         xs[plane.name] = _line(x0, tx, dz)
         ys[plane.name] = _line(y0, ty, dz)
@@ -262,11 +273,29 @@ def propagate(
     inv_pz_after = 1.0 / np.where(ok, pz_after, 1.0)
     tx2 = px_after * inv_pz_after
     ty2 = py * inv_pz_after
-    for plane in (*downstream_planes, geo.lav12, geo.chod, geo.na48_chod, geo.lkr, geo.muv3):
+    for plane in (*downstream_planes, *geo.acceptance, geo.trigger_plane, geo.lkr, geo.muv3):
         dz2 = plane.z - geo.z_magnet
         xs[plane.name] = _line(xm, tx2, dz2)
         ys[plane.name] = _line(ym, ty2, dz2)
     return Trajectories(xs, ys, ok)
+
+
+def cut_order(geo: DetectorGeometry) -> tuple[str, ...]:
+    """Event-level cuts in cut-flow order (NA62: :data:`CUT_ORDER`)."""
+    planes = tuple(cut_name(p.name) for p in geo.acceptance)
+    veto = ("anti0",) if geo.anti0 is not None else ()
+    return (
+        "decay_upstream",
+        "momentum",
+        "straw",
+        *planes,
+        "lkr",
+        "muv3",
+        *veto,
+        "isolation_straw1",
+        "isolation_lkr",
+        "muv3_one_track",
+    )
 
 
 def _distinct_tiles(x: FloatArray, y: FloatArray, geo: DetectorGeometry) -> BoolArray:
@@ -368,14 +397,13 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     tm: dict[str, BoolArray] = {
         "momentum": p_reco > geo.momentum_min,
         "straw": straw_ok,
-        "chod": acc(geo.chod),
-        "na48_chod": acc(geo.na48_chod),
-        "lav12": acc(geo.lav12),
+        **{cut_name(plane.name): acc(plane) for plane in geo.acceptance},
         "lkr": acc(geo.lkr),
         "lkr_active": geo.lkr_active.accepts(xs[geo.lkr.name], ys[geo.lkr.name]),
         "muv3": acc(geo.muv3),
-        "anti0": acc(geo.anti0),
     }
+    if geo.anti0 is not None:
+        tm["anti0"] = acc(geo.anti0)
 
     # --- LKr energy and PID ---
     if lepton == "e":
@@ -419,23 +447,21 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         "decay_upstream": (decays.path_length > 0) & (decays.decay_point[:, 2] < s1.z),
         "momentum": both(tm["momentum"]),
         "straw": both(tm["straw"]),
-        "chod": both(tm["chod"]),
-        "na48_chod": both(tm["na48_chod"]),
-        "lav12": both(tm["lav12"]),
+        **{cut_name(p.name): both(tm[cut_name(p.name)]) for p in geo.acceptance},
         "lkr": both(tm["lkr"]),
         "muv3": both(tm["muv3"]),
-        "anti0": both(tm["anti0"]),
+        **({"anti0": both(tm["anti0"])} if geo.anti0 is not None else {}),
         "isolation_straw1": separation(s1.name) > geo.isolation_straw1,
         "isolation_lkr": separation(geo.lkr.name) > geo.isolation_lkr,
         "muv3_one_track": _distinct_tiles(xs[geo.muv3.name], ys[geo.muv3.name], geo)
         if lepton == "mu"
         else np.ones(n, dtype=bool),
     }
-    names = tuple(c for c in CUT_ORDER if c != "anti0" or geo.anti0_in_acceptance)
+    names = tuple(c for c in cut_order(geo) if c != "anti0" or geo.anti0_in_acceptance)
     in_acc = np.ones(n, dtype=bool)
     for name in names:
         in_acc &= cuts[name]
-    trigger = cuts["chod"] & (trigger_u < geo.trigger_efficiency)
+    trigger = both(acc(geo.trigger_plane)) & (trigger_u < geo.trigger_efficiency)
     charge = np.empty((n, 2))
     charge[:, 0] = -1.0
     charge[:, 1] = 1.0

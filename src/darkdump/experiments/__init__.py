@@ -85,10 +85,23 @@ def load_raw(name_or_path: str | Path) -> dict[str, Any]:
         raise DarkdumpInputError(f"experiment {name!r}: tables nested too deeply") from None
 
 
-def format_validation_error(source: str, exc: ValidationError) -> str:
-    """One line naming the first bad key and what is allowed."""
+def format_validation_error(
+    source: str, exc: ValidationError, raw: dict[str, Any] | None = None
+) -> str:
+    """One line naming the first bad key and what is allowed.
+
+    A detector element is named by its ``name`` as well as its index
+    (``detector.elements.3[MNP33].pt_kick_GeV``).
+    """
     err = exc.errors()[0]
-    key = ".".join(str(part) for part in err["loc"]) or "<top level>"
+    parts = [str(part) for part in err["loc"]]
+    if raw is not None and parts[:2] == ["detector", "elements"] and len(parts) > 2:
+        try:
+            element_name = raw["detector"]["elements"][int(parts[2])]["name"]
+            parts[2] = f"{parts[2]}[{element_name}]"
+        except (KeyError, IndexError, TypeError, ValueError):
+            pass
+    key = ".".join(parts) or "<top level>"
     extra = f" ({len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     return f"experiment {source!r}: key {key!r}: {err['msg']}{extra}"
 
@@ -105,4 +118,4 @@ def load(name_or_path: str | Path) -> Experiment:
     try:
         return Experiment.model_validate(raw)
     except ValidationError as exc:
-        raise DarkdumpInputError(format_validation_error(str(name_or_path), exc)) from None
+        raise DarkdumpInputError(format_validation_error(str(name_or_path), exc, raw)) from None

@@ -20,14 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "AbsorberLayer",
-    "Aperture",
+    "Acceptance",
+    "AcceptanceChannel",
     "Beam",
     "ChannelSelection",
     "DecayVolume",
     "Detector",
+    "Element",
     "Experiment",
+    "Hole",
     "Isolation",
-    "Magnet",
     "BremsModelling",
     "MesonModelling",
     "Modelling",
@@ -36,7 +38,8 @@ __all__ = [
     "Regions",
     "Resolutions",
     "Selection",
-    "StrawChamber",
+    "Shape",
+    "Spectrometer",
     "Target",
     "Trigger",
     "Variation",
@@ -97,76 +100,149 @@ class Target(_Strict):
 # --- decay volume, detector, selection and regions (stages decay, detector, selection) ---
 
 
-class DecayVolume(_Strict):
-    """Where the decays are generated and where the vertex may lie (metres)."""
+class Hole(_Strict):
+    """A region cut out of an element's shape (same conventions as :class:`Shape`).
 
-    z_min_m: float = Field(description="upstream plane of the generated decay range")
-    z_max_m: float = Field(description="downstream plane of the generated decay range")
-    fiducial_z_min_m: float = Field(description="start of the fiducial decay volume")
-    fiducial_z_max_m: float = Field(description="end of the fiducial decay volume")
-    vacuum_tank_start_m: float = Field(description="upstream end of the vacuum tank")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> DecayVolume:
-        if not self.z_min_m < self.z_max_m:
-            raise ValueError("z_min_m must be smaller than z_max_m")
-        if not self.fiducial_z_min_m < self.fiducial_z_max_m:
-            raise ValueError("fiducial_z_min_m must be smaller than fiducial_z_max_m")
-        if not (self.z_min_m <= self.fiducial_z_min_m and self.fiducial_z_max_m <= self.z_max_m):
-            raise ValueError("the fiducial range must lie inside z_min_m..z_max_m")
-        return self
-
-
-class Aperture(_Strict):
-    """A detector plane at ``z_m`` and its acceptance in the transverse plane.
-
-    A point (x, y) is accepted when every given condition holds, with
-    (u, v) = (x, y) - ``center_m``: ``r_min_m < sqrt(u^2+v^2) < r_max_m``,
-    ``|u|, |v| < half_width_m`` (square) and ``|u| + |v| < octagon_m``
-    (cut corners). Absent bounds do not cut.
+    ``offset_m`` is relative to the centre of the element's shape.
     """
 
-    z_m: float
-    center_m: tuple[float, float] = (0.0, 0.0)
-    r_min_m: NonNegFloat = 0.0
-    r_max_m: PosFloat | None = None
-    half_width_m: PosFloat | None = None
-    octagon_m: PosFloat | None = None
+    shape: Literal["circle", "rectangle", "polygon"]
+    r_m: PosFloat | None = Field(None, description="radius of a circle")
+    half_x_m: PosFloat | None = Field(None, description="rectangle half-width in x")
+    half_y_m: PosFloat | None = Field(None, description="rectangle half-width in y")
+    vertices_m: list[tuple[float, float]] | None = Field(
+        None, description="polygon corners (x, y), in order"
+    )
+    offset_m: tuple[float, float] = (0.0, 0.0)
 
     @model_validator(mode="after")
-    def _radii(self) -> Aperture:
-        if self.r_max_m is not None and not self.r_min_m < self.r_max_m:
-            raise ValueError("r_min_m must be smaller than r_max_m")
+    def _complete(self) -> Hole:
+        _require_shape_keys(self)
         return self
 
 
-class StrawChamber(Aperture):
-    """One STRAW chamber (annulus about its beam hole centre)."""
+class Shape(_Strict):
+    """Transverse acceptance of an element (metres), centred at ``offset_m`` from the Z axis.
 
-    name: str
+    ``circle`` (``r_max_m``), ``annulus`` (``r_min_m``, ``r_max_m``), ``rectangle``
+    (``half_x_m``, ``half_y_m``), ``octagon`` (``|u|, |v| < half_width_m`` and ``|u| + |v| <
+    corner_m``: a square with cut corners) or ``polygon`` (``vertices_m``, relative to the
+    offset); ``holes`` are cut out of it. Boundaries are open: a point on an edge is out.
+    """
 
-
-class Magnet(_Strict):
-    """Spectrometer dipole, modelled as a thin horizontal p_T kick at its centre."""
-
-    z_start_m: float
-    z_end_m: float
-    field_T: PosFloat
-    pt_kick_GeV: PosFloat = Field(description="horizontal transverse-momentum kick")
-    kick_sign_positive: Literal[-1, 1] = Field(
-        description="sign of the px change of a positive particle"
+    shape: Literal["circle", "annulus", "rectangle", "octagon", "polygon"]
+    r_min_m: PosFloat | None = Field(None, description="inner radius of an annulus")
+    r_max_m: PosFloat | None = Field(None, description="outer radius of a circle or annulus")
+    half_x_m: PosFloat | None = Field(None, description="rectangle half-width in x")
+    half_y_m: PosFloat | None = Field(None, description="rectangle half-width in y")
+    half_width_m: PosFloat | None = Field(None, description="octagon: half side of the square")
+    corner_m: PosFloat | None = Field(None, description="octagon: bound on |u| + |v|")
+    vertices_m: list[tuple[float, float]] | None = Field(
+        None, description="polygon corners (x, y), in order"
     )
+    offset_m: tuple[float, float] = Field((0.0, 0.0), description="centre (x, y) [m]")
+    holes: list[Hole] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _extent(self) -> Magnet:
-        if not self.z_start_m < self.z_end_m:
-            raise ValueError("z_start_m must be smaller than z_end_m")
+    def _complete(self) -> Shape:
+        _require_shape_keys(self)
+        if self.shape == "annulus" and not self.r_min_m < self.r_max_m:  # type: ignore[operator]
+            raise ValueError("r_min_m must be smaller than r_max_m")
+        if self.shape == "octagon" and not (
+            self.half_width_m < self.corner_m <= 2.0 * self.half_width_m  # type: ignore[operator]
+        ):
+            raise ValueError("an octagon needs half_width_m < corner_m <= 2 half_width_m")
+        return self
+
+
+#: Keys each shape needs, and keys that belong to other shapes (an error when given).
+_SHAPE_KEYS: dict[str, tuple[str, ...]] = {
+    "circle": ("r_max_m",),
+    "annulus": ("r_min_m", "r_max_m"),
+    "rectangle": ("half_x_m", "half_y_m"),
+    "octagon": ("half_width_m", "corner_m"),
+    "polygon": ("vertices_m",),
+}
+_ALL_SHAPE_KEYS = (
+    "r_m",
+    "r_min_m",
+    "r_max_m",
+    "half_x_m",
+    "half_y_m",
+    "half_width_m",
+    "corner_m",
+    "vertices_m",
+)
+
+
+def _require_shape_keys(obj: Hole | Shape) -> None:
+    needed = ("r_m",) if isinstance(obj, Hole) and obj.shape == "circle" else _SHAPE_KEYS[obj.shape]
+    for key in needed:
+        if getattr(obj, key, None) is None:
+            raise ValueError(f"shape {obj.shape!r} needs {key}")
+    for key in _ALL_SHAPE_KEYS:
+        if key not in needed and getattr(obj, key, None) is not None:
+            raise ValueError(f"{key} does not apply to shape {obj.shape!r}")
+    if obj.shape == "polygon":
+        vertices = obj.vertices_m or []
+        if len(vertices) < 3:
+            raise ValueError("a polygon needs at least 3 vertices_m")
+        if not all(math.isfinite(c) for v in vertices for c in v):
+            raise ValueError("vertices_m must be finite numbers")
+
+
+ElementKind = Literal["tracker", "magnet", "calorimeter", "muon", "hodoscope", "veto"]
+
+
+class Element(_Strict):
+    """One element of the detector layout, at ``z_m`` along the beam (metres, GeV).
+
+    Planes (trackers, calorimeters, muon detectors, hodoscopes, vetoes) have ``z_m`` and
+    an ``aperture``; a particle counts in the element when it crosses the plane inside
+    the aperture. A ``magnet`` spans ``z_start_m``-``z_end_m`` and is a thin horizontal
+    p_T kick at its centre (``pt_kick_GeV``, ``kick_sign_positive``: sign of the px change
+    of a positive particle); its aperture is optional. Calorimeters and muon detectors
+    may have an ``energy_threshold_GeV``.
+    """
+
+    name: Annotated[str, Field(min_length=1)]
+    kind: ElementKind
+    z_m: float | None = None
+    z_start_m: float | None = None
+    z_end_m: float | None = None
+    aperture: Shape | None = None
+    field_T: PosFloat | None = None
+    pt_kick_GeV: PosFloat | None = None
+    kick_sign_positive: Literal[-1, 1] | None = None
+    energy_threshold_GeV: NonNegFloat = 0.0
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Element:
+        if self.kind == "magnet":
+            for key in ("z_start_m", "z_end_m", "pt_kick_GeV", "kick_sign_positive"):
+                if getattr(self, key) is None:
+                    raise ValueError(f"a magnet needs {key}")
+            if not self.z_start_m < self.z_end_m:  # type: ignore[operator]
+                raise ValueError("z_start_m must be smaller than z_end_m")
+            if self.z_m is not None:
+                raise ValueError("a magnet has z_start_m and z_end_m, not z_m")
+        else:
+            if self.z_m is None:
+                raise ValueError(f"a {self.kind} needs z_m")
+            if self.aperture is None:
+                raise ValueError(f"a {self.kind} needs an aperture")
+            for key in ("z_start_m", "z_end_m", "field_T", "pt_kick_GeV", "kick_sign_positive"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"{key} applies to magnets only")
         return self
 
     @property
     def z_center_m(self) -> float:
-        """Centre of the field region [m]."""
-        return 0.5 * (self.z_start_m + self.z_end_m)
+        """Plane position, or the centre of a magnet's field region [m]."""
+        if self.kind == "magnet":
+            return 0.5 * (self.z_start_m + self.z_end_m)  # type: ignore[operator]
+        return float(self.z_m)  # type: ignore[arg-type]
 
 
 class Resolutions(_Strict):
@@ -219,45 +295,216 @@ class Isolation(_Strict):
 
 
 class Trigger(_Strict):
-    """H2 trigger: two CHOD signals, with a flat inefficiency."""
+    """Two-track hodoscope trigger with a flat inefficiency."""
 
     efficiency: Fraction
 
 
-class Detector(_Strict):
-    """The NA62 detector as used by the fast simulation (lengths in metres)."""
+class Spectrometer(_Strict):
+    """Roles of the layout's elements in the fast simulation of a magnetic spectrometer.
 
-    straw: list[StrawChamber] = Field(min_length=2)
-    magnet: Magnet
-    chod: Aperture
-    na48_chod: Aperture
-    lav12: Aperture
-    lkr: Aperture
-    lkr_fiducial_r_min_m: NonNegFloat
-    muv3: Aperture
-    anti0: Aperture
-    anti0_in_acceptance: bool = Field(
-        description="require the upstream extrapolation inside ANTI0 in the acceptance mask"
+    Names refer to ``detector.elements``. ``acceptance`` lists further planes that every
+    track must cross inside their aperture (one cut each, named after the element).
+    """
+
+    trackers: list[str] = Field(min_length=2)
+    magnet: str
+    acceptance: list[str] = Field(default_factory=list)
+    calorimeter: str
+    calorimeter_fiducial_r_min_m: NonNegFloat = Field(
+        description="inner radius of the calorimeter's fiducial region (track acceptance)"
     )
-    resolutions: Resolutions
-    pid: Pid
-    isolation: Isolation
-    trigger: Trigger
+    muon_detector: str
+    trigger_hodoscope: str
+    upstream_veto: str | None = None
+    upstream_veto_in_acceptance: bool = Field(
+        False, description="require the upstream extrapolation inside the upstream veto"
+    )
+
+
+class Detector(_Strict):
+    """The detector: a list of generic elements, plus the optional fast-simulation blocks.
+
+    ``elements`` is the layout (ordered along the beam). ``spectrometer`` names the roles
+    of the elements for the track-level fast simulation (:mod:`darkdump.detector`) and needs
+    ``resolutions``, ``pid``, ``isolation`` and ``trigger``; without it, only the
+    zero-background acceptance (:mod:`darkdump.sensitivity`) is available.
+    """
+
+    elements: list[Element] = Field(min_length=1)
+    spectrometer: Spectrometer | None = None
+    resolutions: Resolutions | None = None
+    pid: Pid | None = None
+    isolation: Isolation | None = None
+    trigger: Trigger | None = None
 
     @model_validator(mode="after")
-    def _magnet_between_chambers(self) -> Detector:
-        zs = [c.z_m for c in self.straw]
-        if zs != sorted(zs):
-            raise ValueError("straw chambers must be ordered by z_m")
-        zc = self.magnet.z_center_m
-        if not (zs[0] < zc < zs[-1]):
-            raise ValueError("the magnet centre must lie between the first and last STRAW chamber")
-        for name in ("lav12", "chod", "na48_chod", "lkr", "muv3"):
-            if not getattr(self, name).z_m > zs[-1]:
-                raise ValueError(f"{name}.z_m must lie downstream of the last STRAW chamber")
-        if not self.lkr.z_m < self.muv3.z_m:
-            raise ValueError("muv3.z_m must lie downstream of the LKr (lkr.z_m)")
+    def _layout(self) -> Detector:
+        names = [e.name for e in self.elements]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"element names must be unique: {', '.join(dupes)}")
+        zs = [e.z_start_m if e.kind == "magnet" else e.z_m for e in self.elements]
+        for (a, za), (b, zb) in zip(zip(names, zs), zip(names[1:], zs[1:])):
+            if za > zb:  # type: ignore[operator]
+                raise ValueError(
+                    f"elements must be ordered along the beam: {b!r} (z = {zb:g} m) comes "
+                    f"after {a!r} (z = {za:g} m)"
+                )
+        if sum(e.kind == "magnet" for e in self.elements) > 1:
+            raise ValueError("at most one magnet (thin kick) is modelled")
+        if self.spectrometer is not None:
+            self._check_spectrometer(self.spectrometer)
         return self
+
+    def _check_spectrometer(self, sp: Spectrometer) -> None:
+        for block in ("resolutions", "pid", "isolation", "trigger"):
+            if getattr(self, block) is None:
+                raise ValueError(f"a spectrometer needs the detector.{block} block")
+        by_name = {e.name: e for e in self.elements}
+
+        def role(name: str, kinds: tuple[str, ...], what: str) -> Element:
+            if name not in by_name:
+                raise ValueError(f"spectrometer.{what}: no element named {name!r}")
+            element = by_name[name]
+            if element.kind not in kinds:
+                raise ValueError(
+                    f"spectrometer.{what}: element {name!r} is a {element.kind}, "
+                    f"expected {' or '.join(kinds)}"
+                )
+            return element
+
+        trackers = [role(n, ("tracker",), "trackers") for n in sp.trackers]
+        magnet = role(sp.magnet, ("magnet",), "magnet")
+        zs = [t.z_center_m for t in trackers]
+        if not zs[0] < magnet.z_center_m < zs[-1]:
+            raise ValueError("the magnet centre must lie between the first and last tracker")
+        downstream = [
+            role(n, ("hodoscope", "veto", "calorimeter", "muon", "tracker"), "acceptance")
+            for n in sp.acceptance
+        ]
+        calo = role(sp.calorimeter, ("calorimeter",), "calorimeter")
+        muon = role(sp.muon_detector, ("muon",), "muon_detector")
+        trig = role(sp.trigger_hodoscope, ("hodoscope",), "trigger_hodoscope")
+        for element in (*downstream, calo, muon, trig):
+            if not element.z_center_m > zs[-1]:
+                raise ValueError(f"{element.name} must lie downstream of the last tracker")
+        if not calo.z_center_m < muon.z_center_m:
+            raise ValueError("the muon detector must lie downstream of the calorimeter")
+        if sp.upstream_veto is not None:
+            veto = role(sp.upstream_veto, ("veto",), "upstream_veto")
+            if not veto.z_center_m < zs[0]:
+                raise ValueError("the upstream veto must lie upstream of the first tracker")
+
+    def element(self, name: str) -> Element:
+        """The element called ``name``."""
+        for e in self.elements:
+            if e.name == name:
+                return e
+        raise KeyError(name)
+
+    @property
+    def magnet(self) -> Element | None:
+        """The magnet element, if any."""
+        return next((e for e in self.elements if e.kind == "magnet"), None)
+
+    @property
+    def straw(self) -> list[Element]:
+        """The spectrometer's trackers (NA62: STRAW1-4), upstream to downstream."""
+        names = self.spectrometer.trackers if self.spectrometer else []
+        return [self.element(n) for n in names]
+
+
+class DecayVolume(_Strict):
+    """Where the decays are generated and where the vertex may lie (metres).
+
+    The fiducial range defaults to the generated one and the vacuum tank to its start;
+    ``aperture`` optionally bounds the volume transversely (a decay outside it does not
+    count, e.g. an off-axis volume).
+    """
+
+    z_min_m: float = Field(description="upstream plane of the generated decay range")
+    z_max_m: float = Field(description="downstream plane of the generated decay range")
+    fiducial_z_min_m: float = Field(None, description="start of the fiducial decay volume")  # type: ignore[assignment]
+    fiducial_z_max_m: float = Field(None, description="end of the fiducial decay volume")  # type: ignore[assignment]
+    vacuum_tank_start_m: float = Field(None, description="upstream end of the vacuum tank")  # type: ignore[assignment]
+    aperture: Shape | None = Field(None, description="transverse bound of the decay volume")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: object) -> object:
+        if isinstance(data, dict):
+            data = dict(data)
+            data.setdefault("fiducial_z_min_m", data.get("z_min_m"))
+            data.setdefault("fiducial_z_max_m", data.get("z_max_m"))
+            data.setdefault("vacuum_tank_start_m", data.get("z_min_m"))
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DecayVolume:
+        if not self.z_min_m < self.z_max_m:
+            raise ValueError("z_min_m must be smaller than z_max_m")
+        if not self.fiducial_z_min_m < self.fiducial_z_max_m:
+            raise ValueError("fiducial_z_min_m must be smaller than fiducial_z_max_m")
+        if not (self.z_min_m <= self.fiducial_z_min_m and self.fiducial_z_max_m <= self.z_max_m):
+            raise ValueError("the fiducial range must lie inside z_min_m..z_max_m")
+        return self
+
+
+class AcceptanceChannel(_Strict):
+    """Zero-background acceptance of one decay channel (:mod:`darkdump.sensitivity`).
+
+    A decay counts when at least ``min_daughters`` daughters cross every element of
+    ``elements`` inside its aperture (after the magnet kick, if any) with an energy in
+    ``energy_min_GeV``-``energy_max_GeV``, the energies of those daughters sum to at least
+    ``energy_sum_min_GeV``, and every element's ``energy_threshold_GeV`` is passed; the
+    count is then multiplied by ``efficiency``.
+    """
+
+    elements: list[str] = Field(min_length=1)
+    min_daughters: Literal[1, 2] = 2
+    energy_min_GeV: NonNegFloat = 0.0
+    energy_max_GeV: PosFloat | None = None
+    energy_sum_min_GeV: NonNegFloat = 0.0
+    efficiency: Fraction = 1.0
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _window(self) -> AcceptanceChannel:
+        if self.energy_max_GeV is not None and not self.energy_min_GeV < self.energy_max_GeV:
+            raise ValueError("energy_min_GeV must be smaller than energy_max_GeV")
+        return self
+
+
+class Acceptance(_Strict):
+    """The zero-background (geometric and threshold) selection of a beam dump.
+
+    ``events``: the expected-event threshold of the excluded region (2.3 = 90 % CL with
+    zero observed and no background); vertex range defaults to the fiducial decay range.
+    """
+
+    vertex_z_min_m: float | None = None
+    vertex_z_max_m: float | None = None
+    events: PosFloat = 2.3
+    events_source: str = "90 % CL, zero events observed, no background: -ln(0.1) = 2.3"
+    ee: AcceptanceChannel | None = None
+    mumu: AcceptanceChannel | None = None
+
+    @model_validator(mode="after")
+    def _some_channel(self) -> Acceptance:
+        if self.ee is None and self.mumu is None:
+            raise ValueError("give at least one channel (acceptance.ee or acceptance.mumu)")
+        if (
+            self.vertex_z_min_m is not None
+            and self.vertex_z_max_m is not None
+            and not self.vertex_z_min_m < self.vertex_z_max_m
+        ):
+            raise ValueError("vertex_z_min_m must be smaller than vertex_z_max_m")
+        return self
+
+    def channels(self) -> dict[str, AcceptanceChannel]:
+        """The defined channels, ``ee`` first."""
+        return {k: v for k, v in (("ee", self.ee), ("mumu", self.mumu)) if v is not None}
 
 
 class ChannelSelection(_Strict):
@@ -387,20 +634,41 @@ class Experiment(_Strict):
     target: Target
     decay_volume: DecayVolume
     detector: Detector
-    selection: Selection
-    regions: Regions
+    selection: Selection | None = None
+    regions: Regions = Field(default_factory=lambda: Regions())
+    acceptance: Acceptance | None = None
     modelling: Modelling = Field(default_factory=Modelling)
     variations: list[Variation] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _decay_volume_upstream_of_the_detector(self) -> Experiment:
-        first = self.detector.straw[0].z_m
-        if not self.decay_volume.z_max_m <= first:
+        # Vetoes may surround the decay volume (NA62's ANTI0 is at its entrance).
+        first = next(
+            (e for e in self.detector.elements if e.kind != "veto"), self.detector.elements[0]
+        )
+        z_first = first.z_start_m if first.kind == "magnet" else first.z_m
+        if not self.decay_volume.z_max_m <= z_first:  # type: ignore[operator]
             raise ValueError(
                 f"decay_volume.z_max_m ({self.decay_volume.z_max_m:g} m) must lie upstream of "
-                f"the first STRAW chamber ({first:g} m)"
+                f"the first detector element {first.name!r} ({z_first:g} m)"
             )
+        if self.detector.spectrometer is not None and self.selection is None:
+            raise ValueError("a detector with a spectrometer needs the selection section")
+        if self.acceptance is not None:
+            names = {e.name for e in self.detector.elements}
+            for channel, spec in self.acceptance.channels().items():
+                unknown = [n for n in spec.elements if n not in names]
+                if unknown:
+                    raise ValueError(
+                        f"acceptance.{channel}.elements: no element named {unknown[0]!r}; "
+                        f"known: {', '.join(sorted(names))}"
+                    )
         return self
+
+    @property
+    def has_spectrometer(self) -> bool:
+        """True when the track-level fast simulation can run (``detector.spectrometer``)."""
+        return self.detector.spectrometer is not None and self.selection is not None
 
     @model_validator(mode="after")
     def _variations_valid(self) -> Experiment:

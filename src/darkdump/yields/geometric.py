@@ -9,7 +9,7 @@ The daughters are straight lines from the decay point to the centre of the
 spectrometer magnet, where they receive the horizontal p_T kick, then straight
 lines to the LKr front face (the thin-kick model of MNP33 of the fast
 simulation). The LKr active region is the octagon of the experiment file's
-``detector.lkr`` aperture with the active inner radius (0.08 m for NA62).
+calorimeter element (``detector.spectrometer.calorimeter``) with its beam hole (0.08 m for NA62).
 """
 
 from __future__ import annotations
