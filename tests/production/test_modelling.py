@@ -77,11 +77,21 @@ def test_variations_listed_and_valid() -> None:
 
 
 def test_a_beam_energy_without_spectra_is_an_error_not_a_substitution() -> None:
-    # The shipped PYTHIA tables are for 400 GeV protons (JHEP sec. 2); a 70 GeV beam
-    # (NuCal) must not silently get them.
-    beam = NA62.beam.model_copy(update={"energy_GeV": 70.0})
-    nucal_like = NA62.model_copy(update={"beam": beam})
-    with pytest.raises(DarkdumpInputError, match=r"beam.energy_GeV = 70: .* for 400 GeV"):
-        per_pot_over_eps2("eta", 300 * MeV, nucal_like)
+    # The shipped PYTHIA tables are for 400 GeV (NA62, CHARM) and 70 GeV (NuCal) protons;
+    # a 120 GeV beam must not silently get either.
+    beam = NA62.beam.model_copy(update={"energy_GeV": 120.0})
+    other = NA62.model_copy(update={"beam": beam})
+    with pytest.raises(DarkdumpInputError, match=r"beam.energy_GeV = 120: .*400 GeV protons only"):
+        per_pot_over_eps2("eta", 300 * MeV, other)
     # Bremsstrahlung needs no table: it follows the beam energy.
-    assert per_pot_over_eps2("brems", 300 * MeV, nucal_like) > 0
+    assert per_pot_over_eps2("brems", 300 * MeV, other) > 0
+
+
+def test_the_beam_energy_picks_its_shipped_table() -> None:
+    from darkdump.production.spectra import shipped_for_beam
+
+    assert shipped_for_beam("mesons", 400.0).metadata["settings"]["beam_energy_GeV"] == 400.0
+    table = shipped_for_beam("mesons", 70.0)
+    assert table.metadata["settings"]["beam_energy_GeV"] == 70.0
+    # Fewer mesons per interaction at sqrt(s) = 11.5 GeV than at 27.4 GeV.
+    assert table.multiplicity("pi0") < shipped_for_beam("mesons", 400.0).multiplicity("pi0")

@@ -37,7 +37,7 @@ class ToySpectra:
 
 @pytest.fixture
 def toy_spectra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(production, "_default_spectra", ToySpectra)
+    monkeypatch.setattr(production, "_default_spectra", lambda *_: ToySpectra())
 
 
 def _run_json(capsys: pytest.CaptureFixture[str], mass: str) -> dict:

@@ -131,7 +131,7 @@ class Plane:
         u = x - self.cx
         v = y - self.cy
         r2 = u * u + v * v
-        ok: BoolArray = r2 > self.r_min2
+        ok: BoolArray = r2 > self.r_min2 if self.r_min2 > 0 else np.ones(r2.shape, dtype=np.bool_)
         if np.isfinite(self.r_max2):
             ok &= r2 < self.r_max2
         if np.isfinite(self.half_width) or np.isfinite(self.octagon):

@@ -119,12 +119,8 @@ def meson_spectra(experiment: Experiment | str | Path) -> SpectraLike:
     With ``multiplicity = "measured"`` the mean number per proton of each listed species
     is replaced by the measured value; the momentum distributions stay the generator's.
     """
-    from darkdump.production.spectra import Spectra, check_beam_energy
-
     exp = _experiment(experiment)
-    spec = _default_spectra()
-    if isinstance(spec, Spectra):
-        check_beam_energy(spec, exp)
+    spec = _default_spectra(exp.beam.energy_GeV)
     mesons = exp.modelling.mesons
     if mesons.multiplicity == "generator":
         return spec
@@ -155,14 +151,11 @@ class _MeasuredMultiplicities:
         return self._spectra.sample(species, n, rng)
 
 
-def _default_spectra() -> SpectraLike:
-    try:
-        from darkdump.production import spectra  # lazy: PYTHIA tables are large
-    except ImportError as exc:  # pragma: no cover - C1 ships the module
-        raise DarkdumpInputError(
-            "meson spectra are not available (darkdump.production.spectra is missing)"
-        ) from exc
-    result: SpectraLike = spectra.load_default("mesons")
+def _default_spectra(energy_GeV: float = 400.0) -> SpectraLike:
+    """The shipped meson spectra for ``energy_GeV`` protons (one-line error if none)."""
+    from darkdump.production import spectra  # lazy: PYTHIA tables are large
+
+    result: SpectraLike = spectra.shipped_for_beam("mesons", energy_GeV)
     return result
 
 

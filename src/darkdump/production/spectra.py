@@ -74,6 +74,7 @@ __all__ = [
     "load_cached",
     "check_beam_energy",
     "load_default",
+    "shipped_for_beam",
     "save",
     "store_run",
 ]
@@ -388,6 +389,38 @@ def check_beam_energy(table: Spectra, experiment: Any) -> None:
             f"{float(made_for):g} GeV protons; there are none for this beam yet "
             "(darkdump spectra EXPERIMENT --export DIR generates them with PYTHIA)"
         )
+
+
+def shipped_for_beam(kind: Kind, energy_GeV: float) -> Spectra:
+    """The shipped table of ``kind`` generated for ``energy_GeV`` protons (cached).
+
+    Tables are ``<kind>.npz`` (the 400 GeV default) and ``<kind>_<E>GeV.npz`` for other
+    beams (70 GeV for NuCal). One-line error naming the available energies otherwise.
+    """
+    if kind not in ("mesons", "b"):
+        raise DarkdumpInputError(f"spectra kind {kind!r}: allowed are 'mesons' and 'b'")
+    base = resources.files("darkdump.data").joinpath("spectra")
+    found: dict[str, float] = {}
+    for entry in base.iterdir():
+        name = entry.name
+        if not (name.endswith(".json") and (name == f"{kind}.json" or name.startswith(f"{kind}_"))):
+            continue
+        meta = json.loads(entry.read_text(encoding="utf-8"))
+        found[name.removesuffix(".json")] = float(meta["settings"]["beam_energy_GeV"])
+    for stem, made_for in sorted(found.items()):
+        if math.isclose(made_for, float(energy_GeV), rel_tol=1e-6):
+            if stem not in _DEFAULT_CACHE:
+                with (
+                    resources.as_file(base.joinpath(f"{stem}.npz")) as npz,
+                    resources.as_file(base.joinpath(f"{stem}.json")) as js,
+                ):
+                    _DEFAULT_CACHE[stem] = load(npz, js)
+            return _DEFAULT_CACHE[stem]
+    energies = ", ".join(f"{e:g}" for e in sorted(set(found.values())))
+    raise DarkdumpInputError(
+        f"beam.energy_GeV = {energy_GeV:g}: darkdump ships {kind} spectra for {energies} GeV "
+        "protons only (darkdump spectra EXPERIMENT --export DIR generates others with PYTHIA)"
+    )
 
 
 def load_default(kind: Kind) -> Spectra:
