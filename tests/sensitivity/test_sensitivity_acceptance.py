@@ -97,7 +97,9 @@ def test_energy_thresholds_and_daughter_counting(tmp_path) -> None:  # type: ign
     assert one.tolist() == [False]  # NA62 fig. 4 needs both daughters
     from dataclasses import replace
 
-    assert channel_acceptance(point, mom, lepton_mass("e"), replace(acc, min_daughters=1)).tolist() == [True]
+    assert channel_acceptance(
+        point, mom, lepton_mass("e"), replace(acc, min_daughters=1)
+    ).tolist() == [True]
     high = replace(acc, min_daughters=1, energy_min=100 * GeV)
     assert channel_acceptance(point, mom, lepton_mass("e"), high).tolist() == [False]
 

@@ -17,7 +17,10 @@ from darkdump.errors import DarkdumpInputError
 
 __all__ = ["register", "run"]
 
-REPRODUCIBLE = ("na62-2021",)
+REPRODUCIBLE = ("na62-2021", "charm", "nucal")
+
+#: Analyses reproduced by the generic zero-background reach (:mod:`darkdump.sensitivity`).
+REACH_ANALYSES = ("charm", "nucal")
 
 
 def register(subparsers: Any) -> None:
@@ -34,7 +37,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("experiment", choices=REPRODUCIBLE, help="the analysis to reproduce")
     parser.add_argument(
-        "--out", type=out_path, default=Path("na62-2021"), help="output folder (default: ./na62-2021)"
+        "--out",
+        type=out_path,
+        default=None,
+        help="output folder (default: ./EXPERIMENT, e.g. ./na62-2021)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="reduced statistics (demonstrations, tests; ~20 s)"
@@ -84,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
     from darkdump.results.reproduce import ReproduceConfig, run_reproduction
 
     workers = args.workers if args.workers is not None else default_workers()
+    if args.out is None:
+        args.out = Path(args.experiment)
+    if args.experiment in REACH_ANALYSES:
+        return _run_reach_analysis(args, workers)
     if args.out.exists() and not args.out.is_dir():
         raise DarkdumpInputError(f"--out {str(args.out)!r} exists and is not a folder")
     if args.precision is not None and not (0.001 <= args.precision <= 0.5):
@@ -117,4 +127,47 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"report: {args.out / 'report.html'}  (total {summary.timings.get('total', 0):.1f} s)"
         )
+    return 0
+
+
+def _run_reach_analysis(args: argparse.Namespace, workers: int) -> int:
+    """``reproduce charm|nucal``: the generic zero-background reach with the analysis text."""
+    import importlib
+
+    from darkdump.commands.sensitivity import run_reach
+
+    for flag, value in (
+        ("--scheduler", args.scheduler),
+        ("--precision", args.precision),
+        ("--variations", args.variations or None),
+    ):
+        if value is not None:
+            raise DarkdumpInputError(
+                f"{flag}: applies to na62-2021 only ({args.experiment} is a zero-background "
+                "reach; its modelling alternatives are listed in its experiment file)"
+            )
+    module = importlib.import_module(f"darkdump.analyses.{args.experiment}")
+    analysis = module.load_analysis()
+    paragraphs = (
+        f"Reproduced: {analysis['reference']}.",
+        f"Method: {analysis['method']}.",
+        *analysis.get("statements", []),
+    )
+    grid, paths, seconds = run_reach(
+        analysis["experiment"],
+        args.out,
+        quick=args.quick,
+        seed=args.seed,
+        workers=workers,
+        quiet=args.quiet,
+        title=analysis["title"],
+        extra_paragraphs=tuple(paragraphs),
+    )
+    if not args.quiet:
+        rows = grid.rows()
+        for prod in (*grid.modes, "total"):
+            hits = [r for r in rows if r[1] == prod and r[2] == "all"]
+            reach = f"{max(r[0] for r in hits) * 1e3:.0f} MeV" if hits else "nothing excluded"
+            print(f"{prod:>6}: mass reach {reach}")
+        print(f"limits: {paths['csv']}  report: {paths['report']}  ({seconds:.1f} s)")
     return 0

@@ -138,7 +138,11 @@ def run(args: argparse.Namespace) -> int:
         metadata=extra,
     )
     if args.export:
-        spectra.save(table, args.export)
+        # The shipped 400 GeV tables are <kind>.npz; other beams <kind>_<E>GeV.npz, so that
+        # darkdump.production.spectra.shipped_for_beam finds each by its energy.
+        energy = experiment.beam.energy_GeV
+        stem = args.kind if energy == 400.0 else f"{args.kind}_{energy:g}GeV"
+        spectra.save(table, args.export, stem=stem)
     summary = {
         "kind": args.kind,
         "status": status,

@@ -255,7 +255,10 @@ class DetectorGeometry:
                 "detector.spectrometer (use darkdump sensitivity for a geometric reach)"
             )
         res, pid, iso, trig = det.resolutions, det.pid, det.isolation, det.trigger
-        assert res is not None and pid is not None and iso is not None and trig is not None
+        if res is None or pid is None or iso is None or trig is None:  # schema guarantees them
+            raise DarkdumpInputError(
+                "detector.spectrometer needs resolutions, pid, isolation, trigger"
+            )
         mag = det.element(sp.magnet)
         calo = det.element(sp.calorimeter)
         veto = det.element(sp.upstream_veto) if sp.upstream_veto is not None else None

@@ -23,6 +23,7 @@ __all__ = [
     "Acceptance",
     "AcceptanceChannel",
     "Beam",
+    "BremsModelling",
     "ChannelSelection",
     "DecayVolume",
     "Detector",
@@ -30,7 +31,6 @@ __all__ = [
     "Experiment",
     "Hole",
     "Isolation",
-    "BremsModelling",
     "MesonModelling",
     "Modelling",
     "Pid",
@@ -345,7 +345,7 @@ class Detector(_Strict):
         if dupes:
             raise ValueError(f"element names must be unique: {', '.join(dupes)}")
         zs = [e.z_start_m if e.kind == "magnet" else e.z_m for e in self.elements]
-        for (a, za), (b, zb) in zip(zip(names, zs), zip(names[1:], zs[1:])):
+        for a, za, b, zb in zip(names, zs, names[1:], zs[1:], strict=False):
             if za > zb:  # type: ignore[operator]
                 raise ValueError(
                     f"elements must be ordered along the beam: {b!r} (z = {zb:g} m) comes "
@@ -397,7 +397,7 @@ class Detector(_Strict):
                 raise ValueError("the upstream veto must lie upstream of the first tracker")
 
     def element(self, name: str) -> Element:
-        """The element called ``name``."""
+        """Return the element called ``name``."""
         for e in self.elements:
             if e.name == name:
                 return e
@@ -458,10 +458,12 @@ class AcceptanceChannel(_Strict):
     ``elements`` inside its aperture (after the magnet kick, if any) with an energy in
     ``energy_min_GeV``-``energy_max_GeV``, the energies of those daughters sum to at least
     ``energy_sum_min_GeV``, and every element's ``energy_threshold_GeV`` is passed; the
-    count is then multiplied by ``efficiency``.
+    count is then multiplied by ``efficiency``. An empty ``elements`` list suits a decay
+    volume that is itself the detector (NuCal): only the decay point (inside
+    ``decay_volume.aperture``) and the energies are then required.
     """
 
-    elements: list[str] = Field(min_length=1)
+    elements: list[str] = Field(default_factory=list)
     min_daughters: Literal[1, 2] = 2
     energy_min_GeV: NonNegFloat = 0.0
     energy_max_GeV: PosFloat | None = None
@@ -503,7 +505,7 @@ class Acceptance(_Strict):
         return self
 
     def channels(self) -> dict[str, AcceptanceChannel]:
-        """The defined channels, ``ee`` first."""
+        """Return the defined channels, ``ee`` first."""
         return {k: v for k, v in (("ee", self.ee), ("mumu", self.mumu)) if v is not None}
 
 
@@ -642,14 +644,21 @@ class Experiment(_Strict):
 
     @model_validator(mode="after")
     def _decay_volume_upstream_of_the_detector(self) -> Experiment:
-        # Vetoes may surround the decay volume (NA62's ANTI0 is at its entrance).
+        # Vetoes may surround the decay volume (NA62's ANTI0 is at its entrance). A
+        # spectrometer needs the whole volume upstream of its first element; a calorimeter
+        # may be its own decay volume (NuCal), which must then start at its front face.
         first = next(
             (e for e in self.detector.elements if e.kind != "veto"), self.detector.elements[0]
         )
         z_first = first.z_start_m if first.kind == "magnet" else first.z_m
-        if not self.decay_volume.z_max_m <= z_first:  # type: ignore[operator]
+        dv = self.decay_volume
+        if self.detector.spectrometer is not None or first.kind != "calorimeter":
+            key, z_dv = "z_max_m", dv.z_max_m
+        else:
+            key, z_dv = "z_min_m", dv.z_min_m
+        if not z_dv <= z_first:  # type: ignore[operator]
             raise ValueError(
-                f"decay_volume.z_max_m ({self.decay_volume.z_max_m:g} m) must lie upstream of "
+                f"decay_volume.{key} ({z_dv:g} m) must lie upstream of "
                 f"the first detector element {first.name!r} ({z_first:g} m)"
             )
         if self.detector.spectrometer is not None and self.selection is None:

@@ -112,7 +112,7 @@ class ChannelAcceptance:
             vertex_z=(z_lo * m, z_hi * m),
             volume=volume,
             min_daughters=spec.min_daughters,
-            energy_min=max(spec.energy_min_GeV, *thresholds) * GeV,
+            energy_min=max([spec.energy_min_GeV, *thresholds]) * GeV,
             energy_max=e_max,
             energy_sum_min=spec.energy_sum_min_GeV * GeV,
             efficiency=spec.efficiency,
@@ -175,7 +175,7 @@ def channel_acceptance(
     lepton_mass: float,
     acceptance: ChannelAcceptance,
 ) -> BoolArray:
-    """Accepted decays, shape ``(n,)`` (the efficiency is applied by the caller).
+    """Return the accepted decays, shape ``(n,)`` (the caller applies the efficiency).
 
     Parameters
     ----------
