@@ -38,6 +38,11 @@ NUMERIC_OPTIONS: list[tuple[list[str], str, bool, float | None]] = [
     (["background", "synthetic", "--out", "x.parquet", "--tracks", "10"], "--spill-s", False, 1e3),
     (["background", "synthetic", "--out", "x.parquet", "--tracks", "10"], "--seed", True, None),
     (["widths"], "--masses", False, None),
+    (["sensitivity", "na62-1e18", "--out", "x"], "--pot", False, 1e25),
+    (["sensitivity", "na62-1e18", "--out", "x"], "--events", False, 1e6),
+    (["sensitivity", "na62-1e18", "--out", "x"], "--seed", True, None),
+    (["sensitivity", "na62-1e18", "--out", "x"], "--workers", True, None),
+    (["reproduce", "charm"], "--seed", True, None),
 ]
 
 ALWAYS_BAD = ["nan", "inf", "-inf", "-1", "1e400", "abc", "", "0x10", "1,5", "--"]
