@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from darkdump.results.reproduce import ReproduceConfig, run_reproduction
+from darkdump.analyses.na62_2021.reproduce import ReproduceConfig, run_reproduction
 
 
 def main() -> None:

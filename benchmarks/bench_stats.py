@@ -15,7 +15,8 @@ import time
 import numpy as np
 from hepunits import MeV
 
-from darkdump.stats import GridChannel, ee_channel, mumu_channel, scan
+from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT, ee_channel, mumu_channel
+from darkdump.stats import GridChannel, scan
 from darkdump.stats.pdfs import DEFAULT_MASS_RANGE_MUMU
 
 
@@ -46,7 +47,9 @@ def main() -> None:
     args = parser.parse_args()
     mass, eps, channels = synthetic_grid()
     t0 = time.perf_counter()
-    res = scan(channels, mass, eps, n_toys=args.toys, refine_toys=args.refine_toys, seed=args.seed)
+    res = scan(
+        channels, mass, eps, pot=POT_CONSTRAINT, n_toys=args.toys, refine_toys=args.refine_toys, seed=args.seed
+    )
     dt = time.perf_counter() - t0
     n_toy_points = int(res.from_toys.sum())
     print(

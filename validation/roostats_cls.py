@@ -230,7 +230,8 @@ def darkdump_limit(
     """darkdump's limit (mean over ``seeds`` toy streams) and its standard error."""
     from darkdump.stats import counting_upper_limit
     from darkdump.stats.cls import cls
-    from darkdump.stats.model import LogNormal, Model, mumu_channel
+    from darkdump.analyses.na62_2021.statistics import mumu_channel
+    from darkdump.stats.model import LogNormal, Model
 
     limits = []
     for seed in range(seeds):

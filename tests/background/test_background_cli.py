@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from darkdump.background.control_sample import read_control_sample
-from darkdump.background.published import BackgroundModel
+from darkdump.background.model import BackgroundModel
 from darkdump.cli import main
 
 

@@ -16,7 +16,7 @@ from darkdump.background.combinatorial import (
     region_names,
     same_sign_scaling,
 )
-from darkdump.background.published import (
+from darkdump.analyses.na62_2021.published import (
     COMBINATORIAL_TABLE2,
     COMBINATORIAL_TABLE3,
     bernstein_pdf,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from darkdump.background.published import (
+from darkdump.analyses.na62_2021.published import (
     COMBINATORIAL_TABLE2,
     COMBINATORIAL_TABLE3,
     MUMU_MASS_DOMAIN,

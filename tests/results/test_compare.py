@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from darkdump.results.compare import compare, curve_from_rows
-from darkdump.results.reproduce import _model_envelopes
+from darkdump.analyses.na62_2021.reproduce import _model_envelopes
 
 
 def test_curve_hull_and_ratios() -> None:
@@ -44,7 +44,7 @@ def test_model_envelope_union_and_intersection() -> None:
 
 
 def test_grid_edge_flag() -> None:
-    from darkdump.results.reproduce import grid_edge
+    from darkdump.analyses.na62_2021.reproduce import grid_edge
 
     assert grid_edge((0.1, "observed", 1e-8, 1e-6), 1e-8, 1e-3) == "lower"
     assert grid_edge((0.1, "observed", 2e-8, 1e-3), 1e-8, 1e-3) == "upper"

@@ -17,8 +17,8 @@ from hepunits import MeV
 
 from darkdump.analyses.na62_2021 import REFERENCES
 from darkdump.experiments import load
-from darkdump.results.reproduce import ReproduceConfig, _counting_limits
-from darkdump.results.report_na62 import published_comparisons
+from darkdump.analyses.na62_2021.reproduce import ReproduceConfig, _counting_limits
+from darkdump.analyses.na62_2021.report import published_comparisons
 from darkdump.yields import YieldConfig, compute_grid
 
 pytestmark = pytest.mark.slow

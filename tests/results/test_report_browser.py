@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from darkdump.results.reproduce import ReproduceConfig, run_reproduction
+from darkdump.analyses.na62_2021.reproduce import ReproduceConfig, run_reproduction
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from darkdump.results.reproduce import ReproduceConfig, run_reproduction
+from darkdump.analyses.na62_2021.reproduce import ReproduceConfig, run_reproduction
 
 HEADER = [
     "mass_GeV",
@@ -78,7 +78,7 @@ def test_outputs_exist_with_documented_columns(serial_run: Path) -> None:
     ):
         assert (serial_run / name).is_file(), name
     # The combined figure is in the report (embedded, with its caption).
-    from darkdump.results.report_na62 import FIGURES
+    from darkdump.analyses.na62_2021.report import FIGURES
 
     caption = FIGURES["limits_combined.png"]
     assert html.escape(caption) in (serial_run / "report.html").read_text()
@@ -98,7 +98,7 @@ def test_mumu_excludes_near_411_mev_with_one_event(serial_run: Path) -> None:
 def test_resume_uses_cache_and_gives_identical_files(serial_run: Path, tmp_path: Path) -> None:
     # A second run into the same folder takes every task from the cache (no task
     # runs: a failing task function proves it) and rewrites the same CSVs.
-    import darkdump.results.reproduce as rep
+    import darkdump.analyses.na62_2021.reproduce as rep
 
     before = {p: p.read_bytes() for p in (serial_run / "limits").glob("*.csv")}
 

@@ -12,6 +12,8 @@ agree within the Monte-Carlo errors.
 
 from __future__ import annotations
 
+from functools import partial
+
 import math
 
 import numpy as np
@@ -20,8 +22,9 @@ from iminuit import Minuit
 from scipy import stats
 
 from darkdump.stats.cls import cls
-from darkdump.stats.model import MUMU_BACKGROUND, POT_CONSTRAINT, Model, mumu_channel
-from darkdump.stats.pdfs import DEFAULT_MASS_RANGE_MUMU, MUMU_BERNSTEIN_COEFFICIENTS
+from darkdump.stats.model import Model as _Model
+from darkdump.analyses.na62_2021.statistics import MUMU_BACKGROUND, POT_CONSTRAINT, mumu_channel
+from darkdump.analyses.na62_2021.statistics import DEFAULT_MASS_RANGE_MUMU, MUMU_BERNSTEIN_COEFFICIENTS
 
 pytestmark = pytest.mark.slow
 
@@ -30,6 +33,9 @@ LOW, HIGH = DEFAULT_MASS_RANGE_MUMU
 SIG_POT = math.log(POT_CONSTRAINT.shape)
 SIG_B = math.log(MUMU_BACKGROUND.shape)
 B0 = MUMU_BACKGROUND.median
+
+#: The NA62 model: the POT constraint of PRL appendix B, shared by the channels.
+Model = partial(_Model, pot=POT_CONSTRAINT)
 
 
 def _bernstein(x: np.ndarray) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import math
 
 import numpy as np
@@ -10,8 +12,12 @@ import pytest
 from darkdump.errors import DarkdumpInputError
 from darkdump.stats.cls import cls
 from darkdump.stats.counting import counting_cls, counting_upper_limit
-from darkdump.stats.model import ChannelSpec, LogNormal, Model, ee_channel, mumu_channel
+from darkdump.stats.model import ChannelSpec, LogNormal, Model as _Model
+from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT, ee_channel, mumu_channel
 from darkdump.stats.pdfs import FlatShape
+
+#: The NA62 model: the POT constraint of PRL appendix B, shared by the channels.
+Model = partial(_Model, pot=POT_CONSTRAINT)
 
 
 def test_zero_observed_no_systematics_is_exp_minus_s() -> None:

@@ -8,14 +8,16 @@ from hepunits import MeV
 from scipy import integrate, stats
 
 from darkdump.errors import DarkdumpInputError
-from darkdump.stats.pdfs import (
+from darkdump.analyses.na62_2021.statistics import (
     MUMU_BERNSTEIN_COEFFICIENTS,
+    ee_background_shape,
+    mumu_background_shape,
+)
+from darkdump.stats.pdfs import (
     BernsteinShape,
     FlatShape,
     LandauShape,
-    ee_background_shape,
     gaussian_pdf,
-    mumu_background_shape,
     sample_gaussian,
 )
 

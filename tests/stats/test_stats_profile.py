@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -16,7 +18,11 @@ from darkdump.stats.engine import (
     observed_data,
     profile,
 )
-from darkdump.stats.model import LogNormal, Model, ee_channel, mumu_channel
+from darkdump.stats.model import LogNormal, Model as _Model
+from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT, ee_channel, mumu_channel
+
+#: The NA62 model: the POT constraint of PRL appendix B, shared by the channels.
+Model = partial(_Model, pot=POT_CONSTRAINT)
 
 
 def _observed(model: Model, mass: np.ndarray, sigma: np.ndarray) -> Toys:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
 from darkdump.stats.model import ChannelSpec, LogNormal
 from darkdump.stats.pdfs import FlatShape
-from darkdump.stats.scan import GridChannel, scan
+from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT
+from darkdump.stats.scan import GridChannel
+from darkdump.stats.scan import scan as _scan
+
+#: Scans with the NA62 POT constraint (PRL appendix B) unless a test gives its own.
+scan = partial(_scan, pot=POT_CONSTRAINT)
 
 
 def _grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -53,7 +60,7 @@ def test_scan_no_systematics_matches_analytic_boundary() -> None:
 
 def test_scan_tolerates_undefined_sigma_where_no_signal_and_rejects_it_elsewhere() -> None:
     from darkdump.errors import DarkdumpInputError
-    from darkdump.stats.model import mumu_channel
+    from darkdump.analyses.na62_2021.statistics import mumu_channel
 
     mass = np.array([100.0, 300.0])
     eps = np.logspace(-6, -5, 5)
@@ -74,7 +81,7 @@ def test_from_modes_mixture_equals_single_gaussian_when_modes_agree() -> None:
     # two production modes with the same resolution = one Gaussian with the summed
     # yield: the same model, so CLs agree within toy statistics (400 toys: sigma(CLs)
     # ~ 0.015 near 0.1; the component draw changes the random stream, hence 0.05)
-    from darkdump.stats.model import ee_channel
+    from darkdump.analyses.na62_2021.statistics import ee_channel
 
     mass = np.array([50.0, 60.0])
     eps = np.logspace(-6, -4, 7)
@@ -140,7 +147,8 @@ def test_prescreen_does_not_hide_exclusions_that_only_systematics_allow() -> Non
     # excluded at its peak, and the strong expected band (about 1.6 events) must exclude
     # the 1.8 and 2.0 columns: compared with toys evaluated at every point.
     from darkdump.stats.cls import cls as cls_points
-    from darkdump.stats.model import Model, mumu_channel
+    from darkdump.analyses.na62_2021.statistics import mumu_channel
+    from darkdump.stats.model import Model
 
     peaks = (1.8, 2.0, 2.2)
     mass = np.array([300.0, 350.0, 400.0])
@@ -149,7 +157,7 @@ def test_prescreen_does_not_hide_exclusions_that_only_systematics_allow() -> Non
     sigma = np.full(n_exp.shape, 3.0)
     res = scan([GridChannel(spec, n_exp, sigma)], mass, eps, n_toys=4000, refine_toys=20000, seed=5)
     # Toys at every point of each column's peak region (where n_exp > 1.5).
-    model = Model((spec,))
+    model = Model((spec,), pot=POT_CONSTRAINT)
     for i in range(mass.size):
         top = np.flatnonzero(n_exp[i] > 1.5)
         direct = cls_points(
@@ -174,7 +182,7 @@ def test_prescreen_does_not_hide_exclusions_that_only_systematics_allow() -> Non
 
 def test_masses_in_gev_are_rejected() -> None:
     from darkdump.errors import DarkdumpInputError
-    from darkdump.stats.model import mumu_channel
+    from darkdump.analyses.na62_2021.statistics import mumu_channel
 
     eps, n_exp = _bump_columns((3.0, 3.0))
     spec = mumu_channel([])

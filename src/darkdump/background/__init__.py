@@ -1,8 +1,8 @@
 """Stage ``background``: the expected backgrounds of the dilepton searches.
 
-- :mod:`.published`: the published NA62 yields and shapes (JHEP 09 (2023) 035 table 4,
-  PRL 133 (2024) 111802 eq. 3 and appendix B) as :class:`BackgroundModel` data, used
-  when no control sample is given;
+- :mod:`.model`: :class:`BackgroundModel` (a log-normal signal-region yield and a mass
+  shape, the statistics stage's input) and :class:`RegionYield`; the published NA62
+  numbers fill them in :mod:`darkdump.analyses.na62_2021.published`;
 - :mod:`.control_sample`: the single-track control-sample format and its validating
   reader (Parquet, ROOT);
 - :mod:`.synthetic`: a SYNTHETIC halo-muon control-sample generator;
@@ -11,9 +11,9 @@
 - :mod:`.prompt`: prompt background by rejection-factor pseudo-experiments (PRL
   'Backgrounds'), with 90 % CL limits for zero survivors (JHEP sec. 5.1).
 
->>> from darkdump.background import published_model
->>> published_model("mumu").shape_kind
-'bernstein'
+>>> from darkdump.background import BackgroundModel
+>>> BackgroundModel("mumu", 0.016, 1.125, "flat", (), (0.0, 1.0), "example").log_sigma > 0
+True
 """
 
 from darkdump.background.combinatorial import (
@@ -44,7 +44,7 @@ from darkdump.background.prompt import (
     load_counts,
     prompt_background,
 )
-from darkdump.background.published import BackgroundModel, bernstein_pdf, published_model
+from darkdump.background.model import BackgroundModel, RegionYield, bernstein_pdf
 from darkdump.background.synthetic import HaloModel, downscale, generate_halo_tracks
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "PairSample",
     "PromptCounts",
     "PromptResult",
+    "RegionYield",
     "RegionYieldEstimate",
     "SingleTrackSample",
     "SurvivalFactor",
@@ -71,7 +72,6 @@ __all__ = [
     "mass_shape_model",
     "pairs_within_window",
     "prompt_background",
-    "published_model",
     "random_pairs_in_burst",
     "read_control_sample",
     "same_sign_scaling",

@@ -54,7 +54,7 @@ import numpy.typing as npt
 from hepunits import ms, ns, s
 
 from darkdump.background.control_sample import PID_ELECTRON, PID_MUON, SingleTrackSample
-from darkdump.background.published import BackgroundModel
+from darkdump.background.model import BackgroundModel
 from darkdump.errors import DarkdumpInputError
 from darkdump.selection import in_region, regions_for, select
 from darkdump.typing import FloatArray

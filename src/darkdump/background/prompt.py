@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from darkdump.background.published import BackgroundModel, ShapeKind
+from darkdump.background.model import BackgroundModel, ShapeKind
 from darkdump.errors import DarkdumpInputError
 from darkdump.typing import FloatArray
 

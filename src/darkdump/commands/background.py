@@ -313,7 +313,7 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
         same_sign_scaling,
     )
     from darkdump.background.control_sample import read_control_sample
-    from darkdump.background.published import MUMU_MASS_DOMAIN
+    from darkdump.analyses.na62_2021.published import MUMU_MASS_DOMAIN
     from darkdump.errors import DarkdumpInputError
     from darkdump.experiments import load
     from darkdump.results.io import write_csv, write_json
@@ -517,7 +517,7 @@ def _run_prompt(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from darkdump.background.prompt import load_counts, prompt_background
-    from darkdump.background.published import published_model
+    from darkdump.analyses.na62_2021.published import published_model
     from darkdump.errors import DarkdumpInputError
     from darkdump.results.io import write_json
 
@@ -624,7 +624,7 @@ def _run_prompt(args: argparse.Namespace) -> int:
 def _run_published(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from darkdump.background.published import (
+    from darkdump.analyses.na62_2021.published import (
         COMBINATORIAL_TABLE4,
         EE_PROMPT_PRL_EQ3,
         PROMPT_UPPER_LIMITS_TABLE4,

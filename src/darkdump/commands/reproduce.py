@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from darkdump.results.reproduce import ReproduceConfig, run_reproduction
+    from darkdump.analyses.na62_2021.reproduce import ReproduceConfig, run_reproduction
 
     workers = args.workers if args.workers is not None else default_workers()
     if args.out is None:

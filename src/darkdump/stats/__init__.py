@@ -1,12 +1,12 @@
 """darkdump stage: stats. CLs limits from the extended unbinned likelihood of PRL eq. (5).
 
-Public API (masses in MeV, expected yields in events at the median POT 1.4e17):
+Public API (masses in MeV, expected yields in events at the median POT of the POT
+constraint). Generic: the numbers of an analysis (its POT and background constraints,
+its channels) live with it; NA62 2021's in :mod:`darkdump.analyses.na62_2021.statistics`.
 
 Model
     :class:`ChannelSpec` (one channel: background log-normal, mass pdf, observed masses,
-    optional efficiency nuisance); :func:`mumu_channel`, :func:`ee_channel` (PRL
-    appendix-B defaults); :class:`LogNormal` and the constants :data:`POT_CONSTRAINT`,
-    :data:`MUMU_BACKGROUND`, :data:`EE_BACKGROUND`; :class:`Model` (channels combined,
+    optional efficiency nuisance); :class:`LogNormal`; :class:`Model` (channels combined,
     POT shared; constraint convention documented in :mod:`darkdump.stats.model`).
 Mass pdfs
     :mod:`darkdump.stats.pdfs`: Bernstein (PRL eq. B1), Landau, flat, truncated Gaussian.
@@ -27,10 +27,11 @@ Counting
 
 Example for the end-to-end step::
 
-    from darkdump.stats import GridChannel, ee_channel, mumu_channel, scan
+    from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT, ee_channel, mumu_channel
+    from darkdump.stats import GridChannel, scan
     result = scan([GridChannel(ee_channel([]), n_exp_ee, sigma_ee),
                    GridChannel(mumu_channel([411.0]), n_exp_mumu, sigma_mumu)],
-                  mass_MeV, eps, n_toys=1000, seed=1)
+                  mass_MeV, eps, pot=POT_CONSTRAINT, n_toys=1000, seed=1)
     result.cls[0]                      # observed CLs (n_mass, n_eps)
     result.contours["observed"].intervals
 """
@@ -45,25 +46,13 @@ from darkdump.stats.counting import (
     counting_cls,
     counting_upper_limit,
 )
-from darkdump.stats.model import (
-    EE_BACKGROUND,
-    MUMU_BACKGROUND,
-    POT_CONSTRAINT,
-    ChannelSpec,
-    LogNormal,
-    Model,
-    ee_channel,
-    mumu_channel,
-)
+from darkdump.stats.model import ChannelSpec, LogNormal, Model
 from darkdump.stats.scan import CURVES, GridChannel, ScanResult, proxy_cls, scan
 
 __all__ = [
     "CURVES",
     "DEFAULT_TOY_MODE",
-    "EE_BACKGROUND",
     "EXPECTED_QUANTILES",
-    "MUMU_BACKGROUND",
-    "POT_CONSTRAINT",
     "ChannelSpec",
     "ClsResult",
     "Contour",
@@ -77,10 +66,8 @@ __all__ = [
     "contour",
     "counting_cls",
     "counting_upper_limit",
-    "ee_channel",
     "exclusion_intervals",
     "exclusion_polygons",
-    "mumu_channel",
     "proxy_cls",
     "scan",
 ]

@@ -13,12 +13,15 @@ best-fit value in the absence of data). ``convention="roofit"``: the constraint 
 RooLognormal used as a density in ``theta`` itself, which carries the Jacobian
 ``1/theta``; in ``u`` this is a Gaussian centred at ``u0 = -sigma`` (mode at
 ``m0 exp(-sigma^2)``, median still at ``m0``). The signal expectation ``n_exp`` given to
-the model is the yield at the median number of protons on TAX (PRL appendix B,
-1.4e17), and it scales as ``s = n_exp * N_POT / 1.4e17``.
+the model is the yield at the median number of protons on target (for NA62, PRL
+appendix B: 1.4e17), and it scales as ``s = n_exp * N_POT / median``. The numbers of an
+analysis (its POT and background constraints, its channels) live with the analysis
+(NA62 2021: :mod:`darkdump.analyses.na62_2021.statistics`).
 
 Examples
 --------
->>> POT_CONSTRAINT.median, round(POT_CONSTRAINT.sigma, 4)
+>>> pot = LogNormal(median=1.4e17, shape=1.2)
+>>> pot.median, round(pot.sigma, 4)
 (1.4e+17, 0.1823)
 """
 
@@ -31,29 +34,15 @@ from typing import Literal
 
 import numpy as np
 
-from darkdump.background.published import published_model
 from darkdump.errors import DarkdumpInputError
-from darkdump.stats.pdfs import (
-    DEFAULT_MASS_RANGE_EE,
-    DEFAULT_MASS_RANGE_MUMU,
-    BackgroundShape,
-    ee_background_shape,
-    mumu_background_shape,
-)
+from darkdump.stats.pdfs import BackgroundShape
 from darkdump.typing import FloatArray
 
 __all__ = [
-    "EE_BACKGROUND",
-    "EE_EFFICIENCY",
-    "MUMU_BACKGROUND",
-    "MUMU_EFFICIENCY",
-    "POT_CONSTRAINT",
     "ChannelSpec",
     "Convention",
     "LogNormal",
     "Model",
-    "ee_channel",
-    "mumu_channel",
 ]
 
 Convention = Literal["median", "roofit"]
@@ -81,23 +70,6 @@ class LogNormal:
     def sigma(self) -> float:
         """Width of ``ln(theta)`` [1]: ``ln(shape)``."""
         return math.log(self.shape)
-
-
-#: Protons on TAX: median 1.4e17, shape 1.2 (PRL appendix B; JHEP sec. 6: 20 % uncertainty).
-POT_CONSTRAINT = LogNormal(median=1.4e17, shape=1.2)
-#: mu+mu- background yield in the SR: median 0.016, shape 1.125 (PRL appendix B; JHEP
-#: table 4), from the published background model of the background stage.
-MUMU_BACKGROUND = LogNormal(
-    median=published_model("mumu").median_yield, shape=published_model("mumu").lognormal_shape
-)
-#: e+e- background yield in the SR: median 0.0094, shape 4.0 (PRL appendix B; PRL eq. 3).
-EE_BACKGROUND = LogNormal(
-    median=published_model("ee").median_yield, shape=published_model("ee").lognormal_shape
-)
-#: Optional selection-efficiency nuisance, mu+mu-: 2.8 % (JHEP table 5), as a log-normal.
-MUMU_EFFICIENCY = LogNormal(median=1.0, shape=1.028)
-#: Optional selection-efficiency nuisance, e+e-: 2.9 % (PRL table I), as a log-normal.
-EE_EFFICIENCY = LogNormal(median=1.0, shape=1.029)
 
 
 @dataclass(frozen=True)
@@ -145,40 +117,6 @@ class ChannelSpec:
         return self.shape.mass_range
 
 
-def mumu_channel(
-    observed_masses: Sequence[float] | FloatArray = (),
-    *,
-    mass_range: tuple[float, float] = DEFAULT_MASS_RANGE_MUMU,
-    background: LogNormal = MUMU_BACKGROUND,
-    efficiency: LogNormal | None = None,
-) -> ChannelSpec:
-    """Build the PRL appendix-B mu+mu- channel (Bernstein background); masses in MeV."""
-    return ChannelSpec(
-        name="mumu",
-        background=background,
-        shape=mumu_background_shape(mass_range),
-        observed_masses=np.asarray(observed_masses, dtype=np.float64),
-        efficiency=efficiency,
-    )
-
-
-def ee_channel(
-    observed_masses: Sequence[float] | FloatArray = (),
-    *,
-    mass_range: tuple[float, float] = DEFAULT_MASS_RANGE_EE,
-    background: LogNormal = EE_BACKGROUND,
-    efficiency: LogNormal | None = None,
-) -> ChannelSpec:
-    """Build the PRL appendix-B e+e- channel (Landau background); masses in MeV."""
-    return ChannelSpec(
-        name="ee",
-        background=background,
-        shape=ee_background_shape(mass_range),
-        observed_masses=np.asarray(observed_masses, dtype=np.float64),
-        efficiency=efficiency,
-    )
-
-
 @dataclass(frozen=True)
 class Model:
     """Channels combined in one likelihood, POT nuisance shared (PRL, combination paragraph).
@@ -202,7 +140,7 @@ class Model:
     """
 
     channels: tuple[ChannelSpec, ...]
-    pot: LogNormal | None = POT_CONSTRAINT
+    pot: LogNormal | None
     convention: Convention = "median"
     a_signal: FloatArray = field(init=False, repr=False)
     a_background: FloatArray = field(init=False, repr=False)

@@ -4,20 +4,18 @@ All masses are in MeV (hepunits). Every pdf is normalised to unit integral over 
 finite mass range ``(low, high)``, as RooFit normalises a pdf over the range of its
 observable (PRL appendix B says the pdfs were defined with RooFit).
 
-The normalisation range is not given in the papers: it is a parameter of every shape,
-and the defaults (:data:`DEFAULT_MASS_RANGE_MUMU`, :data:`DEFAULT_MASS_RANGE_EE`) are an
-ASSUMPTION of darkdump: from the kinematic threshold 2 m_l to the highest simulated
-A' mass, 700 MeV (JHEP sec. 6: "mass is varied from 215 to 700 MeV/c2"; PRL appendix A:
-"varied from 5 to 700 MeV/c2").
+The normalisation range is a parameter of every shape. The shapes of an analysis, with
+their published parameters and ranges, live with it (NA62 2021:
+:mod:`darkdump.analyses.na62_2021.statistics`).
 
 Examples
 --------
 >>> from hepunits import MeV
->>> shape = mumu_background_shape()
+>>> shape = BernsteinShape(mass_range=(211.3, 700.0), coefficients=(1.0, 2.0, 1.0))
 >>> round(float(shape.integral()), 6)
 1.0
->>> ee = ee_background_shape()
->>> bool(ee.pdf(14.0 * MeV)[()] > ee.pdf(100.0 * MeV)[()])
+>>> landau = LandauShape(mass_range=(1.022, 700.0), location=14.86, scale=3.48)
+>>> bool(landau.pdf(14.0 * MeV)[()] > landau.pdf(100.0 * MeV)[()])
 True
 """
 
@@ -30,37 +28,17 @@ from functools import cached_property
 import numpy as np
 from scipy import special, stats
 
-from darkdump.background import published
 from darkdump.errors import DarkdumpInputError
 from darkdump.typing import FloatArray
 
 __all__ = [
-    "DEFAULT_MASS_RANGE_EE",
-    "DEFAULT_MASS_RANGE_MUMU",
-    "EE_LANDAU_LOCATION",
-    "EE_LANDAU_SCALE",
-    "MUMU_BERNSTEIN_COEFFICIENTS",
     "BackgroundShape",
     "BernsteinShape",
     "FlatShape",
     "LandauShape",
-    "ee_background_shape",
     "gaussian_pdf",
-    "mumu_background_shape",
     "sample_gaussian",
 ]
-
-#: The published numbers live once, in the background stage
-#: (:mod:`darkdump.background.published`, PRL 133 (2024) 111802 appendix B):
-#: degree-5 Bernstein coefficients of the mu+mu- background pdf (eq. B1) and the
-#: e+e- Landau location and scale [MeV] (RooLandau(x, mean=14.86, sigma=3.48); the
-#: density is phi((x - mean) / sigma) / sigma, maximal at mean - 0.2228 sigma).
-MUMU_BERNSTEIN_COEFFICIENTS: tuple[float, ...] = published.MUMU_BERNSTEIN_COEFFICIENTS
-EE_LANDAU_LOCATION, EE_LANDAU_SCALE = published.EE_LANDAU_PARAMS
-#: Default normalisation ranges of the mass pdfs [MeV]: (2 m_l, 700 MeV). ASSUMPTION
-#: (the papers do not state them), shared with the published background models.
-DEFAULT_MASS_RANGE_MUMU: tuple[float, float] = published.MUMU_MASS_DOMAIN
-DEFAULT_MASS_RANGE_EE: tuple[float, float] = published.EE_MASS_DOMAIN
 
 _TABLE_SIZE = 4097
 
@@ -136,7 +114,7 @@ class BernsteinShape(BackgroundShape):
     analytically (each basis polynomial integrates to ``1 / (n + 1)`` over t).
     """
 
-    coefficients: tuple[float, ...] = MUMU_BERNSTEIN_COEFFICIENTS
+    coefficients: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -179,8 +157,8 @@ class LandauShape(BackgroundShape):
             self.scale * math.pi / 2.0,
         )
 
-    location: float = EE_LANDAU_LOCATION
-    scale: float = EE_LANDAU_SCALE
+    location: float = math.nan
+    scale: float = math.nan
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -208,18 +186,6 @@ class FlatShape(BackgroundShape):
     def _unnormalised_integral(self) -> float:
         low, high = self.mass_range
         return high - low
-
-
-def mumu_background_shape(
-    mass_range: tuple[float, float] = DEFAULT_MASS_RANGE_MUMU,
-) -> BernsteinShape:
-    """Background pdf of the mu+mu- channel: degree-5 Bernstein, PRL eq. (B1); range [MeV]."""
-    return BernsteinShape(mass_range=mass_range, coefficients=MUMU_BERNSTEIN_COEFFICIENTS)
-
-
-def ee_background_shape(mass_range: tuple[float, float] = DEFAULT_MASS_RANGE_EE) -> LandauShape:
-    """Background pdf of the e+e- channel: Landau(14.86, 3.48) MeV, PRL appendix B."""
-    return LandauShape(mass_range=mass_range, location=EE_LANDAU_LOCATION, scale=EE_LANDAU_SCALE)
 
 
 def _gaussian_norm(

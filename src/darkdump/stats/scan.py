@@ -33,7 +33,7 @@ from darkdump.errors import DarkdumpInputError
 from darkdump.stats.cls import DEFAULT_TOY_MODE, EXPECTED_QUANTILES, ClsResult, cls
 from darkdump.stats.contours import Contour, contour
 from darkdump.stats.engine import ToyMode
-from darkdump.stats.model import POT_CONSTRAINT, ChannelSpec, Convention, LogNormal, Model
+from darkdump.stats.model import ChannelSpec, Convention, LogNormal, Model
 from darkdump.typing import FloatArray
 
 __all__ = ["CURVES", "PRESCREEN_SIGNAL_FACTOR", "GridChannel", "ScanResult", "proxy_cls", "scan"]
@@ -218,11 +218,11 @@ def scan(
     mass: FloatArray,
     eps: FloatArray,
     *,
+    pot: LogNormal | None,
     cl: float = 0.9,
     n_toys: int = 2000,
     seed: int = 0,
     mode: ToyMode = DEFAULT_TOY_MODE,
-    pot: LogNormal | None = POT_CONSTRAINT,
     convention: Convention = "median",
     refine_toys: int | None = 5000,
     precision: float | None = None,

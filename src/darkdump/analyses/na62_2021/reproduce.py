@@ -42,7 +42,7 @@ from hepunits import GeV, MeV, ns, ps
 
 from darkdump import __version__
 from darkdump.analyses.na62_2021 import load_analysis
-from darkdump.background.published import published_model
+from darkdump.analyses.na62_2021.published import published_model
 from darkdump.results.cache import TaskCache
 from darkdump.results.hepdata import LimitRow, write_hepdata_submission
 from darkdump.results.io import write_csv, write_json
@@ -203,6 +203,7 @@ def _scan(
     executor: Any,
 ) -> Any:
     """CLs scan of one analysis; the seed depends on the run seed and the analysis name."""
+    from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT
     from darkdump.stats import scan
 
     seed = int(np.random.SeedSequence([cfg.seed, zlib.crc32(name.encode())]).generate_state(1)[0])
@@ -210,6 +211,7 @@ def _scan(
         channels,
         masses_mev,
         eps,
+        pot=POT_CONSTRAINT,
         cl=0.9,
         n_toys=cfg.n_toys,
         seed=seed,
@@ -236,7 +238,8 @@ def _all_limits(
     Returns the limit rows, the counting-method facts and the relative Monte-Carlo
     errors of the CLs contour edges per analysis.
     """
-    from darkdump.stats import GridChannel, ee_channel, mumu_channel
+    from darkdump.analyses.na62_2021.statistics import ee_channel, mumu_channel
+    from darkdump.stats import GridChannel
 
     ch_mumu = GridChannel.from_modes(
         mumu_channel(list(OBSERVED_MUMU_MEV)),
@@ -650,7 +653,7 @@ def _run_reproduction(
 
         # The yield maps need only the grid: on Dask they are drawn while the
         # statistics run (their workers idle while a scan does its bookkeeping).
-        from darkdump.results.report_na62 import draw, map_figure_jobs
+        from darkdump.analyses.na62_2021.report import draw, map_figure_jobs
 
         map_jobs = map_figure_jobs(out, grid)
         map_futures = client.map(draw, map_jobs, pure=False) if client is not None else None
@@ -691,7 +694,7 @@ def _run_reproduction(
             summary.summary += _alp_summary(alp_rows)
             bar.advance(t_f)
     summary.timings = {**timings.as_dict(), "total": round(time.perf_counter() - start, 3)}
-    from darkdump.results.report_na62 import write_report
+    from darkdump.analyses.na62_2021.report import write_report
 
     summary.files.append(
         write_report(out, cfg, grid, summary, counting_info, limits, experiment)
@@ -860,7 +863,7 @@ def _write_outputs(
         )
     files.append(write_json(out / "limits" / "counting_method.json", counting_info))
     from darkdump.results.parallel import run_tasks
-    from darkdump.results.report_na62 import draw, limit_figure_jobs
+    from darkdump.analyses.na62_2021.report import draw, limit_figure_jobs
 
     files += run_tasks(draw, limit_figure_jobs(out, grid, limits, alp_rows), client=client)
     log(f"wrote {len(files)} files into {out}")
