@@ -147,3 +147,31 @@ def test_experiment_without_acceptance_is_refused(
     bad.write_text(text[:cut] + text[end:], encoding="utf-8")
     assert main(["sensitivity", str(bad), "--out", str(tmp_path / "o")]) == 2
     assert "no [acceptance] section" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('kind = "calorimeter"', 'kind = "calorimetre"', r"elements\.\d+\[LKr\]\.kind"),
+        ("half_width_m = 1.13", "half_width_m = -1.13", r"\[LKr\]\.aperture\.half_width_m"),
+        ("z_m = 241.495", "z_m = 190.0", r"ordered along the beam: 'LKr'"),
+        ("n_pot = 1.0e18", "", r"beam\.n_pot"),
+        ('elements = ["LKr"]', 'elements = ["ECAL"]', r"no element named 'ECAL'"),
+    ],
+)
+def test_bad_user_file_is_one_line_naming_key_and_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str
+) -> None:
+    import re
+
+    src = Path(__file__).parents[2] / "src/darkdump/experiments/na62_1e18.toml"
+    text = src.read_text(encoding="utf-8")
+    assert old in text
+    bad = tmp_path / "my_dump.toml"
+    bad.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert main(["sensitivity", str(bad), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert re.search(message, err[0]), err[0]
+    assert "my_dump.toml" in err[0]
+    assert not (tmp_path / "o").exists()
