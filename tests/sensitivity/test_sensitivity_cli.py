@@ -175,3 +175,46 @@ def test_bad_user_file_is_one_line_naming_key_and_file(
     assert re.search(message, err[0]), err[0]
     assert "my_dump.toml" in err[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_alp_reach_files_and_long_lifetime_scaling(tmp_path: Path) -> None:
+    out = tmp_path / "alp"
+    assert (
+        main(
+            [
+                "sensitivity",
+                "na62-1e18",
+                "--model",
+                "alp-BK",
+                "--out",
+                str(out),
+                "--quick",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    with (out / "limits" / "alp.csv").open(encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        assert reader.fieldnames == ["mass_GeV", "channel", "tau_ps", "br_product_limit"]
+        rows = [r for r in reader if r["mass_GeV"] == "0.3" and r["channel"] == "all"]
+    tau = np.array([float(r["tau_ps"]) for r in rows])
+    bound = np.array([float(r["br_product_limit"]) for r in rows])
+    assert np.all((bound > 0) & (bound < 1))
+    # Long lifetimes: P_D -> L / (gamma beta c tau), so the bound grows as tau (slope 1 in
+    # log-log) once c tau >> the 100-180 m flight paths (tau > 1e6 ps: c tau > 300 m x gamma).
+    far = tau > 1e6
+    slope = np.polyfit(np.log(tau[far]), np.log(bound[far]), 1)[0]
+    assert slope == pytest.approx(1.0, abs=0.05)
+    assert (out / "figures" / "alp_all.png").is_file()
+    assert "ALP" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_alp_reach_without_b_spectra_for_the_beam_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sensitivity", "nucal", "--model", "alp-BK", "--out", str(tmp_path / "n")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "b spectra for 400 GeV protons only" in err[0]
+    assert not (tmp_path / "n").exists()

@@ -29,6 +29,9 @@ from darkdump.commands._common import (
     float_in,
     out_path,
 )
+import numpy as np
+from hepunits import ps
+
 from darkdump.errors import DarkdumpInputError
 
 __all__ = ["register", "run", "run_reach"]
@@ -68,9 +71,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--model",
-        choices=("dark-photon",),
+        choices=("dark-photon", "alp-BK"),
         default="dark-photon",
-        help="new-physics model (dark-photon; the ALP reach is not available here yet)",
+        help="dark-photon (eps plane; limits/by_production.csv) or alp-BK (ALPs from "
+        "B -> K(*) a, model-independent: bound on BR(B -> K a) x BR(a -> ll) against tau_a; "
+        "limits/alp.csv)",
     )
     parser.add_argument(
         "--quick",
@@ -95,12 +100,13 @@ def run_reach(
     quiet: bool = False,
     title: str | None = None,
     extra_paragraphs: tuple[str, ...] = (),
+    model: str = "dark-photon",
 ) -> tuple[Any, dict[str, Path], float]:
     """Validate, compute and write one reach run; return (grid, paths, seconds)."""
     from darkdump.experiments import load
     from darkdump.results.io import output_lock
     from darkdump.sensitivity import ReachConfig, compute_reach
-    from darkdump.sensitivity.output import write_outputs
+    from darkdump.sensitivity.output import write_alp_outputs, write_outputs
 
     experiment = load(experiment_name)
     if experiment.acceptance is None:
@@ -119,6 +125,26 @@ def run_reach(
         n_events=N_EVENTS_QUICK if quick else N_EVENTS_DEFAULT, seed=seed, n_pot=pot
     )
     start = time.perf_counter()
+    if model == "alp-BK":
+        from darkdump.production.alp import b_spectra_for
+
+        from darkdump.sensitivity.alp import AlpReachConfig, compute_alp_reach
+
+        b_spectra_for(experiment)  # one-line error, before any output, if none for this beam
+        alp_config = AlpReachConfig(
+            n_events=N_EVENTS_QUICK if quick else N_EVENTS_DEFAULT, seed=seed, n_pot=pot
+        )
+        with output_lock(out):
+            reach = compute_alp_reach(experiment, alp_config)
+            seconds = time.perf_counter() - start
+            paths = write_alp_outputs(
+                reach,
+                experiment,
+                out,
+                title=title or f"darkdump sensitivity {experiment.name} --model alp-BK",
+                seconds=seconds,
+            )
+        return reach, paths, time.perf_counter() - start
     with output_lock(out):
         done = [0]
 
@@ -147,6 +173,26 @@ def run_reach(
 def run(args: argparse.Namespace) -> int:
     """Run ``darkdump sensitivity`` and print the reach per production mode."""
     workers = args.workers if args.workers is not None else default_workers()
+    if args.model == "alp-BK":
+        reach, paths, seconds = run_reach(
+            experiment_from(args),
+            args.out,
+            pot=args.pot,
+            events=args.events,
+            quick=args.quick,
+            seed=args.seed,
+            quiet=args.quiet,
+            model="alp-BK",
+        )
+        if not args.quiet:
+            lim = reach.limit("all")
+            i, j = np.unravel_index(int(np.argmin(lim)), lim.shape)
+            print(
+                f"best bound BR(B -> K a) x BR(a -> ll) = {lim[i, j]:.2e} at "
+                f"M_a = {reach.masses[i]:.0f} MeV, tau_a = {reach.taus[j] / ps:.3g} ps"
+            )
+            print(f"limits: {paths['csv']}  report: {paths['report']}  ({seconds:.1f} s)")
+        return 0
     grid, paths, seconds = run_reach(
         experiment_from(args),
         args.out,

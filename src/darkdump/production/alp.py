@@ -35,11 +35,12 @@ from darkdump.errors import DarkdumpInputError
 from darkdump.experiments.schema import Experiment
 from darkdump.kinematics import boost, isotropic_directions, two_body_momentum
 from darkdump.production.sample import ProductionSample
-from darkdump.production.spectra import Spectra, check_beam_energy, load_default
+from darkdump.production.spectra import Spectra, shipped_for_beam
 from darkdump.production.target import sample_production_points
 
 __all__ = [
     "ALP_PARENTS",
+    "b_spectra_for",
     "generate_alp",
     "two_body_momentum",
 ]
@@ -50,6 +51,11 @@ ALP_PARENTS: dict[str, tuple[int, int, int]] = {
     "B+": (521, 321, 323),
     "B0": (511, 311, 313),
 }
+
+
+def b_spectra_for(experiment: Experiment) -> Spectra:
+    """The shipped B spectra for the experiment's beam energy (one-line error if none)."""
+    return shipped_for_beam("b", float(experiment.beam.energy_GeV))
 
 
 def _mass(pdgid: int) -> float:
@@ -82,7 +88,7 @@ def generate_alp(
     k_star_fraction
         Fraction of the decays that are B -> K*(892) a [dimensionless].
     spectra
-        B spectra; default :func:`darkdump.production.spectra.load_default` ("b").
+        B spectra; default: the shipped table for the beam energy (:func:`b_spectra_for`).
 
     Returns
     -------
@@ -98,8 +104,7 @@ def generate_alp(
     if not 0.0 <= k_star_fraction <= 1.0:
         raise DarkdumpInputError(f"k_star_fraction = {k_star_fraction}: must be in [0, 1]")
     if spectra is None:
-        table = load_default("b")
-        check_beam_energy(table, experiment)
+        table = b_spectra_for(experiment)
     else:
         table = spectra
     names = list(ALP_PARENTS)

@@ -235,8 +235,18 @@ def plot_zero_event(
     return axes
 
 
-def plot_alp(rows: Sequence[tuple[float, float, float]], channel: str, ax: Any = None) -> Any:
-    """ALP limit on BR(B -> K(*) a) x BR(a -> ll) against tau_a, a few masses (JHEP fig. 16)."""
+def plot_alp(
+    rows: Sequence[tuple[float, float, float]],
+    channel: str,
+    ax: Any = None,
+    *,
+    title: str | None = None,
+) -> Any:
+    """ALP limit on BR(B -> K(*) a) x BR(a -> ll) against tau_a, a few masses (JHEP fig. 16).
+
+    ``rows`` are ``(mass_GeV, tau_ps, bound)``; ``channel`` ``ee``, ``mumu`` or ``all``
+    (both channels, l = e, mu); ``title`` replaces the default "90% CL upper limit" one.
+    """
     with style():
         ax = axes_or_new(ax)
         masses = sorted({r[0] for r in rows})
@@ -253,9 +263,12 @@ def plot_alp(rows: Sequence[tuple[float, float, float]], channel: str, ax: Any =
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(r"$\tau_a$ [ps]")
-        lepton = r"\mu^+\mu^-" if channel == "mumu" else r"e^+e^-"
+        lepton = {"mumu": r"\mu^+\mu^-", "all": r"\ell^+\ell^-"}.get(channel, r"e^+e^-")
         ax.set_ylabel(rf"BR($B\to K^{{(*)}}a$) $\times$ BR($a\to {lepton}$)")
-        ax.set_title(rf"ALP, 90% CL upper limit, $a\to {lepton}$", fontsize=14)
+        ax.set_title(
+            title if title is not None else rf"ALP, 90% CL upper limit, $a\to {lepton}$",
+            fontsize=14,
+        )
         ax.legend(fontsize=10)
     return ax
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from hepunits import GeV, MeV
+from hepunits import GeV, MeV, ps
 
 from darkdump.plotting import axes_or_new, label_epsilon, style, write_figure
 from darkdump.results.io import write_csv, write_json
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BY_PRODUCTION_COLUMNS",
+    "write_alp_outputs",
     "edge_effective_events",
     "plot_reach",
     "table_masses_mev",
@@ -344,6 +345,103 @@ def write_outputs(
                     f"{len(grid.masses)} masses, {len(grid.epsilons)} couplings "
                     f"({grid.epsilons[0]:.0e} - {grid.epsilons[-1]:.0e}); seed "
                     f"{grid.config.get('seed')}; {seconds:.1f} s.",
+                    f"Command: {provenance['command']}",
+                ],
+            ),
+        ],
+    )
+    paths["report"] = report.write(out / "report.html")
+    return paths
+
+
+def write_alp_outputs(
+    reach: Any, experiment: Experiment, out: Path, *, title: str, seconds: float
+) -> dict[str, Path]:
+    """Write the ALP reach (``limits/alp.csv``, figures, report, provenance) into ``out``."""
+    from darkdump.results.plots import plot_alp
+    from darkdump.results.report import Figure, Report, Section, Table
+    from darkdump.sensitivity.alp import ALP_COLUMNS
+
+    rows = reach.rows()
+    for row in rows:
+        if not (np.isfinite(row[3]) and 0 < row[3] < 1):
+            raise RuntimeError(f"non-physical ALP bound {row}: not written")
+    provenance = {
+        "command": " ".join(["darkdump", *sys.argv[1:]]) if sys.argv else "",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "model": "alp-BK",
+        "experiment": experiment.model_dump(mode="json"),
+        "config": reach.config,
+        "threshold_events": reach.threshold,
+        "n_pot": reach.n_pot,
+        "versions": versions(),
+    }
+    paths: dict[str, Path] = {}
+    paths["csv"] = write_csv(
+        out / "limits" / "alp.csv",
+        ALP_COLUMNS,
+        [(f"{r[0]:.6g}", r[1], f"{r[2]:.6g}", f"{r[3]:.6g}") for r in rows],
+    )
+    figures = out / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    figure_list = []
+    shown = [m for m in (0.1, 0.3, 0.5, 0.7) if np.any(np.isclose(reach.masses / GeV, m))]
+    for ch in (*reach.channels, "all"):
+        sel = [(r[0], r[2], r[3]) for r in rows if r[1] == ch and any(np.isclose(r[0], shown))]
+        if not sel:
+            continue
+        name = f"alp_{ch}.png"
+        lepton = {"ee": r"e^+e^-", "mumu": r"\mu^+\mu^-", "all": r"\ell^+\ell^-"}[ch]
+        write_figure(
+            plot_alp,
+            figures / name,
+            sel,
+            ch,
+            title=rf"{experiment.name}: ALP, $N_{{exp}} = {reach.threshold:g}$, $a\to {lepton}$",
+        )
+        figure_list.append(
+            Figure(
+                f"figures/{name}",
+                f"Bound on BR(B -> K(*) a) x BR(a -> ll), {ch}, at N_exp = {reach.threshold:g} "
+                "(zero background).",
+            )
+        )
+    write_json(out / "provenance.json", provenance)
+    paths["provenance"] = out / "provenance.json"
+    best_rows = []
+    lim = reach.limit("all")
+    for m_gev in (0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0):
+        idx = np.flatnonzero(np.isclose(reach.masses / GeV, m_gev))
+        if idx.size:
+            j = int(np.argmin(lim[idx[0]]))
+            best = lim[idx[0], j]
+            best_rows.append(
+                [
+                    f"{m_gev * 1e3:g}",
+                    f"{best:.2e}" if np.isfinite(best) else "-",
+                    f"{reach.taus[j] / ps:.3g}" if np.isfinite(best) else "-",
+                ]
+            )
+    report = Report(
+        title=title,
+        sections=[
+            Section(
+                "ALP from B -> K(*) a (model-independent)",
+                [
+                    experiment.description,
+                    f"N_POT = {reach.n_pot:.3g}; bound at N_exp = {reach.threshold:g} events "
+                    "per unit BR(B -> K(*) a) x BR(a -> ll) (zero background). Full table: "
+                    "limits/alp.csv (rows where the bound is below 1).",
+                ],
+                [Table(["M_a [MeV]", "best bound (both channels)", "at tau_a [ps]"], best_rows)],
+                figure_list,
+            ),
+            Section(
+                "Run",
+                [
+                    f"{reach.config.get('n_events')} decays per mass and channel; "
+                    f"{len(reach.masses)} masses, {len(reach.taus)} lifetimes; seed "
+                    f"{reach.config.get('seed')}; {seconds:.1f} s.",
                     f"Command: {provenance['command']}",
                 ],
             ),
