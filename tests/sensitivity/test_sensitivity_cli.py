@@ -218,3 +218,24 @@ def test_alp_reach_without_b_spectra_for_the_beam_is_refused(
     assert len(err) == 1
     assert "b spectra for 400 GeV protons only" in err[0]
     assert not (tmp_path / "n").exists()
+
+
+def test_earlier_regions_are_read_and_a_bad_folder_is_refused(
+    na62_reach: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from darkdump.sensitivity.output import read_by_production
+
+    name, rows = read_by_production(na62_reach)
+    assert name == "na62-1e18"
+    assert len(rows) > 50
+    assert all(0 < lo < hi < 1 for _, lo, hi in rows)
+    # A folder without a reach run: one line, exit 2, before the NA62 chain starts.
+    out = tmp_path / "na62"
+    status = main(
+        ["reproduce", "na62-2021", "--quick", "--out", str(out), "--earlier", str(tmp_path)]
+    )
+    assert status == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "--earlier" in err[0]
+    assert not out.exists()

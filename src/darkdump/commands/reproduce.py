@@ -79,6 +79,15 @@ def register(subparsers: Any) -> None:
         "add the envelope of the observed contours to the limits files (kinds model_low, "
         "model_high) and figures (hatched band); about one default run per alternative",
     )
+    parser.add_argument(
+        "--earlier",
+        action="append",
+        default=None,
+        metavar="DIR",
+        help="output folder of an earlier experiment's reach (darkdump reproduce charm|nucal "
+        "or darkdump sensitivity), drawn as a grey region on the na62-2021 limit figures "
+        "(repeatable)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -93,7 +102,17 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         args.out = Path(args.experiment)
     if args.experiment in REACH_ANALYSES:
+        if args.earlier:
+            raise DarkdumpInputError("--earlier: applies to na62-2021 only")
         return _run_reach_analysis(args, workers)
+    earlier = None
+    if args.earlier:
+        from darkdump.sensitivity.output import read_by_production
+
+        earlier = {}
+        for folder in args.earlier:
+            name, rows = read_by_production(folder)
+            earlier[f"{name.upper()} (darkdump)"] = rows
     if args.out.exists() and not args.out.is_dir():
         raise DarkdumpInputError(f"--out {str(args.out)!r} exists and is not a folder")
     if args.precision is not None and not (0.001 <= args.precision <= 0.5):
@@ -114,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         quiet=args.quiet or not sys.stderr.isatty(),
         log=lambda msg: console.print(msg),
         variations=args.variations,
+        earlier=earlier,
     )
     if not args.quiet:
         table = Table(title=f"darkdump reproduce {args.experiment}: observed 90% CL")

@@ -77,8 +77,12 @@ def plot_limits(
     xlim_mev: tuple[float, float] = (0.0, 750.0),
     log_mass: bool = False,
     ylim: tuple[float, float] = (1e-8, 1e-3),
+    earlier: Mapping[str, Sequence[tuple[float, float, float]]] | None = None,
 ) -> Any:
     """Draw 90 % CL exclusion contours: observed, expected and its +-1/2 sigma bands.
+
+    ``earlier`` maps a label to the region of an earlier experiment recomputed by darkdump
+    (``darkdump reproduce charm``...), rows ``(mass_GeV, lower, upper)``, drawn in grey.
 
     ``rows`` are ``(mass_GeV, kind, epsilon_lower, epsilon_upper)``; ``overlays`` maps a
     label to other observed rows drawn dash-dotted (e.g. the mumu result on the
@@ -92,12 +96,24 @@ def plot_limits(
     with style():
         ax = axes_or_new(ax)
         handles: list[Any] = []
+        for (label, region), shade in zip(
+            (earlier or {}).items(), (0.75, 0.6, 0.85, 0.5), strict=False
+        ):
+            handles.append(draw_earlier(ax, region, label, shade))
         m_lo, lo_lo, hi_lo = _edges(rows, "model_low")
         m_hi, lo_hi, hi_hi = _edges(rows, "model_high")
         if m_hi.size:
             # Between the outer (model_high) and inner (model_low) contours, per edge.
-            inner_lo = np.interp(m_hi, m_lo, lo_lo, left=np.nan, right=np.nan) if m_lo.size else m_hi * np.nan
-            inner_hi = np.interp(m_hi, m_lo, hi_lo, left=np.nan, right=np.nan) if m_lo.size else m_hi * np.nan
+            inner_lo = (
+                np.interp(m_hi, m_lo, lo_lo, left=np.nan, right=np.nan)
+                if m_lo.size
+                else m_hi * np.nan
+            )
+            inner_hi = (
+                np.interp(m_hi, m_lo, hi_lo, left=np.nan, right=np.nan)
+                if m_lo.size
+                else m_hi * np.nan
+            )
             inner_lo = np.where(np.isfinite(inner_lo), inner_lo, hi_hi)
             inner_hi = np.where(np.isfinite(inner_hi), inner_hi, lo_hi)
             hatch = dict(facecolor="none", edgecolor="grey", hatch="///", lw=0)
@@ -171,7 +187,9 @@ def plot_map(
             norm: Normalize = LogNorm(vmin=low, vmax=max(high, low * 10))
         else:
             norm = Normalize(vmin=vmin)
-        mesh = ax.pcolormesh(masses_mev, epsilons, data, norm=norm, shading="nearest", cmap="viridis")
+        mesh = ax.pcolormesh(
+            masses_mev, epsilons, data, norm=norm, shading="nearest", cmap="viridis"
+        )
         ax.figure.colorbar(mesh, ax=ax, label=label)
         if contour_level is not None and np.nanmax(values) >= contour_level:
             ax.contour(
@@ -193,11 +211,13 @@ def plot_zero_event(
     ax: Any = None,
     *,
     references: Mapping[str, Mapping[float, tuple[float, float]]] | None = None,
+    earlier: Mapping[str, Sequence[tuple[float, float, float]]] | None = None,
 ) -> Any:
     """JHEP fig. 4: N_exp >= 2.3 regions by decay mode (left) and production mode (right).
 
     ``rows`` are :func:`darkdump.yields.zero_event_rows`; ``ax`` two Axes (or None);
-    ``references`` published regions drawn dotted on the right panel.
+    ``references`` published regions drawn dotted on the right panel; ``earlier`` regions
+    of earlier experiments recomputed by darkdump, grey on both panels.
     """
     styles = {"brems": "-", "meson": "--", "total": "-"}
     colours = {"ee": "tab:green", "mumu": "tab:blue", "both": "k"}
@@ -210,6 +230,12 @@ def plot_zero_event(
             (axes[1], sorted(k for k in keys if k[1] == "both"), "by production mode"),
         )
         for i, (panel, chosen, title) in enumerate(panels):
+            extra = [
+                draw_earlier(panel, region, label, shade)
+                for (label, region), shade in zip(
+                    (earlier or {}).items(), (0.75, 0.6, 0.85, 0.5), strict=False
+                )
+            ]
             for prod, chan in chosen:
                 sel = sorted((r for r in rows if r[1] == prod and r[2] == chan), key=lambda r: r[0])
                 m = np.array([r[0] for r in sel]) * 1e3
@@ -227,10 +253,9 @@ def plot_zero_event(
             panel.set_yscale("log")
             _mass_axis(panel, (0.0, 750.0), False)
             panel.set_ylim(1e-8, 1e-3)
-            panel.set_title(
-                rf"$N_{{exp}} \geq 2.3$, geometric acceptance, {title}", fontsize=13
-            )
-            panel.legend(fontsize=10)
+            panel.set_title(rf"$N_{{exp}} \geq 2.3$, geometric acceptance, {title}", fontsize=13)
+            lines, labels = panel.get_legend_handles_labels()
+            panel.legend(handles=[*lines, *extra], fontsize=10)
             label_epsilon(panel)
     return axes
 
@@ -271,6 +296,28 @@ def plot_alp(
         )
         ax.legend(fontsize=10)
     return ax
+
+
+def draw_earlier(
+    ax: Any, rows: Sequence[tuple[float, float, float]], label: str, shade: float = 0.8
+) -> Any:
+    """Grey region of an earlier experiment, rows ``(mass_GeV, lower, upper)``; the Patch.
+
+    Contiguous masses only are joined (a gap of more than twice the usual spacing starts
+    a new region), so separate regions are not bridged.
+    """
+    from matplotlib.patches import Patch
+
+    if not rows:
+        return Patch(color=str(shade), alpha=0.6, label=label)
+    m = np.array([r[0] for r in rows]) * 1e3
+    lo = np.array([r[1] for r in rows])
+    hi = np.array([r[2] for r in rows])
+    step = float(np.median(np.diff(m))) if m.size > 1 else 1.0
+    breaks = np.flatnonzero(np.diff(m) > 2.0 * step) + 1
+    for part in np.split(np.arange(m.size), breaks):
+        ax.fill_between(m[part], lo[part], hi[part], color=str(shade), alpha=0.6, lw=0, zorder=0)
+    return Patch(color=str(shade), alpha=0.6, label=label)
 
 
 def draw_reference(

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BY_PRODUCTION_COLUMNS",
+    "read_by_production",
     "write_alp_outputs",
     "edge_effective_events",
     "plot_reach",
@@ -449,3 +450,57 @@ def write_alp_outputs(
     )
     paths["report"] = report.write(out / "report.html")
     return paths
+
+
+def read_by_production(
+    folder: str | Path, production: str = "total", channel: str = "all"
+) -> tuple[str, list[tuple[float, float, float]]]:
+    """Read a reach run's ``limits/by_production.csv``: (experiment name, rows).
+
+    Rows are ``(mass_GeV, epsilon_lower, epsilon_upper)`` of the selected production and
+    channel, the widest-reaching interval per mass (the main region; islands dropped).
+    One-line :class:`~darkdump.errors.DarkdumpInputError` if the folder is not a reach run.
+    """
+    import csv
+
+    from darkdump.errors import DarkdumpInputError
+
+    folder = Path(folder)
+    path = folder / "limits" / "by_production.csv"
+    try:
+        with path.open(encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if tuple(reader.fieldnames or ()) != BY_PRODUCTION_COLUMNS:
+                raise DarkdumpInputError(
+                    f"--earlier {str(folder)!r}: {path.name} has columns {reader.fieldnames}, "
+                    f"expected {', '.join(BY_PRODUCTION_COLUMNS)}"
+                )
+            best: dict[float, tuple[float, float]] = {}
+            for r in reader:
+                if r["production"] != production or r["channel"] != channel:
+                    continue
+                mass, lo, hi = (
+                    float(r["mass_GeV"]),
+                    float(r["epsilon_lower"]),
+                    float(r["epsilon_upper"]),
+                )
+                if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo <= hi < 1):
+                    raise DarkdumpInputError(f"--earlier {str(folder)!r}: bad interval {lo}, {hi}")
+                if mass not in best or lo < best[mass][0]:
+                    best[mass] = (lo, hi)
+    except OSError as exc:
+        raise DarkdumpInputError(
+            f"--earlier {str(folder)!r}: no reach run there ({path}: {exc.strerror})"
+        ) from None
+    except (KeyError, ValueError) as exc:
+        raise DarkdumpInputError(
+            f"--earlier {str(folder)!r}: malformed {path.name} ({exc})"
+        ) from None
+    name = folder.name
+    try:
+        name = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))["experiment"][
+            "name"
+        ]
+    except (OSError, KeyError, ValueError, TypeError):
+        pass
+    return str(name), [(m, lo, hi) for m, (lo, hi) in sorted(best.items())]

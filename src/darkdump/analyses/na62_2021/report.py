@@ -121,8 +121,14 @@ def limit_figure_jobs(
     grid: YieldGrid,
     limits: Mapping[str, Sequence[LimitRow]],
     alp_rows: Mapping[str, Sequence[tuple[float, float, float]]],
+    earlier: Mapping[str, Sequence[tuple[float, float, float]]] | None = None,
 ) -> list[FigureJob]:
-    """Figures of the limits (A' contours, JHEP fig. 4, ALP), one job each (see :func:`draw`)."""
+    """Figures of the limits (A' contours, JHEP fig. 4, ALP), one job each (see :func:`draw`).
+
+    ``earlier``: regions of earlier experiments recomputed by darkdump (``--earlier``),
+    drawn in grey as in JHEP figs. 4 and 14 and PRL fig. 4.
+    """
+    grey = {"earlier": dict(earlier)} if earlier else {}
     from darkdump.yields import zero_event_rows
 
     fig_dir = out / "figures"
@@ -136,6 +142,7 @@ def limit_figure_jobs(
                 "title": r"NA62 $A'\to\mu^+\mu^-$, JHEP counting method (cf. JHEP fig. 14)",
                 "references": {"published (JHEP fig. 14)": published["fig14_mumu"]},
                 "xlim_mev": (150.0, 750.0),
+                **grey,
             },
             {},
         ),
@@ -154,6 +161,7 @@ def limit_figure_jobs(
                 "title": r"NA62 $A'\to e^+e^-$ (cf. PRL fig. 4 left)",
                 "xlim_mev": (4.0, 800.0),
                 "log_mass": True,
+                **grey,
             },
             {},
         ),
@@ -166,6 +174,7 @@ def limit_figure_jobs(
                 "overlays": {r"$\mu^+\mu^-$ (JHEP method)": limits["mumu"]},
                 "xlim_mev": (4.0, 800.0),
                 "log_mass": True,
+                **grey,
             },
             {},
         ),
@@ -177,7 +186,8 @@ def limit_figure_jobs(
                 "references": {
                     "published total (JHEP fig. 4)": published["fig4_total"],
                     "published meson (JHEP fig. 4)": published["fig4_meson"],
-                }
+                },
+                **grey,
             },
             _WIDE,
         ),
@@ -247,6 +257,7 @@ def draw_figures(
     limits: Mapping[str, Sequence[LimitRow]],
     alp_rows: Mapping[str, Sequence[tuple[float, float, float]]],
     client: Any = None,
+    earlier: Mapping[str, Sequence[tuple[float, float, float]]] | None = None,
 ) -> list[Path]:
     """Draw every figure of the report into ``out/figures``; return the paths.
 
@@ -254,7 +265,7 @@ def draw_figures(
     """
     from darkdump.results.parallel import run_tasks
 
-    jobs = map_figure_jobs(out, grid) + limit_figure_jobs(out, grid, limits, alp_rows)
+    jobs = map_figure_jobs(out, grid) + limit_figure_jobs(out, grid, limits, alp_rows, earlier)
     return run_tasks(draw, jobs, client=client)
 
 

@@ -516,6 +516,7 @@ def run_reproduction(
     quiet: bool = False,
     log: Callable[[str], None] = print,
     variations: bool = False,
+    earlier: Mapping[str, Sequence[tuple[float, float, float]]] | None = None,
 ) -> ReproduceSummary:
     """Run the whole reproduction into ``out``; see the module docstring.
 
@@ -537,6 +538,9 @@ def run_reproduction(
         Also rerun yields and limits for every ``[[variations]]`` entry of the experiment
         file and add the envelope of the observed contours (kinds ``model_low`` and
         ``model_high``) to the limits files (:func:`_model_envelopes`).
+    earlier
+        Regions of earlier experiments recomputed by darkdump (label -> rows
+        ``(mass_GeV, lower, upper)``), drawn in grey on the limit figures.
     """
     from darkdump.errors import DarkdumpInputError
     from darkdump.results.io import output_lock
@@ -567,6 +571,7 @@ def run_reproduction(
             quiet=quiet,
             log=log,
             variations=variations,
+            earlier=earlier,
         )
 
 
@@ -579,6 +584,7 @@ def _run_reproduction(
     quiet: bool,
     log: Callable[[str], None],
     variations: bool,
+    earlier: Mapping[str, Sequence[tuple[float, float, float]]] | None = None,
 ) -> ReproduceSummary:
     """:func:`run_reproduction` with the output folder locked."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -682,7 +688,7 @@ def _run_reproduction(
         with timings.step("files"):
             alp_rows = _alp_limits(alp_results, acfg)
             summary.files += _write_outputs(
-                out, cfg, grid, limits, alp_rows, counting_info, log, client, mc_errors
+                out, cfg, grid, limits, alp_rows, counting_info, log, client, mc_errors, earlier
             )
             if map_futures is not None:
                 summary.files += client.gather(map_futures)
@@ -818,6 +824,7 @@ def _write_outputs(
     log: Callable[[str], None],
     client: Any = None,
     mc_errors: dict[str, MCErrors] | None = None,
+    earlier: Mapping[str, Sequence[tuple[float, float, float]]] | None = None,
 ) -> list[Path]:
     from darkdump.yields import write_grid, write_zero_event_csv, zero_event_rows
 
@@ -865,6 +872,8 @@ def _write_outputs(
     from darkdump.results.parallel import run_tasks
     from darkdump.analyses.na62_2021.report import draw, limit_figure_jobs
 
-    files += run_tasks(draw, limit_figure_jobs(out, grid, limits, alp_rows), client=client)
+    files += run_tasks(
+        draw, limit_figure_jobs(out, grid, limits, alp_rows, earlier), client=client
+    )
     log(f"wrote {len(files)} files into {out}")
     return files
