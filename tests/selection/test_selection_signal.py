@@ -23,7 +23,13 @@ def _signal(mass: float, lepton: str, n: int, seed: int) -> tuple[object, object
     mom = np.stack([p * theta * np.cos(phi), p * theta * np.sin(phi), p], axis=1)
     start = np.tile([0.0, -22.0, 23.3 * m], (n, 1))
     prod = ProductionSample(mass, "brems", mom, start, np.full(n, 1.0 / n))
-    dec = decay.decay_in_volume(prod, lepton, 102 * m, 180 * m, rng)
+    # JHEP's flat decay sampling: the medians below are unweighted.
+    flat = decay.volume.NEAR_FRACTION
+    decay.volume.NEAR_FRACTION = 0.0
+    try:
+        dec = decay.decay_in_volume(prod, lepton, 102 * m, 180 * m, rng)
+    finally:
+        decay.volume.NEAR_FRACTION = flat
     return dec, detector.simulate(dec, EXP, rng)
 
 

@@ -150,6 +150,19 @@ class _MeasuredMultiplicities:
         """Lab momenta from the generator's spectra, shape ``(n, 3)`` [MeV]."""
         return self._spectra.sample(species, n, rng)
 
+    def sample_weighted(
+        self, species: str, n: int, rng: np.random.Generator, **kwargs: float
+    ) -> tuple[FloatArray, FloatArray]:
+        """Importance-sampled momenta and weights (:meth:`Spectra.sample_weighted`).
+
+        Spectra without importance sampling give their plain sample with unit weights.
+        """
+        inner = getattr(self._spectra, "sample_weighted", None)
+        if inner is None:
+            return self._spectra.sample(species, n, rng), np.ones(n)
+        result: tuple[FloatArray, FloatArray] = inner(species, n, rng, **kwargs)
+        return result
+
 
 def _default_spectra(energy_GeV: float = 400.0) -> SpectraLike:
     """The shipped meson spectra for ``energy_GeV`` protons (one-line error if none)."""
