@@ -87,6 +87,18 @@ def write_figure(
         return save_figure(fig, path)
 
 
+#: One figure: ``(plotting function, PNG path, args, kwargs, layout)``; the function
+#: draws on the Axes it is given; ``layout`` holds the ``figsize`` and ``ncols`` of
+#: :func:`write_figure`. Jobs are plain data, so a Dask worker can draw them.
+FigureJob = tuple[Callable[..., Any], Path, tuple[Any, ...], dict[str, Any], dict[str, Any]]
+
+
+def draw(job: FigureJob) -> Path:
+    """Draw one figure job into its PNG file; return the written path."""
+    func, path, args, kwargs, layout = job
+    return write_figure(func, path, *args, **layout, **kwargs)
+
+
 def label_epsilon(ax: Any) -> None:
     """Label the coupling axis with an upright epsilon (the ROOT style rotates y labels,
     which turns a lone epsilon into something that reads as omega)."""

@@ -38,8 +38,8 @@ from darkdump.commands._common import (
 )
 
 if TYPE_CHECKING:
-    from darkdump.yields.grid import YieldGrid
     from darkdump.experiments.schema import Experiment
+    from darkdump.yields.grid import YieldGrid
 
 __all__ = ["draw_all", "produce", "register", "run"]
 
@@ -256,49 +256,15 @@ def produce(
     return written
 
 
-#: Maps of A_sel and sigma_M are drawn where at least this many effective simulated
-#: events are selected (``n_eff_selected``); elsewhere a few events carry the weight.
-_MIN_EFFECTIVE_EVENTS = 10.0
-
-_FIGURES = {
-    # (quantity, label, log scale, contour): the papers' figures for mumu / ee.
-    "acceptance_sel": ("JHEP fig. 11 / PRL fig. 6", r"$A_{sel}$", False, None),
-    "sigma_m": ("JHEP fig. 12 / PRL fig. 8", r"$\sigma_{M}$ [MeV]", False, None),
-    "n_exp": ("JHEP fig. 13 / PRL fig. 7", r"$N_{exp}$", True, 2.3),
-}
-
-
 def draw_all(grid: YieldGrid, experiment: Experiment, folder: Path, seed: int = 1) -> list[Path]:
-    """Draw the maps of the grid and the signal (Z_TAX, CDA_TAX) plane as PNG files."""
-    import numpy as np
-    from hepunits import GeV, MeV
-
-    from darkdump.plotting import write_figure
-    from darkdump.results.plots import CHANNEL_LABELS, MODE_LABELS, plot_map, plot_zero_event
+    """Draw the maps of the grid (:mod:`darkdump.yields.plots`, the reports' path too), JHEP
+    fig. 4 and the signal (Z_TAX, CDA_TAX) plane as PNG files."""
+    from darkdump.plotting import draw, write_figure
+    from darkdump.results.plots import plot_zero_event
     from darkdump.yields import zero_event_rows
+    from darkdump.yields.plots import map_figure_jobs
 
-    written: list[Path] = []
-    masses_gev = grid.masses / GeV
-    for (ch, mode), values in grid.values.items():
-        for q, (source, label, log, contour) in _FIGURES.items():
-            data = values[q] / (MeV if q == "sigma_m" else 1.0)
-            if q in ("acceptance_sel", "sigma_m"):
-                # Blank where a handful of simulated events carry all the weight.
-                data = np.where(values["n_eff_selected"] >= _MIN_EFFECTIVE_EVENTS, data, np.nan)
-            written.append(
-                write_figure(
-                    plot_map,
-                    folder / f"{q}_{ch}_{mode}.png",
-                    masses_gev,
-                    grid.epsilons,
-                    data,
-                    title=f"{CHANNEL_LABELS[ch]}, {MODE_LABELS[mode]} ({source})",
-                    label=label,
-                    log=log,
-                    contour_level=contour,
-                    vmin=1e-3 if log else None,
-                )
-            )
+    written = [draw(job) for job in map_figure_jobs(grid, folder)]
     written.append(
         write_figure(
             plot_zero_event,

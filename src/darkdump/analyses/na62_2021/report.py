@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from hepunits import GeV
-
+from darkdump.plotting import FigureJob, draw
 from darkdump.results.hepdata import LimitRow
-from darkdump.plotting import write_figure
 from darkdump.results.plots import (
-    CHANNEL_LABELS,
-    MODE_LABELS,
     plot_alp,
     plot_limits,
-    plot_map,
     plot_zero_event,
 )
 from darkdump.results.report import Figure, Report, Section, Table
 
 if TYPE_CHECKING:
-    from darkdump.yields.grid import YieldGrid
     from darkdump.experiments.schema import Experiment
+    from darkdump.yields.grid import YieldGrid
 
 __all__ = [
     "FIGURES",
@@ -102,18 +96,7 @@ def published_comparisons(
     ]
 
 
-#: One figure: ``(plotting function, PNG path, args, kwargs, layout)``; the function
-#: draws on the Axes it is given (:mod:`darkdump.results.plots`); ``layout`` holds the
-#: ``figsize`` and ``ncols`` of :func:`darkdump.plotting.write_figure`.
-FigureJob = tuple[Callable[..., Any], Path, tuple[Any, ...], dict[str, Any], dict[str, Any]]
-
 _WIDE = {"figsize": (14.0, 6.0), "ncols": 2}
-
-
-def draw(job: FigureJob) -> Path:
-    """Draw one figure job into its PNG file; return the written path."""
-    func, path, args, kwargs, layout = job
-    return write_figure(func, path, *args, **layout, **kwargs)
 
 
 def limit_figure_jobs(
@@ -200,55 +183,9 @@ def limit_figure_jobs(
 
 def map_figure_jobs(out: Path, grid: YieldGrid) -> list[FigureJob]:
     """List the maps of A_sel, sigma_M and N_exp per channel and mode (JHEP figs. 11-13, PRL 6-8)."""
-    fig_dir = out / "figures"
-    jobs: list[FigureJob] = []
-    m_gev = grid.masses / GeV
-    eps = grid.epsilons
-    for channel in grid.channels:
-        for mode in grid.modes:
-            tag = f"{channel}_{mode}"
-            n_eff = grid.get("n_eff_selected", channel, mode)
-            a_sel = np.where(n_eff >= 10, grid.get("acceptance_sel", channel, mode), np.nan)
-            sig = np.where(n_eff >= 10, grid.get("sigma_m", channel, mode) / GeV * 1000, np.nan)
-            n_exp = grid.get("n_exp", channel, mode)
-            where = f"{CHANNEL_LABELS[channel]}, {MODE_LABELS[mode]}"
-            jobs += [
-                (
-                    plot_map,
-                    fig_dir / f"acceptance_{tag}.png",
-                    (m_gev, eps, a_sel),
-                    {
-                        "title": rf"$A_{{sel}}$, {where}",
-                        "label": r"$A_{sel}$ (selection $\times$ trigger)",
-                        "vmin": 1e-4,
-                    },
-                    {},
-                ),
-                (
-                    plot_map,
-                    fig_dir / f"sigma_m_{tag}.png",
-                    (m_gev, eps, sig),
-                    {
-                        "title": rf"$\sigma_M$, {where}",
-                        "label": r"$\sigma_M$ [MeV]",
-                        "log": False,
-                    },
-                    {},
-                ),
-                (
-                    plot_map,
-                    fig_dir / f"n_exp_{tag}.png",
-                    (m_gev, eps, n_exp),
-                    {
-                        "title": rf"$N_{{exp}}$, {where}",
-                        "label": r"$N_{exp}$",
-                        "vmin": 1e-2,
-                        "contour_level": 2.3,
-                    },
-                    {},
-                ),
-            ]
-    return jobs
+    from darkdump.yields.plots import map_figure_jobs as generic_map_jobs
+
+    return generic_map_jobs(grid, out / "figures")
 
 
 def draw_figures(
