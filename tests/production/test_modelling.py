@@ -95,3 +95,18 @@ def test_the_beam_energy_picks_its_shipped_table() -> None:
     assert table.metadata["settings"]["beam_energy_GeV"] == 70.0
     # Fewer mesons per interaction at sqrt(s) = 11.5 GeV than at 27.4 GeV.
     assert table.multiplicity("pi0") < shipped_for_beam("mesons", 400.0).multiplicity("pi0")
+
+
+def test_sigma_bb_is_a_named_parameter_and_scales_the_alp_yield() -> None:
+    # [modelling.b] sigma_bb_per_nucleon_nb: the B number per POT scales linearly with it
+    # (chi_bb = A sigma_bb / sigma_inel(pA)); the NA62 default reproduces the shipped table.
+    from darkdump.production.alp import b_spectra_for
+    from darkdump.production.spectra import shipped_for_beam
+
+    assert NA62.modelling.b.sigma_bb_per_nucleon_nb == 1.7
+    assert NA62.modelling.b.source
+    table = shipped_for_beam("b", 400.0)
+    assert b_spectra_for(NA62).multiplicity("B+") == table.multiplicity("B+")
+    other = NA62.with_modelling({"b": {"sigma_bb_per_nucleon_nb": 2.63}})
+    ratio = b_spectra_for(other).multiplicity("B0") / table.multiplicity("B0")
+    assert ratio == pytest.approx(2.63 / 1.7, rel=1e-12)

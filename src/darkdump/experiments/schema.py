@@ -23,6 +23,7 @@ __all__ = [
     "Acceptance",
     "AcceptanceChannel",
     "Beam",
+    "BModelling",
     "BremsModelling",
     "ChannelSelection",
     "DecayVolume",
@@ -606,11 +607,25 @@ class MesonModelling(_Strict):
         return self
 
 
+class BModelling(_Strict):
+    """b-bbar production for the ALP from B -> K(*) a (:mod:`darkdump.production.alp`).
+
+    The B momentum spectra and species fractions are PYTHIA's; their number per POT is
+    ``chi_bb`` (:func:`darkdump.production.spectra.chi_bb`) from this cross-section.
+    """
+
+    sigma_bb_per_nucleon_nb: PosFloat = Field(
+        1.7, description="sigma(pN -> b bbar X) per nucleon at the beam energy [nb]"
+    )
+    source: str = ""
+
+
 class Modelling(_Strict):
     """Modelling choices that the papers do not fix, each a named parameter with its source."""
 
     brems: BremsModelling = Field(default_factory=BremsModelling)
     mesons: MesonModelling = Field(default_factory=MesonModelling)
+    b: BModelling = Field(default_factory=BModelling)
 
 
 class Variation(_Strict):

@@ -53,9 +53,43 @@ ALP_PARENTS: dict[str, tuple[int, int, int]] = {
 }
 
 
-def b_spectra_for(experiment: Experiment) -> Spectra:
-    """The shipped B spectra for the experiment's beam energy (one-line error if none)."""
-    return shipped_for_beam("b", float(experiment.beam.energy_GeV))
+def b_spectra_for(experiment: Experiment) -> Spectra | _RescaledB:
+    """The shipped B spectra for the experiment's beam and target, one-line error if none.
+
+    The table's B numbers per POT were made for its own dump and ``sigma(bb)``; they are
+    rescaled to the experiment's dump (:func:`darkdump.production.spectra.chi_bb_for_experiment`
+    and its interaction probability) and to ``[modelling.b] sigma_bb_per_nucleon_nb``. For the
+    table's own settings the factor is exactly 1.
+    """
+    from darkdump.production.pythia_gen import interaction_probabilities
+    from darkdump.production.spectra import chi_bb_for_experiment
+
+    table = shipped_for_beam("b", float(experiment.beam.energy_GeV))
+    sigma = float(experiment.modelling.b.sigma_bb_per_nucleon_nb)
+    made = table.metadata
+    scale_table = float(made["chi_bb"]) * float(made["interaction_probability"])
+    scale = chi_bb_for_experiment(experiment, sigma) * float(
+        interaction_probabilities(experiment).sum()
+    )
+    if scale == scale_table:
+        return table
+    return _RescaledB(table, scale / scale_table)
+
+
+class _RescaledB:
+    """B spectra whose numbers per POT are scaled by a constant (target, sigma_bb)."""
+
+    def __init__(self, table: Spectra, factor: float) -> None:
+        self._table = table
+        self.factor = factor
+
+    def multiplicity(self, species: str) -> float:
+        """Mean number per POT of ``species`` [dimensionless]."""
+        return self._table.multiplicity(species) * self.factor
+
+    def sample(self, species: str, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Lab momenta from the table, shape ``(n, 3)`` [MeV]."""
+        return self._table.sample(species, n, rng)
 
 
 def _mass(pdgid: int) -> float:
