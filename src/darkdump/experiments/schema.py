@@ -49,6 +49,11 @@ __all__ = [
 PosFloat = Annotated[float, Gt(0)]
 NonNegFloat = Annotated[float, Ge(0)]
 Fraction = Annotated[float, Interval(ge=0, le=1)]
+#: Physical ranges that keep every stage finite (issue 14: a file's 1e300 is an error).
+#: Lengths and positions within 100 km, sizes within 1 km, energies within 100 TeV.
+Position = Annotated[float, Interval(ge=-1e5, le=1e5)]
+Size = Annotated[float, Interval(gt=0, le=1e3)]
+Energy = Annotated[float, Interval(gt=0, le=1e5)]
 
 
 class _Strict(BaseModel):
@@ -71,8 +76,10 @@ class Beam(_Strict):
     """Primary proton beam."""
 
     particle: str = "p"
-    energy_GeV: PosFloat
-    n_pot: PosFloat = Field(description="number of protons on target (dump)")
+    energy_GeV: Energy
+    n_pot: Annotated[float, Interval(gt=0, le=1e25)] = Field(
+        description="number of protons on target (dump)"
+    )
     n_pot_uncertainty: NonNegFloat = Field(0.0, description="relative uncertainty on n_pot")
 
 
@@ -80,21 +87,25 @@ class AbsorberLayer(_Strict):
     """One slab of the dump, traversed in order along +Z."""
 
     material: str
-    length_m: PosFloat
-    interaction_length_m: PosFloat = Field(description="nuclear interaction length lambda_I")
-    mass_number: PosFloat = Field(description="A of the (dominant) nucleus")
-    atomic_number: PosFloat = Field(description="Z of the (dominant) nucleus")
+    length_m: Size
+    interaction_length_m: Size = Field(description="nuclear interaction length lambda_I")
+    mass_number: Annotated[float, Interval(gt=0, le=300)] = Field(
+        description="A of the (dominant) nucleus"
+    )
+    atomic_number: Annotated[float, Interval(gt=0, le=120)] = Field(
+        description="Z of the (dominant) nucleus"
+    )
 
 
 class Target(_Strict):
     """Where the protons hit: impact spot and the absorber layers."""
 
-    impact_point_m: tuple[float, float, float] = Field(
+    impact_point_m: tuple[Position, Position, Position] = Field(
         description="mean proton impact point (x, y, z) at the front face"
     )
-    impact_sigma_m: tuple[NonNegFloat, NonNegFloat] = Field(
-        description="Gaussian spread (sigma_x, sigma_y) of the impact point"
-    )
+    impact_sigma_m: tuple[
+        Annotated[float, Interval(ge=0, le=1e3)], Annotated[float, Interval(ge=0, le=1e3)]
+    ] = Field(description="Gaussian spread (sigma_x, sigma_y) of the impact point")
     layers: list[AbsorberLayer] = Field(min_length=1)
 
 
@@ -108,13 +119,13 @@ class Hole(_Strict):
     """
 
     shape: Literal["circle", "rectangle", "polygon"]
-    r_m: PosFloat | None = Field(None, description="radius of a circle")
-    half_x_m: PosFloat | None = Field(None, description="rectangle half-width in x")
-    half_y_m: PosFloat | None = Field(None, description="rectangle half-width in y")
-    vertices_m: list[tuple[float, float]] | None = Field(
+    r_m: Size | None = Field(None, description="radius of a circle")
+    half_x_m: Size | None = Field(None, description="rectangle half-width in x")
+    half_y_m: Size | None = Field(None, description="rectangle half-width in y")
+    vertices_m: list[tuple[Position, Position]] | None = Field(
         None, description="polygon corners (x, y), in order"
     )
-    offset_m: tuple[float, float] = (0.0, 0.0)
+    offset_m: tuple[Position, Position] = (0.0, 0.0)
 
     @model_validator(mode="after")
     def _complete(self) -> Hole:
@@ -132,16 +143,16 @@ class Shape(_Strict):
     """
 
     shape: Literal["circle", "annulus", "rectangle", "octagon", "polygon"]
-    r_min_m: PosFloat | None = Field(None, description="inner radius of an annulus")
-    r_max_m: PosFloat | None = Field(None, description="outer radius of a circle or annulus")
-    half_x_m: PosFloat | None = Field(None, description="rectangle half-width in x")
-    half_y_m: PosFloat | None = Field(None, description="rectangle half-width in y")
-    half_width_m: PosFloat | None = Field(None, description="octagon: half side of the square")
-    corner_m: PosFloat | None = Field(None, description="octagon: bound on |u| + |v|")
-    vertices_m: list[tuple[float, float]] | None = Field(
+    r_min_m: Size | None = Field(None, description="inner radius of an annulus")
+    r_max_m: Size | None = Field(None, description="outer radius of a circle or annulus")
+    half_x_m: Size | None = Field(None, description="rectangle half-width in x")
+    half_y_m: Size | None = Field(None, description="rectangle half-width in y")
+    half_width_m: Size | None = Field(None, description="octagon: half side of the square")
+    corner_m: Size | None = Field(None, description="octagon: bound on |u| + |v|")
+    vertices_m: list[tuple[Position, Position]] | None = Field(
         None, description="polygon corners (x, y), in order"
     )
-    offset_m: tuple[float, float] = Field((0.0, 0.0), description="centre (x, y) [m]")
+    offset_m: tuple[Position, Position] = Field((0.0, 0.0), description="centre (x, y) [m]")
     holes: list[Hole] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -208,14 +219,14 @@ class Element(_Strict):
 
     name: Annotated[str, Field(min_length=1)]
     kind: ElementKind
-    z_m: float | None = None
-    z_start_m: float | None = None
-    z_end_m: float | None = None
+    z_m: Position | None = None
+    z_start_m: Position | None = None
+    z_end_m: Position | None = None
     aperture: Shape | None = None
-    field_T: PosFloat | None = None
-    pt_kick_GeV: PosFloat | None = None
+    field_T: Annotated[float, Interval(gt=0, le=100)] | None = None
+    pt_kick_GeV: Energy | None = None
     kick_sign_positive: Literal[-1, 1] | None = None
-    energy_threshold_GeV: NonNegFloat = 0.0
+    energy_threshold_GeV: Annotated[float, Interval(ge=0, le=1e5)] = 0.0
     source: str = ""
 
     @model_validator(mode="after")
@@ -424,11 +435,11 @@ class DecayVolume(_Strict):
     count, e.g. an off-axis volume).
     """
 
-    z_min_m: float = Field(description="upstream plane of the generated decay range")
-    z_max_m: float = Field(description="downstream plane of the generated decay range")
-    fiducial_z_min_m: float = Field(None, description="start of the fiducial decay volume")  # type: ignore[assignment]
-    fiducial_z_max_m: float = Field(None, description="end of the fiducial decay volume")  # type: ignore[assignment]
-    vacuum_tank_start_m: float = Field(None, description="upstream end of the vacuum tank")  # type: ignore[assignment]
+    z_min_m: Position = Field(description="upstream plane of the generated decay range")
+    z_max_m: Position = Field(description="downstream plane of the generated decay range")
+    fiducial_z_min_m: Position = Field(None, description="start of the fiducial decay volume")  # type: ignore[assignment]
+    fiducial_z_max_m: Position = Field(None, description="end of the fiducial decay volume")  # type: ignore[assignment]
+    vacuum_tank_start_m: Position = Field(None, description="upstream end of the vacuum tank")  # type: ignore[assignment]
     aperture: Shape | None = Field(None, description="transverse bound of the decay volume")
 
     @model_validator(mode="before")
@@ -576,7 +587,9 @@ class BremsModelling(_Strict):
 
     z_min: Annotated[float, Interval(gt=0, lt=1)] = Field(0.1, description="lowest z = E_A'/E_p")
     z_max: Annotated[float, Interval(gt=0, lt=1)] = Field(0.9, description="highest z")
-    pt_max_GeV: PosFloat = Field(1.0, description="largest A' transverse momentum [GeV]")
+    pt_max_GeV: Annotated[float, Interval(gt=0, le=100)] = Field(
+        1.0, description="largest A' transverse momentum [GeV]"
+    )
     form_factor: Literal["vmd", "none"] = Field(
         "vmd", description="timelike proton form factor: rho/omega VMD, or none (|F|^2 = 1)"
     )
@@ -614,7 +627,7 @@ class BModelling(_Strict):
     ``chi_bb`` (:func:`darkdump.production.spectra.chi_bb`) from this cross-section.
     """
 
-    sigma_bb_per_nucleon_nb: PosFloat = Field(
+    sigma_bb_per_nucleon_nb: Annotated[float, Interval(gt=0, le=1e6)] = Field(
         1.7, description="sigma(pN -> b bbar X) per nucleon at the beam energy [nb]"
     )
     source: str = ""
