@@ -46,11 +46,25 @@ def test_bare_darkdump_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str
         ["widths", "--masses", "0.3", "--plot", "folder/"],
         ["reproduce", "na62-2021", "--out", ""],
         ["yields", "na62-2021", "--out", " "],
-        ["yields", "na62-2021", "--out", "y", "--masses", "0.3", "--mass-range", "0.1", "0.2", "0.1"],
+        [
+            "yields",
+            "na62-2021",
+            "--out",
+            "y",
+            "--masses",
+            "0.3",
+            "--mass-range",
+            "0.1",
+            "0.2",
+            "0.1",
+        ],
     ],
 )
 def test_bad_paths_and_conflicting_options_are_one_line(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     try:
@@ -60,3 +74,33 @@ def test_bad_paths_and_conflicting_options_are_one_line(
     assert status == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_unreachable_scheduler_is_one_line_exit_1_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 14: distributed waited 30 s then printed a traceback. Port 9 (discard) is closed.
+    import time
+
+    start = time.perf_counter()
+    status = main(
+        [
+            "reproduce",
+            "na62-2021",
+            "--quick",
+            "--out",
+            str(tmp_path / "o"),
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+        ]
+    )
+    assert status == 1
+    assert time.perf_counter() - start < 10
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "no Dask scheduler answers" in err[0]
+    assert not (tmp_path / "o").exists()
+    assert (
+        main(["reproduce", "na62-2021", "--scheduler", "nonsense", "--out", str(tmp_path / "p")])
+        == 2
+    )

@@ -115,6 +115,10 @@ def run(args: argparse.Namespace) -> int:
             earlier[f"{name.upper()} (darkdump)"] = rows
     if args.out.exists() and not args.out.is_dir():
         raise DarkdumpInputError(f"--out {str(args.out)!r} exists and is not a folder")
+    if args.scheduler is not None:
+        from darkdump.results.parallel import check_scheduler
+
+        check_scheduler(args.scheduler)
     if args.precision is not None and not (0.001 <= args.precision <= 0.5):
         raise DarkdumpInputError(
             f"--precision {args.precision!r}: must be a fraction between 0.001 and 0.5"

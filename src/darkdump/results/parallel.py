@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["run_tasks", "task_client", "task_seed"]
+__all__ = ["check_scheduler", "run_tasks", "task_client", "task_seed"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,6 +32,34 @@ def task_seed(run_seed: int, key: str) -> np.random.SeedSequence:
 
 
 @contextmanager
+def check_scheduler(address: str, timeout: float = 3.0) -> None:
+    """Refuse a Dask scheduler address that is malformed (one-line input error) or that
+    does not answer a TCP connection within ``timeout`` seconds (``OSError``, exit status
+    1), before any work: distributed itself would wait 30 s and end in a traceback.
+
+    >>> check_scheduler("no-port")
+    Traceback (most recent call last):
+    ...
+    darkdump.errors.DarkdumpInputError: --scheduler 'no-port': expected tcp://HOST:PORT
+    """
+    import socket
+
+    from darkdump.errors import DarkdumpInputError
+
+    text = address.removeprefix("tcp://")
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise DarkdumpInputError(f"--scheduler {address!r}: expected tcp://HOST:PORT")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise OSError(
+            f"--scheduler {address!r}: no Dask scheduler answers there "
+            f"({exc.strerror or type(exc).__name__})"
+        ) from None
+
+
 def task_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     """Open a ``distributed.Client``: a local cluster of ``workers`` processes, or ``scheduler``.
 
@@ -43,7 +71,8 @@ def task_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        client = Client(scheduler)
+        check_scheduler(scheduler)
+        client = Client(scheduler, timeout=10)
         try:
             yield client
         finally:
