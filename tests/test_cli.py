@@ -104,3 +104,23 @@ def test_unreachable_scheduler_is_one_line_exit_1_at_once(
         main(["reproduce", "na62-2021", "--scheduler", "nonsense", "--out", str(tmp_path / "p")])
         == 2
     )
+
+
+def test_an_ascii_only_stream_gets_replacement_characters_not_a_traceback() -> None:
+    # Issue 14: PYTHONIOENCODING=ascii ended `background published` in UnicodeEncodeError.
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "darkdump", "background", "published"],
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        capture_output=True,
+        text=True,
+        encoding="ascii",
+        errors="replace",
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert "Traceback" not in proc.stderr
+    assert "0.016 ? 0.002" in proc.stdout  # the "±" of the table, replaced

@@ -52,8 +52,22 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
+def _tolerant_streams() -> None:
+    """Let a stream that cannot encode the tables' symbols (PYTHONIOENCODING=ascii, a C
+    locale) replace them by '?' instead of ending the run in a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "\u00b1\u00d7\u03b5".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    _tolerant_streams()
     parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
     # argparse drops a value of "--" ("--seed=--" becomes an empty list that skips the
