@@ -159,3 +159,19 @@ def test_negative_or_huge_weights_are_rejected(weight: float) -> None:
     }
     with pytest.raises(DarkdumpInputError, match="column 'weight'"):
         SingleTrackSample.from_columns(columns, source="test")
+
+
+def test_truncated_root_sample_is_one_line(tmp_path: Path) -> None:
+    # Issue 14: a truncated ROOT file raised a multi-line OSError from uproot.
+    from darkdump.background.synthetic import generate_halo_tracks
+    from darkdump.experiments import load
+
+    tracks = generate_halo_tracks(200, np.random.default_rng(1), experiment=load("na62-2021"))
+    full = tmp_path / "sample.root"
+    write_control_sample(tracks, full)
+    data = full.read_bytes()
+    cut = tmp_path / "cut.root"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DarkdumpInputError, match="truncated or corrupted") as info:
+        read_control_sample(cut)
+    assert "\n" not in str(info.value)

@@ -170,3 +170,17 @@ def test_alp_mechanism_dispatches_to_alp_module() -> None:
     assert sample.mechanism == "B"
     assert len(sample) == 200
     assert np.all(np.isfinite(sample.momentum))
+
+
+def test_unwritable_spectra_cache_is_refused_before_pythia(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 14: an unwritable DARKDUMP_CACHE failed only after PYTHIA had run.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("DARKDUMP_CACHE", str(blocker / "cache"))
+    status = main(["spectra", "na62-2021", "--kind", "mesons", "--events", "100", "--seed", "6"])
+    assert status == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "DARKDUMP_CACHE" in err[0]

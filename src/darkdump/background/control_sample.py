@@ -335,7 +335,14 @@ def _read_root(path: Path, tree: str | None) -> dict[str, npt.NDArray[Any]]:
             raise DarkdumpInputError(
                 f"control sample {str(path)!r}: no TTree {tree!r}; found: {', '.join(trees)}"
             )
-        arrays = file[tree].arrays(library="np")
+        try:
+            arrays = file[tree].arrays(library="np")
+        except Exception as exc:  # a truncated or corrupted file fails while reading
+            first = (str(exc).splitlines() or [type(exc).__name__])[0].rstrip(",")
+            raise DarkdumpInputError(
+                f"control sample {str(path)!r}: the ROOT file is truncated or corrupted "
+                f"({type(exc).__name__}: {first})"
+            ) from None
         columns: dict[str, npt.NDArray[Any]] = {k: np.asarray(v) for k, v in arrays.items()}
     return columns
 

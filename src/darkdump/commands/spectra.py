@@ -9,6 +9,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
@@ -111,6 +112,18 @@ def run(args: argparse.Namespace) -> int:
     cached = None if args.force else spectra.load_cached(settings)
     started = time.perf_counter()
     if cached is None:
+        # The run is stored in the cache: check it is writable before PYTHIA runs.
+        root = spectra.cache_root()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            probe = root / f".write-test-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise DarkdumpInputError(
+                f"spectra cache {str(root)!r} is not writable ({exc.strerror or exc}); set "
+                "DARKDUMP_CACHE to a writable folder"
+            ) from None
         pythia_run = _generate_with_progress(settings, quiet=args.format == "json")
         directory = spectra.store_run(pythia_run)
         status = "generated"
