@@ -31,7 +31,6 @@ def task_seed(run_seed: int, key: str) -> np.random.SeedSequence:
     return np.random.SeedSequence([run_seed, zlib.crc32(key.encode())])
 
 
-@contextmanager
 def check_scheduler(address: str, timeout: float = 3.0) -> None:
     """Refuse a Dask scheduler address that is malformed (one-line input error) or that
     does not answer a TCP connection within ``timeout`` seconds (``OSError``, exit status
@@ -60,6 +59,7 @@ def check_scheduler(address: str, timeout: float = 3.0) -> None:
         ) from None
 
 
+@contextmanager
 def task_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     """Open a ``distributed.Client``: a local cluster of ``workers`` processes, or ``scheduler``.
 
