@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from hepunits import ps
+
 from darkdump.commands._common import (
     add_experiment_argument,
     add_seed_argument,
@@ -29,9 +32,6 @@ from darkdump.commands._common import (
     float_in,
     out_path,
 )
-import numpy as np
-from hepunits import ps
-
 from darkdump.errors import DarkdumpInputError
 
 __all__ = ["register", "run", "run_reach"]
@@ -127,7 +127,6 @@ def run_reach(
     start = time.perf_counter()
     if model == "alp-BK":
         from darkdump.production.alp import b_spectra_for
-
         from darkdump.sensitivity.alp import AlpReachConfig, compute_alp_reach
 
         b_spectra_for(experiment)  # one-line error, before any output, if none for this beam
@@ -171,29 +170,9 @@ def run_reach(
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``darkdump sensitivity`` and print the reach per production mode."""
+    """Run ``darkdump sensitivity`` and print the reach per production mode (or ALP bound)."""
     workers = args.workers if args.workers is not None else default_workers()
-    if args.model == "alp-BK":
-        reach, paths, seconds = run_reach(
-            experiment_from(args),
-            args.out,
-            pot=args.pot,
-            events=args.events,
-            quick=args.quick,
-            seed=args.seed,
-            quiet=args.quiet,
-            model="alp-BK",
-        )
-        if not args.quiet:
-            lim = reach.limit("all")
-            i, j = np.unravel_index(int(np.argmin(lim)), lim.shape)
-            print(
-                f"best bound BR(B -> K a) x BR(a -> ll) = {lim[i, j]:.2e} at "
-                f"M_a = {reach.masses[i]:.0f} MeV, tau_a = {reach.taus[j] / ps:.3g} ps"
-            )
-            print(f"limits: {paths['csv']}  report: {paths['report']}  ({seconds:.1f} s)")
-        return 0
-    grid, paths, seconds = run_reach(
+    result, paths, seconds = run_reach(
         experiment_from(args),
         args.out,
         pot=args.pot,
@@ -202,10 +181,20 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=workers,
         quiet=args.quiet,
+        model=args.model,
     )
-    if not args.quiet:
-        rows = grid.rows()
-        for prod in (*grid.modes, "total"):
+    if args.quiet:
+        return 0
+    if args.model == "alp-BK":
+        lim = result.limit("all")
+        i, j = np.unravel_index(int(np.argmin(lim)), lim.shape)
+        print(
+            f"best bound BR(B -> K a) x BR(a -> ll) = {lim[i, j]:.2e} at "
+            f"M_a = {result.masses[i]:.0f} MeV, tau_a = {result.taus[j] / ps:.3g} ps"
+        )
+    else:
+        rows = result.rows()
+        for prod in (*result.modes, "total"):
             hits = [r for r in rows if r[1] == prod and r[2] == "all"]
             if hits:
                 lo = min(r[4] for r in hits)
@@ -215,5 +204,5 @@ def run(args: argparse.Namespace) -> int:
                 )
             else:
                 print(f"{prod:>6}: nothing excluded")
-        print(f"limits: {paths['csv']}  report: {paths['report']}  ({seconds:.1f} s)")
+    print(f"limits: {paths['csv']}  report: {paths['report']}  ({seconds:.1f} s)")
     return 0

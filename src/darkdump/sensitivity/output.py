@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -34,11 +35,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BY_PRODUCTION_COLUMNS",
-    "read_by_production",
-    "write_alp_outputs",
     "edge_effective_events",
     "plot_reach",
+    "read_by_production",
     "table_masses_mev",
+    "write_alp_outputs",
     "write_outputs",
 ]
 
@@ -153,6 +154,20 @@ def edge_effective_events(
     return out
 
 
+def _provenance(experiment: Experiment, result: Any, *, model: str) -> dict[str, Any]:
+    """What produced a reach run: command, time, model, experiment, settings, versions."""
+    return {
+        "command": " ".join(["darkdump", *sys.argv[1:]]) if sys.argv else "",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "model": model,
+        "experiment": experiment.model_dump(mode="json"),
+        "config": result.config,
+        "threshold_events": result.threshold,
+        "n_pot": result.n_pot,
+        "versions": versions(),
+    }
+
+
 def _write_h5(path: Path, grid: ReachGrid, provenance: dict[str, Any]) -> None:
     import h5py
 
@@ -207,15 +222,7 @@ def write_outputs(
     from darkdump.results.report import Figure, Report, Section, Table
 
     rows = _finite_rows(grid)
-    provenance = {
-        "command": " ".join(["darkdump", *sys.argv[1:]]) if sys.argv else "",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "experiment": experiment.model_dump(mode="json"),
-        "config": grid.config,
-        "threshold_events": grid.threshold,
-        "n_pot": grid.n_pot,
-        "versions": versions(),
-    }
+    provenance = _provenance(experiment, grid, model="dark-photon")
     paths: dict[str, Path] = {}
     paths["csv"] = write_csv(
         out / "limits" / "by_production.csv",
@@ -367,16 +374,7 @@ def write_alp_outputs(
     for row in rows:
         if not (np.isfinite(row[3]) and 0 < row[3] < 1):
             raise RuntimeError(f"non-physical ALP bound {row}: not written")
-    provenance = {
-        "command": " ".join(["darkdump", *sys.argv[1:]]) if sys.argv else "",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "model": "alp-BK",
-        "experiment": experiment.model_dump(mode="json"),
-        "config": reach.config,
-        "threshold_events": reach.threshold,
-        "n_pot": reach.n_pot,
-        "versions": versions(),
-    }
+    provenance = _provenance(experiment, reach, model="alp-BK")
     paths: dict[str, Path] = {}
     paths["csv"] = write_csv(
         out / "limits" / "alp.csv",
@@ -497,10 +495,7 @@ def read_by_production(
             f"--earlier {str(folder)!r}: malformed {path.name} ({exc})"
         ) from None
     name = folder.name
-    try:
-        name = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))["experiment"][
-            "name"
-        ]
-    except (OSError, KeyError, ValueError, TypeError):
-        pass
+    with contextlib.suppress(OSError, KeyError, ValueError, TypeError):
+        provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+        name = provenance["experiment"]["name"]
     return str(name), [(m, lo, hi) for m, (lo, hi) in sorted(best.items())]

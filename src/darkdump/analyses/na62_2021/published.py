@@ -32,7 +32,6 @@ from particle import Particle
 
 from darkdump.background.model import (
     BackgroundModel,
-    Channel,
     RegionYield,
     ShapeKind,
     bernstein_pdf,

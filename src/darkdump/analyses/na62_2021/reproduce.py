@@ -52,8 +52,8 @@ from darkdump.typing import FloatArray
 from darkdump.yields.grid import QUICK_GRID
 
 if TYPE_CHECKING:
-    from darkdump.yields.grid import YieldGrid
     from darkdump.experiments.schema import Experiment
+    from darkdump.yields.grid import YieldGrid
 
 __all__ = [
     "PAPER_STATEMENTS",
@@ -873,8 +873,8 @@ def _write_outputs(
             )
         )
     files.append(write_json(out / "limits" / "counting_method.json", counting_info))
-    from darkdump.results.parallel import run_tasks
     from darkdump.analyses.na62_2021.report import draw, limit_figure_jobs
+    from darkdump.results.parallel import run_tasks
 
     files += run_tasks(
         draw, limit_figure_jobs(out, grid, limits, alp_rows, earlier), client=client
