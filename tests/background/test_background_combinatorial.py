@@ -4,23 +4,21 @@ import numpy as np
 import pytest
 from hepunits import Hz, MeV, ns, s, us
 
-from darkdump.background.combinatorial import (
-    CombinatorialConfig,
-    combinatorial,
-    compatibility_pvalue,
-    evaluate_pairs,
-    fit_bernstein,
-    mass_shape_model,
-    pairs_within_window,
-    random_pairs_in_burst,
-    region_names,
-    same_sign_scaling,
-)
 from darkdump.analyses.na62_2021.published import (
     COMBINATORIAL_TABLE2,
     COMBINATORIAL_TABLE3,
     bernstein_pdf,
 )
+from darkdump.background.combinatorial import (
+    CombinatorialConfig,
+    combinatorial,
+    evaluate_pairs,
+    pairs_within_window,
+    random_pairs_in_burst,
+    region_names,
+)
+from darkdump.background.comparison import compatibility_pvalue, same_sign_scaling
+from darkdump.background.shape import fit_bernstein, mass_shape_model
 from darkdump.background.synthetic import HaloModel, downscale, generate_halo_tracks
 from darkdump.errors import DarkdumpInputError
 from darkdump.experiments import load

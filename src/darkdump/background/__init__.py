@@ -23,19 +23,17 @@ from darkdump.background.combinatorial import (
     PairSample,
     RegionYieldEstimate,
     combinatorial,
-    compatibility_pvalue,
     evaluate_pairs,
-    fit_bernstein,
-    mass_shape_model,
     pairs_within_window,
     random_pairs_in_burst,
-    same_sign_scaling,
 )
+from darkdump.background.comparison import compatibility_pvalue, same_sign_scaling
 from darkdump.background.control_sample import (
     SingleTrackSample,
     read_control_sample,
     write_control_sample,
 )
+from darkdump.background.model import BackgroundModel, RegionYield, bernstein_pdf
 from darkdump.background.prompt import (
     PromptCounts,
     PromptResult,
@@ -44,7 +42,7 @@ from darkdump.background.prompt import (
     load_counts,
     prompt_background,
 )
-from darkdump.background.model import BackgroundModel, RegionYield, bernstein_pdf
+from darkdump.background.shape import fit_bernstein, mass_shape_model
 from darkdump.background.synthetic import HaloModel, downscale, generate_halo_tracks
 
 __all__ = [

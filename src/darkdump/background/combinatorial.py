@@ -39,6 +39,10 @@ is 15 % (JHEP sec. 5.2). Statistical uncertainties come from a Poisson
 bootstrap over tracks (pairs that share a track are correlated, so
 ``sqrt(sum w^2)`` would underestimate them); for "burst" mixing the burst sizes
 in the weights are kept fixed in the replicas.
+
+The comparison with data (same-sign rescaling, observed counts, p-values) is in
+:mod:`darkdump.background.comparison`; the mass shape (Bernstein fit, background model)
+in :mod:`darkdump.background.shape`.
 """
 
 from __future__ import annotations
@@ -46,7 +50,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -54,7 +57,6 @@ import numpy.typing as npt
 from hepunits import ms, ns, s
 
 from darkdump.background.control_sample import PID_ELECTRON, PID_MUON, SingleTrackSample
-from darkdump.background.model import BackgroundModel
 from darkdump.errors import DarkdumpInputError
 from darkdump.selection import in_region, regions_for, select
 from darkdump.typing import FloatArray
@@ -68,17 +70,11 @@ __all__ = [
     "CombinatorialResult",
     "PairSample",
     "RegionYieldEstimate",
-    "ScaledYield",
     "combinatorial",
-    "compatibility_pvalue",
     "evaluate_pairs",
-    "fit_bernstein",
-    "load_observed",
-    "mass_shape_model",
     "pairs_within_window",
     "random_pairs_in_burst",
     "region_names",
-    "same_sign_scaling",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -619,247 +615,4 @@ def combinatorial(
         yields=tuple(rows),
         n_bootstrap=n_bootstrap,
         seed=seed,
-    )
-
-
-@dataclass(frozen=True)
-class ScaledYield:
-    """A yield rescaled by the same-sign data/MC ratio (JHEP table 3) [events]."""
-
-    region: str
-    n_exp: float
-    error: float
-    scale: float
-
-
-def same_sign_scaling(
-    yields: Sequence[tuple[str, float, float]],
-    n_obs_same_sign: int,
-    n_exp_same_sign: float,
-    n_exp_same_sign_stat: float = 0.0,
-) -> tuple[ScaledYield, ...]:
-    """Rescale opposite-sign yields by the same-sign data/MC ratio outside the VR.
-
-    JHEP sec. 5.2 and table 3: the scale is ``n_obs / n_exp`` of same-sign events
-    outside the VR; its relative uncertainty is statistical, ``1/sqrt(n_obs)``
-    (plus the MC statistics), the weight systematic cancelling in the ratio.
-
-    Parameters
-    ----------
-    yields
-        ``(region, n_exp, mc_stat_error)`` of the opposite-sign pairs [events].
-    n_obs_same_sign
-        Same-sign data events outside the VR (61 in JHEP sec. 5.2).
-    n_exp_same_sign
-        Expected same-sign events outside the VR (71.6 in JHEP sec. 5.2).
-    n_exp_same_sign_stat
-        MC statistical error of ``n_exp_same_sign`` [events].
-
-    Returns
-    -------
-    tuple of ScaledYield
-
-    >>> r = same_sign_scaling([("SR", 0.019, 0.0)], 61, 71.6)[0]   # JHEP table 3: 0.016 +- 0.002
-    >>> round(r.n_exp, 4), round(r.error, 4)
-    (0.0162, 0.0021)
-    """
-    if n_obs_same_sign <= 0 or n_exp_same_sign <= 0:
-        raise DarkdumpInputError(
-            "same-sign scaling needs n_obs > 0 and n_exp > 0 outside the VR, got "
-            f"{n_obs_same_sign} and {n_exp_same_sign:g}"
-        )
-    scale = n_obs_same_sign / n_exp_same_sign
-    rel_scale2 = 1.0 / n_obs_same_sign + (n_exp_same_sign_stat / n_exp_same_sign) ** 2
-    out = []
-    for region, n_exp, mc_stat in yields:
-        rel2 = rel_scale2 + ((mc_stat / n_exp) ** 2 if n_exp > 0 else 0.0)
-        value = n_exp * scale
-        out.append(ScaledYield(region, value, value * math.sqrt(rel2), scale))
-    return tuple(out)
-
-
-def load_observed(path: str | Path) -> dict[tuple[str, str], int]:
-    """Observed data counts per (charge combination, region), e.g. JHEP table 2's N_obs.
-
-    TOML layout: one table per charge combination whose keys are region names and
-    values counts (``["mu+mu-"]`` / ``"outside VR" = 28``); a top-level ``source``
-    string is allowed. ``path = "jhep"`` loads the shipped JHEP table 2 counts.
-
-    Raises
-    ------
-    DarkdumpInputError
-        Unreadable file, invalid TOML, or a count that is not a non-negative integer.
-    """
-    import sys
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
-    try:
-        if str(path) == "jhep":
-            from importlib import resources
-
-            text = (
-                resources.files("darkdump.background")
-                .joinpath("data/jhep_table2_observed.toml")
-                .read_text(encoding="utf-8")
-            )
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as exc:
-        raise DarkdumpInputError(f"observed counts {str(path)!r}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DarkdumpInputError(f"observed counts {str(path)!r}: invalid TOML: {exc}") from None
-    out: dict[tuple[str, str], int] = {}
-    for pid, table in data.items():
-        if pid == "source" and isinstance(table, str):
-            continue
-        if not isinstance(table, dict):
-            raise DarkdumpInputError(
-                f"observed counts {str(path)!r}: key {pid!r} must be a table of region = count"
-            )
-        for region, count in table.items():
-            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-                raise DarkdumpInputError(
-                    f"observed counts {str(path)!r}: key '{pid}.{region}' = {count!r}; "
-                    "expected a non-negative integer"
-                )
-            out[(pid, region)] = count
-    return out
-
-
-def compatibility_pvalue(n_obs: int, n_exp: float, sigma: float) -> float:
-    """P(L <= L_obs) for a Poisson count with a Gaussian-uncertain mean (JHEP tables 2-3).
-
-    ``L(n)`` is the Poisson probability of ``n`` averaged over a normal pdf of the
-    mean (``n_exp``, ``sigma``, truncated at zero); the p-value sums ``L(n)`` over
-    all ``n`` with ``L(n) <= L(n_obs)``. This reproduces most entries of JHEP
-    tables 2-3 to 0.01 (e.g. 28 observed for 30.9 +- 4.6: 0.78); at the mode of
-    the distribution the paper's convention differs (8 for 9.1 +- 1.4: 0.88 there,
-    1.0 here).
-
-    >>> round(compatibility_pvalue(1, 0.34, 0.05), 2)   # JHEP table 2, CR1: 0.29
-    0.29
-    """
-    from scipy.stats import norm, poisson
-
-    if sigma > 0:
-        lo = max(n_exp - 8 * sigma, 0.0)
-        mu = np.linspace(lo, n_exp + 8 * sigma, 2001)
-        prior = norm.pdf(mu, n_exp, sigma)
-        prior /= prior.sum()
-    else:
-        mu = np.array([n_exp])
-        prior = np.array([1.0])
-    n_max = int(n_exp + 10 * sigma + 10 * math.sqrt(n_exp + 1) + 10 + n_obs)
-    n = np.arange(n_max + 1)
-    like = poisson.pmf(n[:, None], mu[None, :]) @ prior
-    return float(np.sum(like[like <= like[n_obs] * (1 + 1e-12)]))
-
-
-def fit_bernstein(
-    mass: FloatArray,
-    weight: FloatArray,
-    domain: tuple[float, float],
-    degree: int = 5,
-    bins: int = 50,
-) -> tuple[float, ...]:
-    """Fit a degree-``degree`` Bernstein density to weighted masses (binned, c_k >= 0).
-
-    Non-negative least squares of the bin-integrated basis against the weighted,
-    normalised histogram, each bin weighted by its inverse Poisson-like error
-    (``sqrt(sum w^2)``, floored at the smallest non-zero one). The coefficients
-    are normalised to sum to one (the pdf is normalised by :func:`bernstein_pdf`).
-
-    Parameters
-    ----------
-    mass
-        Dilepton masses [MeV].
-    weight
-        Event weights.
-    domain
-        ``(lo, hi)`` [MeV].
-    degree
-        Polynomial degree (5, as PRL eq. B1).
-    bins
-        Histogram bins.
-
-    Returns
-    -------
-    tuple of float
-        ``degree + 1`` coefficients.
-    """
-    from scipy.optimize import nnls
-    from scipy.special import betainc
-
-    lo, hi = domain
-    inside = (mass >= lo) & (mass <= hi)
-    if np.count_nonzero(inside) < degree + 1:
-        raise DarkdumpInputError(
-            f"Bernstein fit: {np.count_nonzero(inside)} pairs in the mass domain; "
-            f"need at least {degree + 1}"
-        )
-    edges = np.linspace(lo, hi, bins + 1)
-    hist, _ = np.histogram(mass[inside], edges, weights=weight[inside])
-    hist2, _ = np.histogram(mass[inside], edges, weights=weight[inside] ** 2)
-    total = hist.sum()
-    y = hist / total
-    err = np.sqrt(hist2) / total
-    floor = err[err > 0].min()
-    err = np.maximum(err, floor)
-    t = (edges - lo) / (hi - lo)
-    k = np.arange(degree + 1)
-    # integral over a bin of the normalised basis b_{k,n}/(1/(n+1)) is the
-    # difference of regularised incomplete beta functions I_t(k+1, n-k+1)
-    cdf = betainc(k[None, :] + 1, degree - k[None, :] + 1, t[:, None])
-    design = np.diff(cdf, axis=0)
-    coef, _ = nnls(design / err[:, None], y / err)
-    if coef.sum() <= 0:
-        raise DarkdumpInputError("Bernstein fit failed: all coefficients are zero")
-    return tuple(float(c) for c in coef / coef.sum())
-
-
-def mass_shape_model(
-    result: CombinatorialResult,
-    domain: tuple[float, float],
-    category: int = 2,
-    regions: Sequence[str] = ("SR", "VR"),
-    degree: int = 5,
-    bins: int | None = None,
-) -> BackgroundModel:
-    """Background model for the statistics stage from a combinatorial estimate.
-
-    The yield is the SR cell of ``category`` (log-normal shape ``1 + relative
-    error``, as PRL appendix B's 1.125 = 1 + 0.002/0.016 for JHEP table 4); the
-    dilepton-mass shape is a Bernstein fit to the pairs in ``regions`` (default
-    SR and VR: the SR alone holds few pseudo-events; JHEP sec. 5.3 assumes the
-    background flat over the VR). It can replace the published Bernstein shape
-    (PRL eq. B1).
-    """
-    pairs = result.pairs
-    mask = pairs.category == category
-    region_mask = np.zeros(len(pairs), dtype=np.bool_)
-    for r in regions:
-        region_mask |= pairs.regions[r]
-    mask &= region_mask
-    if bins is None:  # about ten pseudo-events per bin, 10 to 50 bins
-        bins = int(np.clip(np.count_nonzero(mask) // 10, 10, 50))
-    coef = fit_bernstein(pairs.m_ll[mask], pairs.weight[mask], domain, degree, bins)
-    sr = result.get(CATEGORIES[result.channel][category], "SR")
-    rel = sr.total_error / sr.n_exp if sr.n_exp > 0 else 1.0
-    return BackgroundModel(
-        channel="ee" if result.channel == "ee" else "mumu",
-        median_yield=sr.n_exp,
-        lognormal_shape=1.0 + rel,
-        shape_kind="bernstein",
-        shape_params=coef,
-        mass_domain=domain,
-        source=(
-            f"darkdump combinatorial estimate ({result.n_tracks} control tracks, "
-            f"{len(pairs)} selected pseudo-events, seed {result.seed}); mass shape from "
-            f"{'+'.join(regions)}"
-        ),
     )

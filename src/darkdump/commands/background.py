@@ -303,17 +303,15 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
     from hepunits import ms, ns, s
     from rich.table import Table
 
-    from darkdump.background.combinatorial import (
-        CATEGORIES,
-        CombinatorialConfig,
-        combinatorial,
+    from darkdump.analyses.na62_2021.published import MUMU_MASS_DOMAIN
+    from darkdump.background.combinatorial import CATEGORIES, CombinatorialConfig, combinatorial
+    from darkdump.background.comparison import (
         compatibility_pvalue,
         load_observed,
-        mass_shape_model,
         same_sign_scaling,
     )
     from darkdump.background.control_sample import read_control_sample
-    from darkdump.analyses.na62_2021.published import MUMU_MASS_DOMAIN
+    from darkdump.background.shape import mass_shape_model
     from darkdump.errors import DarkdumpInputError
     from darkdump.experiments import load
     from darkdump.results.io import write_csv, write_json
@@ -516,8 +514,8 @@ def _run_prompt(args: argparse.Namespace) -> int:
     import numpy as np
     from rich.table import Table
 
-    from darkdump.background.prompt import load_counts, prompt_background
     from darkdump.analyses.na62_2021.published import published_model
+    from darkdump.background.prompt import load_counts, prompt_background
     from darkdump.errors import DarkdumpInputError
     from darkdump.results.io import write_json
 
