@@ -530,6 +530,11 @@ class ChannelSelection(_Strict):
     vertex_rho_max_m: PosFloat | None = Field(
         None, description="maximum vertex distance from the Z axis (restricted FV)"
     )
+    upstream_veto_acceptance: bool = Field(
+        False,
+        description="both tracks' upstream extrapolations inside the upstream veto's "
+        "aperture (detector.spectrometer.upstream_veto)",
+    )
 
     @model_validator(mode="after")
     def _vertex_range(self) -> ChannelSelection:
@@ -691,6 +696,14 @@ class Experiment(_Strict):
             )
         if self.detector.spectrometer is not None and self.selection is None:
             raise ValueError("a detector with a spectrometer needs the selection section")
+        if self.selection is not None:
+            veto = self.detector.spectrometer.upstream_veto if self.detector.spectrometer else None
+            for channel in ("ee", "mumu"):
+                if getattr(self.selection, channel).upstream_veto_acceptance and veto is None:
+                    raise ValueError(
+                        f"selection.{channel}.upstream_veto_acceptance needs "
+                        "detector.spectrometer.upstream_veto"
+                    )
         if self.acceptance is not None:
             names = {e.name for e in self.detector.elements}
             for channel, spec in self.acceptance.channels().items():

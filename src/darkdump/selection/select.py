@@ -247,8 +247,15 @@ def select(tracks: Any, channel: str, experiment: Experiment) -> Selection:
     if chan_cfg.vertex_rho_max_m is not None:
         fiducial &= rho < chan_cfg.vertex_rho_max_m * m
 
+    acceptance = np.asarray(_field(tracks, "in_acceptance"), dtype=np.bool_)
+    upstream = getattr(tracks, "cuts", {}).get("anti0")
+    if chan_cfg.upstream_veto_acceptance and upstream is not None:
+        # JHEP sec. 4 (mu+mu-): "upstream extrapolation within the geometrical acceptance
+        # of the ANTI0", for both tracks (the fast simulation's per-event "anti0" mask;
+        # pseudo-events of control tracks carry their own single-track acceptance).
+        acceptance = acceptance & np.asarray(upstream, dtype=np.bool_)
     steps: list[tuple[str, BoolArray]] = [
-        ("acceptance", np.asarray(_field(tracks, "in_acceptance"), dtype=np.bool_)),
+        ("acceptance", acceptance),
         ("momentum", np.all(p_abs > sel_cfg.track_momentum_min_GeV * GeV, axis=1)),
         ("trigger", np.asarray(_field(tracks, "trigger"), dtype=np.bool_)),
         ("pid", _pid_mask(tracks, channel)),
