@@ -203,3 +203,24 @@ def test_momentum_cut_rate_matches_sample() -> None:
     assert weight[above].sum() == pytest.approx(
         expected, abs=5 * np.sqrt(np.sum(weight[above] ** 2))
     )
+
+
+def test_alpinist_convention_is_the_public_code_s_prime_and_mass() -> None:
+    # BremsCuts(convention="alpinist"): M = m_A' in the splitting function and in s, and
+    # s' = (M + E_p)^2 (1 - z), as the NA62 authors' ALPINIST code (dp_brems.py sets the
+    # "proton" mass to the dark-photon mass). Checked against the formulas written out.
+    from darkdump.errors import DarkdumpInputError
+    from darkdump.production.brems import BremsCuts, _sigma_ratio, d2n_dz_dpt2, sigma_pp
+
+    m, e, z, pt2 = 0.4 * GeV, 400 * GeV, 0.3, (0.2 * GeV) ** 2
+    alp = BremsCuts(z_min=0.025, z_max=0.975, form_factor="none", convention="alpinist")
+    expected_ratio = sigma_pp((m + e) ** 2 * (1 - z)) / sigma_pp(2 * m * e)
+    assert float(_sigma_ratio(np.asarray(z), e, alp, m)) == pytest.approx(
+        float(expected_ratio), rel=1e-12
+    )
+    expected = expected_ratio * splitting_w(z, pt2, m, m_proton=m)
+    assert float(d2n_dz_dpt2(z, pt2, m, e, alp)) == pytest.approx(float(expected), rel=1e-12)
+    bb = BremsCuts(z_min=0.025, z_max=0.975, form_factor="none")
+    assert float(d2n_dz_dpt2(z, pt2, m, e, bb)) != pytest.approx(float(expected), rel=1e-3)
+    with pytest.raises(DarkdumpInputError, match="convention"):
+        BremsCuts(convention="foo")

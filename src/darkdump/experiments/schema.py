@@ -598,6 +598,11 @@ class BremsModelling(_Strict):
     form_factor: Literal["vmd", "none"] = Field(
         "vmd", description="timelike proton form factor: rho/omega VMD, or none (|F|^2 = 1)"
     )
+    convention: Literal["bluemlein-brunner", "alpinist"] = Field(
+        "bluemlein-brunner",
+        description="formula as published (bluemlein-brunner) or as in the NA62 authors' "
+        "ALPINIST code (M = m_A', s' = (M + E)^2 (1 - z))",
+    )
 
     @model_validator(mode="after")
     def _z_ordered(self) -> BremsModelling:

@@ -109,7 +109,11 @@ def brems_cuts(experiment: Experiment | str | Path) -> BremsCuts:
     """The bremsstrahlung validity range and form factor of ``[modelling.brems]``."""
     b = _experiment(experiment).modelling.brems
     return BremsCuts(
-        z_min=b.z_min, z_max=b.z_max, pt_max=b.pt_max_GeV * GeV, form_factor=b.form_factor
+        z_min=b.z_min,
+        z_max=b.z_max,
+        pt_max=b.pt_max_GeV * GeV,
+        form_factor=b.form_factor,
+        convention=b.convention,
     )
 
 

@@ -132,12 +132,21 @@ class BremsCuts:
         Timelike proton form factor |F(m^2)|^2 applied to the rate: ``"vmd"`` (the
         rho/omega VMD form factor of :func:`form_factor_sq`, as in Bluemlein-Brunner
         PLB 731 (2014) 320) or ``"none"`` (point-like proton, |F|^2 = 1).
+    convention
+        ``"bluemlein-brunner"``: the formula of PLB 731 (2014) 320, with the proton mass M
+        in the splitting function and ``s = 2 M E_p``, ``s' = 2 M (E_p - E_A')`` in the
+        cross-section ratio sigma_pp(s') / sigma_pp(s). ``"alpinist"``: as the public
+        implementation of the same paper by NA62 authors (ALPINIST, JHEP 07 (2022) 094,
+        ``modes/dp_brems.py`` and ``dp_brems_functions.py``): M set to the A' mass, and
+        ``s' = (M + E_p)^2 (1 - z)`` (a collider-like s'). Not a physics alternative but
+        a candidate for what NA62's own computation did.
     """
 
     z_min: float = 0.1
     z_max: float = 0.9
     pt_max: float = 1.0 * GeV
     form_factor: str = "vmd"
+    convention: str = "bluemlein-brunner"
 
     def __post_init__(self) -> None:
         if not 0.0 < self.z_min < self.z_max < 1.0:
@@ -154,6 +163,14 @@ class BremsCuts:
                 f"bremsstrahlung form_factor {self.form_factor!r}: allowed: "
                 + ", ".join(FORM_FACTORS)
             )
+        if self.convention not in CONVENTIONS:
+            raise DarkdumpInputError(
+                f"bremsstrahlung convention {self.convention!r}: allowed: " + ", ".join(CONVENTIONS)
+            )
+
+    def big_m(self, mass: float) -> float:
+        """The mass M of the splitting function and of s, s' [MeV] (see ``convention``)."""
+        return mass if self.convention == "alpinist" else proton_mass()
 
     def form_factor_sq(self, mass: float) -> float:
         """|F(m^2)|^2 of the chosen form factor at A' mass ``mass`` [MeV] [dimensionless]."""
@@ -161,6 +178,9 @@ class BremsCuts:
             return 1.0
         return float(form_factor_sq(mass))
 
+
+#: Conventions of the generalised FWW formula (:class:`BremsCuts`).
+CONVENTIONS: Final[tuple[str, ...]] = ("bluemlein-brunner", "alpinist")
 
 #: Default cuts: 0.1 < z < 0.9, p_T < 1 GeV, VMD form factor (Bluemlein-Brunner's
 #: application; an experiment file chooses its own in ``[modelling.brems]``).
@@ -277,7 +297,15 @@ def splitting_w(
     return np.asarray(ALPHA_EM / (2.0 * np.pi * h) * bracket, dtype=np.float64)
 
 
-def _sigma_ratio(z: FloatArray, e_beam: float) -> FloatArray:
+def _sigma_ratio(
+    z: FloatArray, e_beam: float, cuts: BremsCuts | None = None, mass: float = 0.0
+) -> FloatArray:
+    """sigma_pp(s') / sigma_pp(s) with s, s' of the chosen ``cuts.convention``."""
+    if cuts is not None and cuts.convention == "alpinist":
+        big_m = cuts.big_m(mass)
+        s = 2.0 * big_m * e_beam
+        s_prime = (big_m + e_beam) ** 2 * (1.0 - z)
+        return np.asarray(sigma_pp(s_prime) / sigma_pp(s), dtype=np.float64)
     s = 2.0 * proton_mass() * e_beam
     return np.asarray(sigma_pp(s * (1.0 - z)) / sigma_pp(s), dtype=np.float64)
 
@@ -306,18 +334,22 @@ def d2n_dz_dpt2(
     """
     z = np.asarray(z, dtype=np.float64)
     return np.asarray(
-        _sigma_ratio(z, e_beam) * cuts.form_factor_sq(mass) * splitting_w(z, pt2, mass),
+        _sigma_ratio(z, e_beam, cuts, mass)
+        * cuts.form_factor_sq(mass)
+        * splitting_w(z, pt2, mass, m_proton=cuts.big_m(mass)),
         dtype=np.float64,
     )
 
 
-def _w_integrated(z: FloatArray, mass: float, pt2_max: float) -> FloatArray:
+def _w_integrated(
+    z: FloatArray, mass: float, pt2_max: float, m_proton: float | None = None
+) -> FloatArray:
     """Integral of :func:`splitting_w` over 0 < p_T^2 < pt2_max, analytic [dimensionless].
 
     With H = p_T^2 + A, A = (1-z) m^2 + z^2 M^2, w = alpha/(2 pi) [a/H - b/H^2 + c/H^3]
     and the integral is a ln(H1/H0) - b (1/H0 - 1/H1) + c/2 (1/H0^2 - 1/H1^2).
     """
-    big_m2 = proton_mass() ** 2
+    big_m2 = (proton_mass() if m_proton is None else m_proton) ** 2
     m2 = mass**2
     one_z = 1.0 - z
     h0 = one_z * m2 + z**2 * big_m2
@@ -363,9 +395,9 @@ def dn_dz(
 def _dn_dz_inside(z: FloatArray, mass: float, e_beam: float, cuts: BremsCuts) -> FloatArray:
     """:func:`dn_dz` without the z range check (for z known to be inside)."""
     return np.asarray(
-        _sigma_ratio(z, e_beam)
+        _sigma_ratio(z, e_beam, cuts, mass)
         * cuts.form_factor_sq(mass)
-        * _w_integrated(z, mass, cuts.pt_max**2),
+        * _w_integrated(z, mass, cuts.pt_max**2, m_proton=cuts.big_m(mass)),
         dtype=np.float64,
     )
 
@@ -436,7 +468,7 @@ class _Grid:
 
 @lru_cache(maxsize=64)
 def _grid(mass: float, e_beam: float, cuts: BremsCuts, n_z: int = 160, n_y: int = 48) -> _Grid:
-    big_m2 = proton_mass() ** 2
+    big_m2 = cuts.big_m(mass) ** 2
     z_fine = np.linspace(cuts.z_min, cuts.z_max, 1001)
     a = float(np.min((1.0 - z_fine) * mass**2 + z_fine**2 * big_m2))
     z_edges = np.exp(np.linspace(np.log(cuts.z_min), np.log(cuts.z_max), n_z + 1))
