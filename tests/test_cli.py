@@ -124,3 +124,32 @@ def test_an_ascii_only_stream_gets_replacement_characters_not_a_traceback() -> N
     assert proc.returncode == 0, proc.stderr[-500:]
     assert "Traceback" not in proc.stderr
     assert "0.016 ? 0.002" in proc.stdout  # the "±" of the table, replaced
+
+
+def test_a_full_disk_is_one_line_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 14: OSError 28 while writing the results ended in a traceback. Every result
+    # file goes through the atomic writer; make the disk full there.
+    import errno
+
+    def full(path: object, data: bytes, **_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("darkdump.results.io.atomic_write_bytes", full)
+    status = main(
+        [
+            "sensitivity",
+            "na62-1e18",
+            "--quick",
+            "--quiet",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    assert status == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "No space left on device" in err[0]
