@@ -15,12 +15,12 @@ import time
 
 import numpy as np
 
+from darkdump.analyses.na62_2021.halo import generate_halo_tracks
 from darkdump.background.combinatorial import (
     CombinatorialConfig,
     combinatorial,
     pairs_within_window,
 )
-from darkdump.background.synthetic import generate_halo_tracks
 from darkdump.experiments import load
 
 

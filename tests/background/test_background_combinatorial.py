@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hepunits import Hz, MeV, ns, s, us
 
+from darkdump.analyses.na62_2021.halo import HaloModel, downscale, generate_halo_tracks
 from darkdump.analyses.na62_2021.published import (
     COMBINATORIAL_TABLE2,
     COMBINATORIAL_TABLE3,
@@ -19,7 +20,6 @@ from darkdump.background.combinatorial import (
 )
 from darkdump.background.comparison import compatibility_pvalue, same_sign_scaling
 from darkdump.background.shape import fit_bernstein, mass_shape_model
-from darkdump.background.synthetic import HaloModel, downscale, generate_halo_tracks
 from darkdump.errors import DarkdumpInputError
 from darkdump.experiments import load
 

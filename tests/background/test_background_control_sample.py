@@ -163,7 +163,7 @@ def test_negative_or_huge_weights_are_rejected(weight: float) -> None:
 
 def test_truncated_root_sample_is_one_line(tmp_path: Path) -> None:
     # Issue 14: a truncated ROOT file raised a multi-line OSError from uproot.
-    from darkdump.background.synthetic import generate_halo_tracks
+    from darkdump.analyses.na62_2021.halo import generate_halo_tracks
     from darkdump.experiments import load
 
     tracks = generate_halo_tracks(200, np.random.default_rng(1), experiment=load("na62-2021"))

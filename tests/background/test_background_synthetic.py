@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hepunits import GeV, Hz, m, mm, s
 
-from darkdump.background.synthetic import (
+from darkdump.analyses.na62_2021.halo import (
     HaloModel,
     downscale,
     generate_halo_tracks,

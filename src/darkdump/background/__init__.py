@@ -5,7 +5,8 @@
   numbers fill them in :mod:`darkdump.analyses.na62_2021.published`;
 - :mod:`.control_sample`: the single-track control-sample format and its validating
   reader (Parquet, ROOT);
-- :mod:`.synthetic`: a SYNTHETIC halo-muon control-sample generator;
+- the SYNTHETIC halo-muon control-sample generator modelled on the NA62 2021 dump-mode
+  halo lives with that analysis (:mod:`darkdump.analyses.na62_2021.halo`);
 - :mod:`.combinatorial`: random pairing of single tracks into pseudo-events, weighted
   yields per region (JHEP sec. 5.2, tables 2-3) and the dilepton-mass shape;
 - :mod:`.prompt`: prompt background by rejection-factor pseudo-experiments (PRL
@@ -43,14 +44,12 @@ from darkdump.background.prompt import (
     prompt_background,
 )
 from darkdump.background.shape import fit_bernstein, mass_shape_model
-from darkdump.background.synthetic import HaloModel, downscale, generate_halo_tracks
 
 __all__ = [
     "CATEGORIES",
     "BackgroundModel",
     "CombinatorialConfig",
     "CombinatorialResult",
-    "HaloModel",
     "PairSample",
     "PromptCounts",
     "PromptResult",
@@ -61,11 +60,9 @@ __all__ = [
     "bernstein_pdf",
     "combinatorial",
     "compatibility_pvalue",
-    "downscale",
     "evaluate_pairs",
     "fit_bernstein",
     "fraction_upper_limit",
-    "generate_halo_tracks",
     "load_counts",
     "mass_shape_model",
     "pairs_within_window",

@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
         help="write a SYNTHETIC halo-muon single-track control sample",
         description=(
             "Generate halo-muon-like single tracks (NOT NA62 data; see "
-            "darkdump.background.synthetic for every choice) in the control-sample format."
+            "darkdump.analyses.na62_2021.halo for every choice) in the control-sample format."
         ),
     )
     syn.add_argument(
@@ -256,8 +256,8 @@ def _run_synthetic(args: argparse.Namespace) -> int:
     import numpy as np
     from hepunits import Hz, s
 
+    from darkdump.analyses.na62_2021.halo import HaloModel, generate_halo_tracks
     from darkdump.background.control_sample import write_control_sample
-    from darkdump.background.synthetic import HaloModel, generate_halo_tracks
     from darkdump.errors import DarkdumpInputError
 
     if args.out.suffix.lower() not in (".parquet", ".pq", ".root"):

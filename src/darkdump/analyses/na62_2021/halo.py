@@ -10,7 +10,7 @@ elsewhere (each marked SYNTHETIC below):
   single-muon event (an upper bound on the real single-track fraction).
 - Spills: 4.8 s effective duration (JHEP sec. 2.2), uniform intensity inside a
   spill (SYNTHETIC: the real SPS spill is not flat; the "window" pairing of
-  :mod:`.combinatorial` does not rely on this, the "burst" pairing does through
+  :mod:`darkdump.background.combinatorial` does not rely on this, the "burst" pairing does through
   the effective duration).
 - Charge: mu+ fraction 0.72 (derived: the JHEP table 2 same-sign yields,
   62.5 mu+mu+ and 9.1 mu-mu-, scale as the squares of the single-track rates,
@@ -272,7 +272,7 @@ def generate_halo_tracks(
         position=np.asarray(position, dtype=np.float64),
         weight=np.ones(n_tracks),
         source=(
-            f"SYNTHETIC halo-muon tracks (darkdump.background.synthetic), rate "
+            f"SYNTHETIC halo-muon tracks (darkdump.analyses.na62_2021.halo), rate "
             f"{model.rate / Hz:g} Hz, spill {model.spill_duration / s:g} s"
         ),
     )
