@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
+from darkdump.analyses.na62_2021 import combinatorial_config
 from darkdump.analyses.na62_2021.halo import generate_halo_tracks
 from darkdump.background.combinatorial import (
-    CombinatorialConfig,
     combinatorial,
     pairs_within_window,
 )
@@ -35,7 +35,7 @@ def main() -> None:
     t1 = time.perf_counter()
     print(f"generate {n_tracks:.3g} synthetic tracks: {t1 - t0:.2f} s")
 
-    config = CombinatorialConfig(mixing=mixing)  # type: ignore[arg-type]
+    config = combinatorial_config(mixing=mixing)
     i, _ = pairs_within_window(tracks.burst_id, tracks.event_id, tracks.time, config.mixing_window)
     t2 = time.perf_counter()
     print(f"window pairing alone: {i.size:.3g} pairs in {t2 - t1:.2f} s")

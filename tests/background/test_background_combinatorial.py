@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hepunits import Hz, MeV, ns, s, us
 
+from darkdump.analyses.na62_2021 import combinatorial_config
 from darkdump.analyses.na62_2021.halo import HaloModel, downscale, generate_halo_tracks
 from darkdump.analyses.na62_2021.published import (
     COMBINATORIAL_TABLE2,
@@ -11,7 +12,6 @@ from darkdump.analyses.na62_2021.published import (
     bernstein_pdf,
 )
 from darkdump.background.combinatorial import (
-    CombinatorialConfig,
     combinatorial,
     evaluate_pairs,
     pairs_within_window,
@@ -78,7 +78,7 @@ def test_estimate_agrees_with_true_random_coincidences(mixing: str) -> None:
     # count), at 3 sigma.
     stream, n_true_coincidences, truth = _stream_and_truth(11)
     control = downscale(stream, 20, np.random.default_rng(12))
-    config = CombinatorialConfig(
+    config = combinatorial_config(
         q1_downscale=20,
         spill_duration=0.04 * s,
         h2_efficiency=1.0,
@@ -105,7 +105,7 @@ def test_estimate_agrees_with_true_random_coincidences(mixing: str) -> None:
 
 def test_weights_follow_the_formula() -> None:
     control = generate_halo_tracks(20_000, np.random.default_rng(3))
-    cfg = CombinatorialConfig()
+    cfg = combinatorial_config()
     result = combinatorial(control, EXPERIMENT, np.random.default_rng(4), cfg, n_bootstrap=10)
     # D^2 W / (2 Delta) * eps_H2 = 400 * 10 ns / 1 ms * 0.98 (JHEP secs. 2.2, 5.2, 6)
     assert result.h2_efficiency == 0.98
@@ -189,7 +189,9 @@ def test_fit_bernstein_recovers_a_known_shape() -> None:
 
 def test_mass_shape_model_from_synthetic() -> None:
     control = generate_halo_tracks(60_000, np.random.default_rng(21))
-    result = combinatorial(control, EXPERIMENT, np.random.default_rng(22), n_bootstrap=20)
+    result = combinatorial(
+        control, EXPERIMENT, np.random.default_rng(22), combinatorial_config(), n_bootstrap=20
+    )
     model = mass_shape_model(result, (211.3 * MeV, 1500.0 * MeV))
     assert model.shape_kind == "bernstein"
     assert len(model.shape_params) == 6
@@ -204,7 +206,7 @@ def test_estimate_agrees_with_truth_large_statistics() -> None:
     # combination must agree with the summed truth within 3 combined sigma, and the
     # total (all combinations) within 3 %, about 2.5 sigma of its combined error.
     model = HaloModel(rate=1e7 * Hz, spill_duration=0.04 * s)
-    config = CombinatorialConfig(spill_duration=0.04 * s, h2_efficiency=1.0, mixing_window=20 * us)
+    config = combinatorial_config(spill_duration=0.04 * s, h2_efficiency=1.0, mixing_window=20 * us)
     est = np.zeros(3)
     var = np.zeros(3)
     true = np.zeros(3)

@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from hepunits import ms, ns, s
+from hepunits import ms, ns
 
 from darkdump.background.control_sample import PID_ELECTRON, PID_MUON, SingleTrackSample
 from darkdump.errors import DarkdumpInputError
@@ -99,16 +99,19 @@ class CombinatorialConfig:
     Attributes
     ----------
     time_window
-        Full width ``W`` of the coincidence window [ns] (10 ns, JHEP sec. 5.2).
+        Full width ``W`` of the coincidence window [ns] (NA62: 10 ns, JHEP sec. 5.2).
     q1_downscale
-        Downscaling ``D`` of the Q1 trigger (20, JHEP sec. 2.2).
+        Downscaling ``D`` of the control trigger (NA62: 20, JHEP sec. 2.2).
     spill_duration
-        Effective spill duration ``T`` [ns] (4.8 s, JHEP sec. 2.2); "burst" mixing only.
+        Effective spill duration ``T`` [ns] (NA62: 4.8 s, JHEP sec. 2.2); "burst" mixing only.
     h2_efficiency
         H2 trigger efficiency for two Q1-like tracks; ``None``: the experiment's
         ``detector.trigger.efficiency`` (0.98, JHEP sec. 6), or 1 if absent.
     weight_systematic
-        Relative systematic uncertainty of the weight (0.15, JHEP sec. 5.2).
+        Relative systematic uncertainty of the weight (NA62: 0.15, JHEP sec. 5.2).
+
+    The experiment's values are data of its analysis: NA62 2021's are in
+    ``analyses/na62_2021/analysis.toml`` (:func:`darkdump.analyses.na62_2021.combinatorial_config`).
     mixing
         ``"window"`` or ``"burst"`` (module doc).
     mixing_window
@@ -119,11 +122,11 @@ class CombinatorialConfig:
         Pairs processed at once (memory bound).
     """
 
-    time_window: float = 10.0 * ns
-    q1_downscale: int = 20
-    spill_duration: float = 4.8 * s
+    time_window: float
+    q1_downscale: int
+    spill_duration: float
+    weight_systematic: float
     h2_efficiency: float | None = None
-    weight_systematic: float = 0.15
     mixing: Literal["window", "burst"] = "window"
     mixing_window: float = 0.5 * ms
     partners_per_track: int = 10
@@ -538,7 +541,7 @@ def combinatorial(
     tracks: SingleTrackSample,
     experiment: Experiment,
     rng: np.random.Generator,
-    config: CombinatorialConfig | None = None,
+    config: CombinatorialConfig,
     channel: str = "mumu",
     n_bootstrap: int = 200,
     seed: int | None = None,
@@ -554,7 +557,8 @@ def combinatorial(
     rng
         Random generator (burst mixing and bootstrap).
     config
-        Pairing and weighting parameters (default :class:`CombinatorialConfig`).
+        Pairing and weighting parameters (:class:`CombinatorialConfig`; NA62 2021's from
+        :func:`darkdump.analyses.na62_2021.combinatorial_config`).
     channel
         ``"mumu"`` (default) or ``"ee"``.
     n_bootstrap
@@ -567,7 +571,6 @@ def combinatorial(
     CombinatorialResult
         The selected pseudo-events and the yield table.
     """
-    config = config or CombinatorialConfig()
     eff = _h2_efficiency(config, experiment)
     d2 = float(config.q1_downscale) ** 2
     if config.mixing == "window":

@@ -24,6 +24,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from darkdump.analyses.na62_2021 import load_analysis
 from darkdump.commands._common import (
     MAX_EVENTS,
     MAX_TOYS,
@@ -38,6 +39,10 @@ from darkdump.commands._common import (
 )
 
 __all__ = ["register", "run"]
+
+#: The NA62 2021 trigger and timing numbers (analysis.toml [combinatorial], JHEP secs. 2.2
+#: and 5.2): the defaults of the control-sample options.
+_NA62: dict[str, Any] = load_analysis()["combinatorial"]
 
 
 def register(subparsers: Any) -> None:
@@ -70,12 +75,15 @@ def register(subparsers: Any) -> None:
     )
     add_seed_argument(syn)
     syn.add_argument(
-        "--out", type=out_path, required=True, help="output file, .parquet or .root (TTree 'tracks')"
+        "--out",
+        type=out_path,
+        required=True,
+        help="output file, .parquet or .root (TTree 'tracks')",
     )
     syn.add_argument(
         "--rate-hz",
         type=float_in(1.0, 1e9),
-        default=14e3,
+        default=_NA62["control_rate_hz"],
         help="recorded track rate during the spill [Hz] (default 14000: downscaled Q1, JHEP sec. 2.2)",
     )
     add_experiment_argument(syn, optional=True)
@@ -87,7 +95,7 @@ def register(subparsers: Any) -> None:
     syn.add_argument(
         "--spill-s",
         type=float_in(1e-3, 1e3),
-        default=4.8,
+        default=_NA62["spill_duration_s"],
         help="effective spill duration [s] (default 4.8, JHEP sec. 2.2)",
     )
     syn.set_defaults(func=run)
@@ -136,19 +144,19 @@ def register(subparsers: Any) -> None:
     comb.add_argument(
         "--time-window-ns",
         type=positive_float,
-        default=10.0,
+        default=_NA62["time_window_ns"],
         help="full coincidence window W [ns] (default 10, JHEP sec. 5.2)",
     )
     comb.add_argument(
         "--downscale",
         type=int_at_least(1),
-        default=20,
+        default=_NA62["q1_downscale"],
         help="Q1 downscaling factor (count; default 20, JHEP sec. 2.2)",
     )
     comb.add_argument(
         "--spill-s",
         type=positive_float,
-        default=4.8,
+        default=_NA62["spill_duration_s"],
         help="effective spill duration [s] for --mixing burst (default 4.8, JHEP sec. 2.2)",
     )
     comb.add_argument(
@@ -216,7 +224,10 @@ def register(subparsers: Any) -> None:
         help="region whose log-normal fit goes into the background model (default SR)",
     )
     prompt.add_argument(
-        "--out", type=out_path, default=None, help="folder for the JSON result and the PNG (optional)"
+        "--out",
+        type=out_path,
+        default=None,
+        help="folder for the JSON result and the PNG (optional)",
     )
     prompt.set_defaults(func=run)
 
@@ -321,6 +332,7 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
     experiment = load(experiment_from(args))
     tracks = read_control_sample(args.tracks, tree=args.tree)
     config = CombinatorialConfig(
+        weight_systematic=_NA62["weight_systematic"],
         time_window=args.time_window_ns * ns,
         q1_downscale=args.downscale,
         spill_duration=args.spill_s * s,
@@ -595,9 +607,7 @@ def _run_prompt(args: argparse.Namespace) -> int:
                 "regions": record,
             },
         )
-        write_figure(
-            plot_prompt, args.out / "prompt_background.png", result, figsize=(9.0, 6.0)
-        )
+        write_figure(plot_prompt, args.out / "prompt_background.png", result, figsize=(9.0, 6.0))
         if args.region not in result.regions:
             raise DarkdumpInputError(
                 f"--region {args.region!r}: not a region of the counts file; "

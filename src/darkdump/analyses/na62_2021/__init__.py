@@ -19,13 +19,35 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["REFERENCES", "load_analysis"]
+__all__ = ["REFERENCES", "combinatorial_config", "load_analysis"]
 
 
 @cache
 def load_analysis() -> dict[str, Any]:
     """The analysis description ``analysis.toml`` (observed events, counting, statements)."""
     return tomllib.loads((files(__name__) / "analysis.toml").read_text(encoding="utf-8"))
+
+
+def combinatorial_config(**overrides: Any) -> Any:
+    """The NA62 2021 :class:`~darkdump.background.combinatorial.CombinatorialConfig`.
+
+    Trigger and timing numbers from ``analysis.toml`` ``[combinatorial]`` (JHEP 09 (2023)
+    035 secs. 2.2 and 5.2); ``overrides`` replace any field (internal units).
+    """
+    from hepunits import ns, s
+
+    from darkdump.background.combinatorial import CombinatorialConfig
+
+    c = load_analysis()["combinatorial"]
+    values: dict[str, Any] = {
+        "time_window": c["time_window_ns"] * ns,
+        "q1_downscale": int(c["q1_downscale"]),
+        "spill_duration": c["spill_duration_s"] * s,
+        "weight_systematic": c["weight_systematic"],
+    }
+    values.update(overrides)
+    return CombinatorialConfig(**values)
+
 
 _REF = files(__name__) / "reference"
 
