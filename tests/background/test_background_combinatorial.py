@@ -124,7 +124,7 @@ def test_region_names_follow_table2() -> None:
         "VR",
         "SR",
     )
-    assert region_names("ee") == ("outside CR", "CR", "SR")
+    assert region_names("ee", EXPERIMENT) == ("outside CR", "CR", "SR")
 
 
 def test_same_sign_scaling_reproduces_jhep_table3() -> None:

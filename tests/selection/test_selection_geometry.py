@@ -7,9 +7,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from darkdump.errors import DarkdumpInputError
+from darkdump.experiments import load
 from darkdump.selection import closest_approach, in_region, regions_for, z_tax_cda_tax
 
 BEAM = np.array([0.0, -22.0, 23070.0])  # JHEP eq. 2.1 [mm]
+
+NA62 = load("na62-2021")
 
 
 def test_two_lines_crossing_at_known_point() -> None:
@@ -102,22 +105,22 @@ def test_cda_nonnegative_and_symmetric(
 
 
 def test_region_definitions_from_papers() -> None:
-    # JHEP eq. 4.1/4.2 and PRL eq. 1/2, in mm.
+    # JHEP eq. 4.1/4.2 and PRL eq. 1/2, in mm, as na62_2021.toml states them.
     z = np.array([23_000.0, 5_000.0, 45_000.0, 23_000.0, 23_000.0, 34_000.0, 36_000.0])
     c = np.array([19.0, 10.0, 10.0, 100.0, 160.0, 10.0, 1.0])
     np.testing.assert_array_equal(
-        in_region("mumu", "SR", z, c), [True, False, False, False, False, True, True]
+        in_region("mumu", "SR", z, c, NA62), [True, False, False, False, False, True, True]
     )
     np.testing.assert_array_equal(
-        in_region("mumu", "VR", z, c), [False, True, True, True, False, False, False]
+        in_region("mumu", "VR", z, c, NA62), [False, True, True, True, False, False, False]
     )
     # ee ellipse: (34-23)/12 = 0.917; (10/30)^2 = 0.111 -> 0.951 < 1 inside;
     # (36-23)/12 > 1 outside; CDA 19 mm at 23 m inside.
     np.testing.assert_array_equal(
-        in_region("ee", "SR", z, c), [True, False, False, False, False, True, False]
+        in_region("ee", "SR", z, c, NA62), [True, False, False, False, False, True, False]
     )
     np.testing.assert_array_equal(
-        in_region("ee", "CR", z, c), [False, True, True, True, False, False, True]
+        in_region("ee", "CR", z, c, NA62), [False, True, True, True, False, False, True]
     )
 
 
@@ -126,7 +129,7 @@ def test_regions_are_disjoint() -> None:
     z = rng.uniform(-50_000, 100_000, 20_000)
     c = rng.uniform(0, 400, 20_000)
     for channel in ("ee", "mumu"):
-        masks = [in_region(channel, name, z, c) for name in regions_for(channel)]
+        masks = [in_region(channel, name, z, c, NA62) for name in regions_for(channel, NA62)]
         assert int(np.sum(masks, axis=0).max()) == 1
 
 
@@ -134,7 +137,10 @@ def test_bad_region_and_channel_are_one_line_errors() -> None:
     with pytest.raises(DarkdumpInputError, match="allowed: ee, mumu"):
         in_region("tautau", "SR", [0.0], [0.0])
     with pytest.raises(DarkdumpInputError, match="'XR'"):
-        in_region("ee", "XR", [0.0], [0.0])
+        in_region("ee", "XR", [0.0], [0.0], NA62)
+    # Without an experiment there are no regions: the selection stage knows no experiment.
+    with pytest.raises(DarkdumpInputError, match=r"no \[regions\.ee\] tables"):
+        in_region("ee", "SR", [0.0], [0.0])
 
 
 def test_regions_override_from_experiment_section() -> None:
@@ -152,19 +158,32 @@ def test_regions_override_from_experiment_section() -> None:
 
 
 def test_shipped_experiment_regions_equal_the_papers() -> None:
-    from darkdump.experiments import load
-    from darkdump.selection import DEFAULT_REGIONS
-
-    exp = load("na62-2021")
-    for channel, regions in DEFAULT_REGIONS.items():
-        found = regions_for(channel, exp)
+    # JHEP 09 (2023) 035 eqs. 4.1-4.2, PRL 133 (2024) 111802 eqs. 1-2 [mm]; CR1-3 are the
+    # approximation of JHEP fig. 10 (bounds not published).
+    papers = {
+        "mumu": {
+            "SR": ("box", (6_000.0, 40_000.0, 20.0), ()),
+            "VR": ("box", (-4_000.0, 50_000.0, 150.0), ("SR",)),
+            "CR1": ("box", (-14_000.0, 60_000.0, 200.0), ("SR", "VR")),
+            "CR2": ("box", (-24_000.0, 70_000.0, 250.0), ("SR", "VR", "CR1")),
+            "CR3": ("box", (-34_000.0, 80_000.0, 300.0), ("SR", "VR", "CR1", "CR2")),
+        },
+        "ee": {
+            "SR": ("ellipse", (23_000.0, 12_000.0, 30.0), ()),
+            "CR": ("box", (-4_000.0, 50_000.0, 150.0), ("SR",)),
+        },
+    }
+    for channel, regions in papers.items():
+        found = regions_for(channel, NA62)
         assert set(found) == set(regions)
-        for name, region in regions.items():
+        for name, (kind, numbers, exclude) in regions.items():
             got = found[name]
-            assert got.kind == region.kind
-            box = ("z_min", "z_max", "cda_max")
-            for attr in (
-                box if region.kind == "box" else ("z_center", "z_half_axis", "cda_half_axis")
-            ):
-                assert getattr(got, attr) == pytest.approx(getattr(region, attr)), (name, attr)
-            assert set(got.exclude) == set(region.exclude)
+            assert got.kind == kind
+            attrs = (
+                ("z_min", "z_max", "cda_max")
+                if kind == "box"
+                else ("z_center", "z_half_axis", "cda_half_axis")
+            )
+            for attr, value in zip(attrs, numbers, strict=True):
+                assert getattr(got, attr) == pytest.approx(value), (name, attr)
+            assert set(got.exclude) == set(exclude)

@@ -308,7 +308,8 @@ class PairSample:
 def region_names(channel: str, experiment: Experiment | None = None) -> tuple[str, ...]:
     """Regions reported for ``channel``, in the order of JHEP table 2.
 
-    >>> region_names("mumu")
+    >>> from darkdump.experiments import load
+    >>> region_names("mumu", load("na62-2021"))
     ('outside VR', 'CR3', 'CR2', 'CR1', 'CR1+2+3', 'VR', 'SR')
     """
     names = list(regions_for(channel, experiment))

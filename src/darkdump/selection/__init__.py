@@ -6,7 +6,7 @@ the signal/validation/control regions of each channel.
 """
 
 from darkdump.selection.geometry import closest_approach, z_tax_cda_tax
-from darkdump.selection.regions import CHANNELS, DEFAULT_REGIONS, Region, in_region, regions_for
+from darkdump.selection.regions import CHANNELS, Region, in_region, regions_for
 from darkdump.selection.select import (
     CUT_NAMES,
     VERTEX_CDA_MAX,
@@ -19,7 +19,6 @@ from darkdump.selection.select import (
 __all__ = [
     "CHANNELS",
     "CUT_NAMES",
-    "DEFAULT_REGIONS",
     "VERTEX_CDA_MAX",
     "Region",
     "Selection",

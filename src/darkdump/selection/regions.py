@@ -1,31 +1,19 @@
 """Signal, validation and control regions in the (Z_TAX, CDA_TAX) plane.
 
-The regions are data: a :class:`Region` is a box or an ellipse in
-(Z_TAX, CDA_TAX), minus other regions of the same channel. The defaults below
-are the papers' definitions; an experiment file may override them with a
-``[regions.<channel>.<name>]`` table whose keys are the :class:`Region` fields
-in metres (``kind``, ``z_min_m``, ``z_max_m``, ``cda_max_m``, ``z_center_m``,
-``z_half_axis_m``, ``cda_half_axis_m``, ``exclude``).
-
-Defaults, with their sources:
-
-- mumu ``SR``: 6 < Z_TAX < 40 m and CDA_TAX < 20 mm (JHEP 09 (2023) 035, eq. 4.1).
-- mumu ``VR``: -4 < Z_TAX < 50 m and CDA_TAX < 150 mm, excluding SR (JHEP eq. 4.2).
-- mumu ``CR1``, ``CR2``, ``CR3``: JHEP fig. 10 draws three control regions
-  "closer and closer to the VR" (sec. 5.2) without giving their bounds. APPROXIMATED
-  here as nested boxes around the VR, each excluding the previous ones:
-  CR1 -14 < Z_TAX < 60 m, CDA_TAX < 200 mm; CR2 -24 < Z_TAX < 70 m, CDA_TAX < 250 mm;
-  CR3 -34 < Z_TAX < 80 m, CDA_TAX < 300 mm. They are for background
-  validation only and do not enter any yield.
-- ee ``SR``: ((Z_TAX - 23 m) / 12 m)^2 + (CDA_TAX / 0.03 m)^2 < 1 (PRL 133 (2024)
-  111802, eq. 1).
-- ee ``CR``: -4 < Z_TAX < 50 m and CDA_TAX < 0.15 m, excluding SR (PRL eq. 2).
+The regions are data of the experiment file: a :class:`Region` is a box or an ellipse
+in (Z_TAX, CDA_TAX), minus other regions of the same channel, read from
+``[regions.<channel>.<name>]`` tables whose keys are the :class:`Region` fields in metres
+(``kind``, ``z_min_m``, ``z_max_m``, ``cda_max_m``, ``z_center_m``, ``z_half_axis_m``,
+``cda_half_axis_m``, ``exclude``, ``source``). NA62 2021's (JHEP eqs. 4.1-4.2, PRL eqs.
+1-2, and the approximated control regions of JHEP fig. 10) are in ``na62_2021.toml``.
 
 >>> import numpy as np
 >>> from hepunits import m, mm
->>> in_region("mumu", "SR", np.array([23.0, 23.0]) * m, np.array([5.0, 25.0]) * mm).tolist()
+>>> from darkdump.experiments import load
+>>> na62 = load("na62-2021")
+>>> in_region("mumu", "SR", np.array([23.0, 23.0]) * m, np.array([5.0, 25.0]) * mm, na62).tolist()
 [True, False]
->>> in_region("ee", "SR", np.array([34.0]) * m, np.array([5.0]) * mm).tolist()
+>>> in_region("ee", "SR", np.array([34.0]) * m, np.array([5.0]) * mm, na62).tolist()
 [True]
 """
 
@@ -44,7 +32,7 @@ from darkdump.errors import DarkdumpInputError
 if TYPE_CHECKING:
     from darkdump.experiments.schema import Experiment
 
-__all__ = ["CHANNELS", "DEFAULT_REGIONS", "Region", "in_region", "regions_for"]
+__all__ = ["CHANNELS", "Region", "in_region", "regions_for"]
 
 CHANNELS = ("ee", "mumu")
 
@@ -90,57 +78,6 @@ class Region:
         v = c / self.cda_half_axis
         return np.asarray(u * u + v * v < 1.0)
 
-
-DEFAULT_REGIONS: dict[str, dict[str, Region]] = {
-    "mumu": {
-        "SR": Region("box", 6 * m, 40 * m, 20 * mm, source="JHEP 09 (2023) 035, eq. 4.1"),
-        "VR": Region(
-            "box", -4 * m, 50 * m, 150 * mm, exclude=("SR",), source="JHEP 09 (2023) 035, eq. 4.2"
-        ),
-        # JHEP fig. 10 shows CR1-3 without numbers: approximate nested boxes (module doc).
-        "CR1": Region(
-            "box",
-            -14 * m,
-            60 * m,
-            200 * mm,
-            exclude=("SR", "VR"),
-            source="approximation of JHEP fig. 10 (bounds not published)",
-        ),
-        "CR2": Region(
-            "box",
-            -24 * m,
-            70 * m,
-            250 * mm,
-            exclude=("SR", "VR", "CR1"),
-            source="approximation of JHEP fig. 10 (bounds not published)",
-        ),
-        "CR3": Region(
-            "box",
-            -34 * m,
-            80 * m,
-            300 * mm,
-            exclude=("SR", "VR", "CR1", "CR2"),
-            source="approximation of JHEP fig. 10 (bounds not published)",
-        ),
-    },
-    "ee": {
-        "SR": Region(
-            "ellipse",
-            z_center=23 * m,
-            z_half_axis=12 * m,
-            cda_half_axis=0.03 * m,
-            source="PRL 133 (2024) 111802, eq. 1",
-        ),
-        "CR": Region(
-            "box",
-            -4 * m,
-            50 * m,
-            0.15 * m,
-            exclude=("SR",),
-            source="PRL 133 (2024) 111802, eq. 2",
-        ),
-    },
-}
 
 _LENGTH_KEYS = {
     "z_min_m": "z_min",
@@ -205,13 +142,12 @@ def _region_from_table(channel: str, name: str, table: Mapping[str, Any]) -> Reg
 def regions_for(channel: str, experiment: Experiment | None = None) -> dict[str, Region]:
     """Return the regions of ``channel`` (``"ee"`` or ``"mumu"``) by name.
 
-    Defaults from :data:`DEFAULT_REGIONS`; an experiment with a ``regions``
-    section (``[regions.<channel>.<name>]`` tables, lengths in metres) overrides
-    or adds regions by name.
+    From the experiment's ``regions`` section (``[regions.<channel>.<name>]`` tables,
+    lengths in metres); empty without one.
     """
     if channel not in CHANNELS:
         raise DarkdumpInputError(f"channel {channel!r}: allowed: {', '.join(CHANNELS)}")
-    found = dict(DEFAULT_REGIONS[channel])
+    found: dict[str, Region] = {}
     section = _experiment_section(experiment, "regions")
     if section is not None:
         tables = section.get(channel) or {}
@@ -243,7 +179,7 @@ def in_region(
     z_tax, cda_tax
         Shape ``(n,)`` [mm].
     experiment
-        Optional experiment whose ``regions`` section overrides the defaults.
+        The experiment whose ``regions`` section defines the regions.
 
     Returns
     -------
@@ -253,7 +189,8 @@ def in_region(
     regions = regions_for(channel, experiment)
     if region not in regions:
         raise DarkdumpInputError(
-            f"region {region!r} of channel {channel!r}: allowed: {', '.join(regions)}"
+            f"region {region!r} of channel {channel!r}: allowed: "
+            f"{', '.join(regions) or 'none (the experiment has no [regions.' + channel + '] tables)'}"
         )
     target = regions[region]
     mask = target.contains(z_tax, cda_tax)
