@@ -153,3 +153,42 @@ def test_a_full_disk_is_one_line_exit_1(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "No space left on device" in err[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["widths", "--masses", "0.3", "--plot", "{tmp}"], "give a file name ending in .png"),
+        (["widths", "--masses", "0.3", "--mass-range", "0.1", "0.5", "0.1"], "not allowed with"),
+        (
+            ["background", "combinatorial", "--tracks", "{tmp}/empty.parquet", "--out", "{tmp}/o"],
+            "no tracks",
+        ),
+    ],
+)
+def test_lesser_defects_are_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    # Issue 14, point 9: --plot DIR wrote DIR.png, --masses was ignored beside --mass-range,
+    # an empty control sample gave a table of zeros with exit status 0.
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from darkdump.background.control_sample import INTEGER_COLUMNS, REQUIRED_COLUMNS
+
+    columns = {
+        n: np.zeros(0, dtype=np.int64) if n in INTEGER_COLUMNS else np.zeros(0)
+        for n in REQUIRED_COLUMNS
+    }
+    pq.write_table(pa.table(columns), tmp_path / "empty.parquet")
+    words = [w.replace("{tmp}", str(tmp_path)) for w in argv]
+    try:
+        status = main(words)
+    except SystemExit as exc:
+        status = exc.code
+    assert status == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert message in err[0]
+    assert not (tmp_path / "o").exists()

@@ -7,6 +7,7 @@ import json
 import math
 import shlex
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -183,3 +184,15 @@ def test_table_sampling_matches_raw_run_in_the_forward_region() -> None:
             fractions.append((np.mean((p > 10) & (theta < 0.01)), p.mean()))
         assert fractions[1][0] == pytest.approx(fractions[0][0], rel=0.01), name
         assert fractions[1][1] == pytest.approx(fractions[0][1], rel=0.01), name
+
+
+def test_a_damaged_spectra_cache_entry_is_regenerated_not_trusted(tmp_path: Path) -> None:
+    # Issue 14: a truncated run.npz raised BadZipFile instead of being regenerated.
+    pytest.importorskip("pythia8mc")
+    settings = pythia_gen.GenerationSettings(kind="mesons", n_events=50, seed=3)
+    run = pythia_gen.generate(settings)
+    directory = spectra.store_run(run, root=tmp_path)
+    assert spectra.load_cached(settings, root=tmp_path) is not None
+    npz = directory / "run.npz"
+    npz.write_bytes(npz.read_bytes()[:100])
+    assert spectra.load_cached(settings, root=tmp_path) is None  # -> the caller regenerates
