@@ -187,3 +187,39 @@ def test_shipped_experiment_regions_equal_the_papers() -> None:
             for attr, value in zip(attrs, numbers, strict=True):
                 assert getattr(got, attr) == pytest.approx(value), (name, attr)
             assert set(got.exclude) == set(exclude)
+
+
+def test_a_region_of_cuts_on_named_variables_equals_the_box() -> None:
+    # The mumu SR of JHEP eq. 4.1 written as cuts on named variables selects the same
+    # points as the box; a further cut on another named variable (the vertex Z) applies.
+    rng = np.random.default_rng(5)
+    z = rng.uniform(-10_000, 60_000, 5000)
+    c = rng.uniform(0, 50, 5000)
+    regions = NA62.regions.model_dump(exclude_defaults=True)
+    regions["mumu"]["SR"] = {
+        "kind": "cuts",
+        "cuts": [
+            {"variable": "z_tax_m", "min": 6.0, "max": 40.0},
+            {"variable": "cda_tax_m", "max": 0.020},
+        ],
+    }
+    as_cuts = NA62.model_copy(update={"regions": type(NA62.regions).model_validate(regions)})
+    np.testing.assert_array_equal(
+        in_region("mumu", "SR", z, c, as_cuts), in_region("mumu", "SR", z, c, NA62)
+    )
+    regions["mumu"]["SR"]["cuts"].append({"variable": "vertex_z_m", "min": 150.0})
+    tighter = NA62.model_copy(update={"regions": type(NA62.regions).model_validate(regions)})
+    vertex_z = rng.uniform(105_000, 180_000, 5000)
+    got = in_region("mumu", "SR", z, c, tighter, {"vertex_z_m": vertex_z})
+    np.testing.assert_array_equal(got, in_region("mumu", "SR", z, c, NA62) & (vertex_z > 150_000))
+    with pytest.raises(DarkdumpInputError, match="vertex_z_m"):
+        in_region("mumu", "SR", z, c, tighter)
+
+
+def test_bad_cut_is_a_one_line_error() -> None:
+    regions = NA62.regions.model_dump(exclude_defaults=True)
+    regions["mumu"]["SR"] = {"kind": "cuts", "cuts": [{"variable": "energy", "max": 1.0}]}
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="variable"):
+        type(NA62.regions).model_validate(regions)

@@ -323,14 +323,18 @@ def region_names(channel: str, experiment: Experiment | None = None) -> tuple[st
 
 
 def _region_masks(
-    channel: str, z_tax: FloatArray, cda_tax: FloatArray, experiment: Experiment
+    channel: str,
+    z_tax: FloatArray,
+    cda_tax: FloatArray,
+    experiment: Experiment,
+    variables: dict[str, FloatArray] | None = None,
 ) -> dict[str, BoolArray]:
     names = region_names(channel, experiment)
     known = regions_for(channel, experiment)
     masks: dict[str, BoolArray] = {}
     for name in names:
         if name in known:
-            masks[name] = in_region(channel, name, z_tax, cda_tax, experiment)
+            masks[name] = in_region(channel, name, z_tax, cda_tax, experiment, variables)
     blinded = np.zeros(z_tax.shape[0], dtype=np.bool_)
     for name in _BLINDED[channel]:
         if name in masks:
@@ -435,7 +439,13 @@ def evaluate_pairs(
             "m_ll": np.zeros(0),
             "vertex": np.zeros((0, 3)),
         }
-    regions = _region_masks(channel, cols["z_tax"], cols["cda_tax"], experiment)
+    vertex = np.asarray(cols["vertex"], dtype=np.float64).reshape(-1, 3)
+    named = {
+        "vertex_z_m": vertex[:, 2],
+        "vertex_rho_m": np.hypot(vertex[:, 0], vertex[:, 1]),
+        "m_ll_GeV": np.asarray(cols["m_ll"], dtype=np.float64),
+    }
+    regions = _region_masks(channel, cols["z_tax"], cols["cda_tax"], experiment, named)
     return PairSample(
         channel=channel,
         i=cols["i"].astype(np.int64),

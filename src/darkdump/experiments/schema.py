@@ -26,6 +26,7 @@ __all__ = [
     "Beam",
     "BremsModelling",
     "ChannelSelection",
+    "Cut",
     "DecayVolume",
     "Detector",
     "Element",
@@ -551,20 +552,38 @@ class Selection(_Strict):
     mumu: ChannelSelection
 
 
+class Cut(_Strict):
+    """``min < variable < max`` on a named selection variable (units in its name)."""
+
+    variable: Literal[
+        "z_tax_m", "cda_tax_m", "vertex_z_m", "vertex_rho_m", "m_ll_GeV", "p_total_GeV"
+    ]
+    min: float = -math.inf
+    max: float = math.inf
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Cut:
+        if not self.min < self.max:
+            raise ValueError("min must be smaller than max")
+        return self
+
+
 class RegionSpec(_Strict):
-    """A region of the (Z_TAX, CDA_TAX) plane (metres), read by ``darkdump.selection``.
+    """A region read by ``darkdump.selection``: a box or an ellipse of the (Z_TAX, CDA_TAX)
+    plane (metres), or ``kind = "cuts"``: every cut of ``cuts`` on named variables.
 
     Defaults equal those of :class:`darkdump.selection.regions.Region` so that
     ``model_dump()`` is a valid region table.
     """
 
-    kind: Literal["box", "ellipse"]
+    kind: Literal["box", "ellipse", "cuts"]
     z_min_m: float = -math.inf
     z_max_m: float = math.inf
     cda_max_m: float = math.inf
     z_center_m: float = 0.0
     z_half_axis_m: PosFloat = 1.0
     cda_half_axis_m: PosFloat = 1.0
+    cuts: list[Cut] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     source: str = ""
 
@@ -572,6 +591,10 @@ class RegionSpec(_Strict):
     def _box_range(self) -> RegionSpec:
         if self.kind == "box" and not self.z_min_m < self.z_max_m:
             raise ValueError("z_min_m must be smaller than z_max_m")
+        if self.kind == "cuts" and not self.cuts:
+            raise ValueError("a region of kind 'cuts' needs at least one cut")
+        if self.kind != "cuts" and self.cuts:
+            raise ValueError("cuts apply to regions of kind 'cuts' only")
         return self
 
 

@@ -254,6 +254,12 @@ def select(tracks: Any, channel: str, experiment: Experiment) -> Selection:
         # of the ANTI0", for both tracks (the fast simulation's per-event "anti0" mask;
         # pseudo-events of control tracks carry their own single-track acceptance).
         acceptance = acceptance & np.asarray(upstream, dtype=np.bool_)
+    variables = {
+        "vertex_z_m": vertex[:, 2],
+        "vertex_rho_m": rho,
+        "m_ll_GeV": m_ll,
+        "p_total_GeV": np.linalg.norm(total, axis=1),
+    }
     steps: list[tuple[str, BoolArray]] = [
         ("acceptance", acceptance),
         ("momentum", np.all(p_abs > sel_cfg.track_momentum_min_GeV * GeV, axis=1)),
@@ -262,7 +268,7 @@ def select(tracks: Any, channel: str, experiment: Experiment) -> Selection:
         ("charge", charge[:, 0] * charge[:, 1] < 0),
         ("vertex", vertex_cda < VERTEX_CDA_MAX),
         ("fiducial", fiducial),
-        ("signal_region", in_region(channel, "SR", z_tax, cda_tax, experiment)),
+        ("signal_region", in_region(channel, "SR", z_tax, cda_tax, experiment, variables)),
     ]
     cuts: dict[str, BoolArray] = {}
     mask = np.ones(n, dtype=np.bool_)
