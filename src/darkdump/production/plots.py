@@ -20,7 +20,9 @@ def plot_momentum_spectra(samples: Mapping[str, Any], mass: float, ax: Any = Non
     """dN/dp per POT / eps^2 of each mechanism's sample (mass in MeV); returns the Axes."""
     import mplhep
 
-    edges = np.linspace(0.0, 400.0, 81)
+    # Up to the hardest sampled A' (the beam energy for bremsstrahlung), 80 bins.
+    p_max = max((float(np.max(x.p)) / GeV for x in samples.values() if len(x.p)), default=1.0)
+    edges = np.linspace(0.0, max(p_max, 1.0) * 1.02, 81)
     with style():
         ax = axes_or_new(ax, figsize=(9.0, 7.0))
         for mechanism, sample in samples.items():
