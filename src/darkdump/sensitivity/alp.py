@@ -95,12 +95,15 @@ def _alp_mass(
     from darkdump.decay.kinematics import lepton_mass
     from darkdump.sensitivity.acceptance import ChannelAcceptance, channel_acceptance
     from darkdump.sensitivity.grid import _channel_reach
-    from darkdump.yields.grid import CHANNELS, _rng
+    from darkdump.yields.model import CHANNELS
+    from darkdump.yields.sampling import mass_rng
 
     assert experiment.acceptance is not None
     s = 1.0 / (c_light * np.asarray(config.taus, dtype=np.float64))  # 1 / (c tau) [1/mm]
     n_pot = float(config.n_pot if config.n_pot is not None else experiment.beam.n_pot)
-    prod = production.generate("B", mass, config.n_events, _rng(config.seed, mass, 7), experiment)
+    prod = production.generate(
+        "B", mass, config.n_events, mass_rng(config.seed, mass, 7), experiment
+    )
     rate = float(prod.rate)
     dv = experiment.decay_volume
     out: dict[str, FloatArray] = {}
@@ -109,7 +112,7 @@ def _alp_mass(
         if rate <= 0.0 or mass <= 2.0 * lepton_mass(lepton):
             out[ch] = np.zeros(s.size)
             continue
-        rng = _rng(config.seed, mass, 7, 100 + CHANNELS.index(ch))
+        rng = mass_rng(config.seed, mass, 7, 100 + CHANNELS.index(ch))
         dec = decay.decay_in_volume(prod, lepton, dv.z_min_m * m, dv.z_max_m * m, rng)
         acc = ChannelAcceptance.build(experiment, ch)
         accepted = channel_acceptance(

@@ -230,7 +230,8 @@ def reach_mass(
     from darkdump.decay.kinematics import lepton_mass
     from darkdump.models import dark_photon
     from darkdump.sensitivity.acceptance import ChannelAcceptance, channel_acceptance
-    from darkdump.yields.grid import CHANNELS, PRODUCTION_MODES, _production, _rng
+    from darkdump.yields.model import CHANNELS, PRODUCTION_MODES
+    from darkdump.yields.sampling import mass_rng, production_sample
 
     assert experiment.acceptance is not None
     channels = tuple(experiment.acceptance.channels())
@@ -244,7 +245,9 @@ def reach_mass(
     rates: dict[str, float] = {}
     for i_mode, mode in enumerate(PRODUCTION_MODES):
         t0 = time.perf_counter()
-        prod = _production(mode, mass, config.n_events, _rng(config.seed, mass, i_mode), experiment)
+        prod = production_sample(
+            mode, mass, config.n_events, mass_rng(config.seed, mass, i_mode), experiment
+        )
         timings["production"] = timings.get("production", 0.0) + time.perf_counter() - t0
         rates[mode] = 0.0 if prod is None else float(prod.rate)
         for ch in channels:
@@ -253,7 +256,7 @@ def reach_mass(
                 values[(ch, mode)] = {q: np.zeros(eps.size) for q in QUANTITIES}
                 continue
             t0 = time.perf_counter()
-            rng = _rng(config.seed, mass, i_mode, 100 + CHANNELS.index(ch))
+            rng = mass_rng(config.seed, mass, i_mode, 100 + CHANNELS.index(ch))
             dec = decay.decay_in_volume(
                 prod, {"ee": "e", "mumu": "mu"}[ch], dv.z_min_m * m, dv.z_max_m * m, rng
             )

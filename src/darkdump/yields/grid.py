@@ -35,28 +35,43 @@ correctly weighted.
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from hepunits import GeV, MeV, keV, m
+from hepunits import GeV, m
 
 from darkdump.typing import FloatArray
+from darkdump.yields.assemble import assemble_grid, fill_sigma_m
+from darkdump.yields.model import (
+    _LEPTON,
+    CHANNELS,
+    MESONS,
+    PREFILTER_MOMENTUM_FRACTION,
+    PRODUCTION_MODES,
+    QUANTITIES,
+    QUICK_GRID,
+    MassResult,
+    YieldConfig,
+    YieldGrid,
+    default_epsilons,
+    default_masses,
+)
 from darkdump.yields.reweight import LogBins
+from darkdump.yields.sampling import _production, _rng
 
 if TYPE_CHECKING:
     from darkdump.experiments.schema import Experiment
 
 __all__ = [
     "CHANNELS",
-    "QUICK_GRID",
     "MESONS",
     "PRODUCTION_MODES",
     "QUANTITIES",
+    "QUICK_GRID",
     "MassResult",
     "SignalEvents",
     "YieldConfig",
@@ -69,231 +84,6 @@ __all__ = [
     "signal_events",
     "simulate_mass",
 ]
-
-CHANNELS = ("ee", "mumu")
-PRODUCTION_MODES = ("brems", "meson")
-MESONS = ("pi0", "eta", "etaprime", "rho", "omega", "phi")
-_LEPTON = {"ee": "e", "mumu": "mu"}
-
-#: Per (channel, mode) quantities on the (mass, eps) grid, and their internal unit.
-QUANTITIES: dict[str, float] = {
-    "acceptance_sel": 1.0,
-    "decay_probability": 1.0,
-    "sigma_m": MeV,
-    "n_exp": 1.0,
-    "acceptance_geo": 1.0,
-    "n_exp_geo": 1.0,
-    "z_tax_mean": m,
-    "z_tax_rms": m,
-    "cda_tax_rms": m,
-    "n_eff_selected": 1.0,
-}
-
-#: sigma_M is measured where at least this many effective simulated events are
-#: selected, and filled elsewhere (:func:`fill_sigma_m`).
-SIGMA_M_MIN_EFFECTIVE_EVENTS = 20.0
-
-#: Events whose true daughters are below this fraction of the track momentum cut skip
-#: the detector simulation (they cannot be selected; see :func:`simulate_mass`).
-PREFILTER_MOMENTUM_FRACTION = 0.95
-
-#: Minimum share of the meson-mode events given to each open meson channel.
-_MESON_MIN_SHARE = 1.0 / 20.0
-
-
-#: The reduced grid of every ``--quick``: masses 10-700 MeV every 30 MeV, 80 couplings
-#: 1e-8 to 1e-3, 15000 decays per mass, mode and channel (demonstrations and tests).
-QUICK_GRID: dict[str, Any] = {
-    "masses_MeV": tuple(float(x) for x in np.arange(10.0, 701.0, 30.0)),
-    "n_epsilon": 80,
-    "n_events": 15_000,
-}
-
-
-def default_masses() -> FloatArray:
-    """Masses 5-700 MeV in 5 MeV steps (JHEP sec. 3) [MeV]."""
-    return np.arange(1, 141, dtype=np.float64) * 5.0 * MeV
-
-
-def default_epsilons() -> FloatArray:
-    """200 log-spaced couplings 1e-8 to 1e-3 [dimensionless]."""
-    return np.logspace(-8.0, -3.0, 200)
-
-
-@dataclass(frozen=True)
-class YieldConfig:
-    """What a yields run computes (written beside its results).
-
-    Attributes
-    ----------
-    masses
-        A' masses [MeV].
-    epsilons
-        Couplings (increasing).
-    channels, modes
-        Decay channels (``ee``, ``mumu``) and production modes (``brems``, ``meson``).
-    n_events
-        Simulated decays per mass, mode and channel (>= 1.2e5 in the papers, JHEP sec. 3).
-    seed
-        Run seed; each mass derives its own streams from it and the mass, so a
-        mass gives the same numbers whatever grid or worker it runs in.
-    """
-
-    masses: tuple[float, ...]
-    epsilons: tuple[float, ...]
-    channels: tuple[str, ...] = CHANNELS
-    modes: tuple[str, ...] = PRODUCTION_MODES
-    n_events: int = 120_000
-    seed: int = 1
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready description with GeV masses."""
-        out = asdict(self)
-        out["masses_GeV"] = [x / GeV for x in out.pop("masses")]
-        return out
-
-
-@dataclass
-class MassResult:
-    """Grid rows of one mass: ``values[(channel, mode)][quantity]`` of shape ``(n_eps,)``."""
-
-    mass: float
-    values: dict[tuple[str, str], dict[str, FloatArray]]
-    production_rate: dict[str, float]
-    branching_ratio: dict[str, float]
-    n_simulated: dict[tuple[str, str], int]
-    n_selected: dict[tuple[str, str], int]
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class YieldGrid:
-    """Yields on the (mass, eps) grid.
-
-    Attributes
-    ----------
-    masses
-        Shape ``(n_mass,)`` [MeV].
-    epsilons
-        Shape ``(n_eps,)``.
-    values
-        ``values[(channel, mode)][quantity]``: arrays ``(n_mass, n_eps)`` in the
-        internal units of :data:`QUANTITIES`.
-    production_rate
-        ``mode -> (n_mass,)``: A' per POT / eps^2.
-    branching_ratio
-        ``channel -> (n_mass,)``: BR(A' -> ll).
-    n_simulated, n_selected
-        ``(channel, mode) -> (n_mass,)`` event counts (unweighted).
-    n_pot
-        Protons on target used for ``n_exp``.
-    config
-        The run's :class:`YieldConfig` as a dict, plus the experiment name.
-    timings
-        Summed CPU seconds per stage over all masses.
-    """
-
-    masses: FloatArray
-    epsilons: FloatArray
-    values: dict[tuple[str, str], dict[str, FloatArray]]
-    production_rate: dict[str, FloatArray]
-    branching_ratio: dict[str, FloatArray]
-    n_simulated: dict[tuple[str, str], FloatArray]
-    n_selected: dict[tuple[str, str], FloatArray]
-    n_pot: float
-    config: dict[str, Any]
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def get(self, quantity: str, channel: str, mode: str) -> FloatArray:
-        """One ``(n_mass, n_eps)`` map; ``mode="total"`` sums n_exp-like quantities.
-
-        ``channel="both"`` sums ``n_exp``/``n_exp_geo`` over the channels.
-        """
-        if channel == "both" or mode == "total":
-            if quantity not in ("n_exp", "n_exp_geo"):
-                raise ValueError(f"only n_exp and n_exp_geo can be summed, not {quantity!r}")
-            chans = self.channels if channel == "both" else (channel,)
-            modes = self.modes if mode == "total" else (mode,)
-            return np.asarray(
-                sum(self.values[(c, p)][quantity] for c in chans for p in modes),
-                dtype=np.float64,
-            )
-        return self.values[(channel, mode)][quantity]
-
-    def _by_key(self, quantity: str) -> dict[tuple[str, str], FloatArray]:
-        return {key: q[quantity] for key, q in self.values.items()}
-
-    @property
-    def acceptance_sel(self) -> dict[tuple[str, str], FloatArray]:
-        """A_sel (JHEP eq. 3.5) by (channel, mode), ``(n_mass, n_eps)``."""
-        return self._by_key("acceptance_sel")
-
-    @property
-    def decay_probability(self) -> dict[tuple[str, str], FloatArray]:
-        """P_D by (channel, mode), ``(n_mass, n_eps)``."""
-        return self._by_key("decay_probability")
-
-    @property
-    def sigma_m(self) -> dict[tuple[str, str], FloatArray]:
-        """Mass resolution [MeV] by (channel, mode), ``(n_mass, n_eps)``."""
-        return self._by_key("sigma_m")
-
-    @property
-    def n_exp(self) -> dict[tuple[str, str], FloatArray]:
-        """Expected signal events (JHEP eq. 3.4) by (channel, mode), ``(n_mass, n_eps)``."""
-        return self._by_key("n_exp")
-
-    @property
-    def channels(self) -> tuple[str, ...]:
-        """Decay channels present."""
-        return tuple(dict.fromkeys(c for c, _ in self.values))
-
-    @property
-    def modes(self) -> tuple[str, ...]:
-        """Production modes present."""
-        return tuple(dict.fromkeys(p for _, p in self.values))
-
-
-def _rng(seed: int, mass: float, *keys: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([seed, round(mass / keV), *keys]))
-
-
-def _meson_mixture(
-    mass: float, n: int, rng: np.random.Generator, experiment: Experiment
-) -> tuple[Any, float]:
-    from darkdump import production
-    from darkdump.production.sample import ProductionSample
-
-    rates = {mes: float(production.per_pot_over_eps2(mes, mass, experiment)) for mes in MESONS}
-    total = sum(rates.values())
-    if total <= 0.0:
-        return None, 0.0
-    open_ = [mes for mes in MESONS if rates[mes] > 0.0]
-    counts = {
-        mes: max(math.ceil(n * rates[mes] / total), math.ceil(n * _MESON_MIN_SHARE))
-        for mes in open_
-    }
-    parts = [production.generate(mes, mass, counts[mes], rng, experiment) for mes in open_]
-    sample = ProductionSample(
-        mass=mass,
-        mechanism="meson",
-        momentum=np.concatenate([p.momentum for p in parts]),
-        production_point=np.concatenate([p.production_point for p in parts]),
-        weight=np.concatenate([p.weight for p in parts]),
-    )
-    return sample, float(sample.rate)
-
-
-def _production(mode: str, mass: float, n: int, rng: np.random.Generator, experiment: Experiment) -> Any:
-    from darkdump import production
-
-    if mode == "brems":
-        # The sample's weights sum to the importance-sampled rate (no separate integral).
-        sample = production.generate("brems", mass, n, rng, experiment)
-        return sample if sample.rate > 0.0 else None
-    if mode == "meson":
-        return _meson_mixture(mass, n, rng, experiment)[0]
-    raise ValueError(f"production mode {mode!r}: allowed: {', '.join(PRODUCTION_MODES)}")
 
 
 def _zeros(n_eps: int) -> dict[str, FloatArray]:
@@ -454,7 +244,11 @@ def _channel_yields(
 
 
 def _simulate_channel(
-    prod: Any, channel: str, rng: np.random.Generator, experiment: Experiment, timings: dict[str, float]
+    prod: Any,
+    channel: str,
+    rng: np.random.Generator,
+    experiment: Experiment,
+    timings: dict[str, float],
 ) -> tuple[Any, _Selected, np.ndarray]:
     """Decay, detector and selection of one production sample in one channel.
 
@@ -523,7 +317,12 @@ class SignalEvents:
 
 
 def signal_events(
-    mass: float, mode: str, channel: str, experiment: Experiment, n_events: int = 120_000, seed: int = 1
+    mass: float,
+    mode: str,
+    channel: str,
+    experiment: Experiment,
+    n_events: int = 120_000,
+    seed: int = 1,
 ) -> SignalEvents:
     """Simulate one (mass [MeV], mode, channel) sample with the streams of :func:`simulate_mass`.
 
@@ -682,103 +481,3 @@ def compute_grid(
                     on_done(i, results[i])  # type: ignore[arg-type]
     done = [r for r in results if r is not None]
     return assemble_grid(masses, eps, done, experiment, config)
-
-
-def fill_sigma_m(sigma_m: FloatArray, n_eff: FloatArray, masses: FloatArray) -> FloatArray:
-    """Mass resolution defined on the whole grid (finite and > 0), as the likelihood needs it.
-
-    ``sigma_m`` is kept where at least :data:`SIGMA_M_MIN_EFFECTIVE_EVENTS` effective
-    simulated events are selected; elsewhere (extreme couplings, where the yield
-    is negligible, or no selected event at all) it takes the value at the nearest
-    measured coupling of the same mass (in log eps), else that of the nearest mass
-    with a measurement at the same coupling index, else 1 % of the mass.
-
-    Parameters
-    ----------
-    sigma_m
-        Shape ``(n_mass, n_eps)`` [MeV], NaN where undefined.
-    n_eff
-        Effective number of selected events, same shape.
-    masses
-        Shape ``(n_mass,)`` [MeV].
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> sig = np.array([[np.nan, 2.0, 3.0, np.nan], [np.nan] * 4])
-    >>> neff = np.array([[0.0, 50.0, 50.0, 1.0], [0.0] * 4])
-    >>> fill_sigma_m(sig, neff, np.array([300.0, 400.0])).tolist()
-    [[2.0, 2.0, 3.0, 3.0], [2.0, 2.0, 3.0, 3.0]]
-    """
-    out = np.array(sigma_m, dtype=np.float64, copy=True)
-    good = np.isfinite(out) & (out > 0) & (n_eff >= SIGMA_M_MIN_EFFECTIVE_EVENTS)
-    out[~good] = np.nan
-    n_eps = out.shape[1]
-    cols = np.arange(n_eps)
-    for i in range(out.shape[0]):
-        ok = np.flatnonzero(good[i])
-        if ok.size and ok.size < n_eps:
-            nearest = ok[np.argmin(np.abs(cols[:, None] - ok[None, :]), axis=1)]
-            out[i] = out[i, nearest]
-    have = np.flatnonzero(np.any(good, axis=1))
-    for i in range(out.shape[0]):
-        if np.any(good[i]):
-            continue
-        if have.size:
-            j = have[np.argmin(np.abs(masses[have] - masses[i]))]
-            out[i] = out[j]
-        else:
-            out[i] = 0.01 * masses[i]
-    return out
-
-
-def assemble_grid(
-    masses: FloatArray,
-    eps: FloatArray,
-    results: Sequence[MassResult],
-    experiment: Experiment,
-    config: YieldConfig,
-) -> YieldGrid:
-    """Build the :class:`YieldGrid` from per-mass :func:`simulate_mass` results.
-
-    For callers that run :func:`simulate_mass` themselves (caching, Dask);
-    ``results`` in the order of ``masses`` [MeV], ``eps`` the couplings.
-    """
-    keys = [(ch, mode) for ch in config.channels for mode in config.modes]
-    values = {
-        key: {q: np.stack([r.values[key][q] for r in results]) for q in QUANTITIES} for key in keys
-    }
-    for key in keys:
-        values[key]["sigma_m"] = fill_sigma_m(
-            values[key]["sigma_m"], values[key]["n_eff_selected"], masses
-        )
-    timings: dict[str, float] = {}
-    for r in results:
-        for name, sec in r.timings.items():
-            timings[name] = timings.get(name, 0.0) + sec
-    cfg = config.as_dict()
-    cfg["experiment"] = str(experiment.name)
-    return YieldGrid(
-        masses=masses,
-        epsilons=eps,
-        values=values,
-        production_rate={
-            mode: np.array([r.production_rate[mode] for r in results]) for mode in config.modes
-        },
-        branching_ratio={
-            ch: np.array([r.branching_ratio[ch] for r in results]) for ch in config.channels
-        },
-        n_simulated={
-            key: np.array([r.n_simulated[key] for r in results], dtype=np.float64) for key in keys
-        },
-        n_selected={
-            key: np.array([r.n_selected[key] for r in results], dtype=np.float64) for key in keys
-        },
-        n_pot=float(experiment.beam.n_pot),
-        config=cfg,
-        timings=timings,
-    )
-
-
-#: Former private name of :func:`assemble_grid` (kept for callers).
-_assemble = assemble_grid

@@ -118,7 +118,9 @@ def write_grid(path: str | Path, grid: YieldGrid, provenance: dict[str, Any] | N
     return _atomic(Path(path), write)
 
 
-def write_alp_grid(path: str | Path, grid: AlpGrid, provenance: dict[str, Any] | None = None) -> Path:
+def write_alp_grid(
+    path: str | Path, grid: AlpGrid, provenance: dict[str, Any] | None = None
+) -> Path:
     """Write an :class:`darkdump.yields.alp.AlpGrid` to HDF5 atomically. Return the path.
 
     Layout: ``/mass_GeV`` (n_mass,), ``/tau_ns`` (n_tau,),

@@ -41,8 +41,14 @@ def map_figure_jobs(
         for mode in grid.modes:
             tag = f"{channel}_{mode}"
             n_eff = grid.get("n_eff_selected", channel, mode)
-            a_sel = np.where(n_eff >= min_effective_events, grid.get("acceptance_sel", channel, mode), np.nan)
-            sig = np.where(n_eff >= min_effective_events, grid.get("sigma_m", channel, mode) / GeV * 1000, np.nan)
+            a_sel = np.where(
+                n_eff >= min_effective_events, grid.get("acceptance_sel", channel, mode), np.nan
+            )
+            sig = np.where(
+                n_eff >= min_effective_events,
+                grid.get("sigma_m", channel, mode) / GeV * 1000,
+                np.nan,
+            )
             n_exp = grid.get("n_exp", channel, mode)
             where = f"{CHANNEL_LABELS[channel]}, {MODE_LABELS[mode]}"
             jobs += [
