@@ -257,8 +257,10 @@ def produce(
 
 
 def draw_all(grid: YieldGrid, experiment: Experiment, folder: Path, seed: int = 1) -> list[Path]:
-    """Draw the maps of the grid (:mod:`darkdump.yields.plots`, the reports' path too), JHEP
-    fig. 4 and the signal (Z_TAX, CDA_TAX) plane as PNG files."""
+    """Draw the maps of the grid, JHEP fig. 4 and the signal (Z_TAX, CDA_TAX) plane as PNGs.
+
+    The maps come from :mod:`darkdump.yields.plots`, the reports' path too.
+    """
     from darkdump.plotting import draw, write_figure
     from darkdump.results.plots import plot_zero_event
     from darkdump.yields import zero_event_rows
@@ -281,7 +283,9 @@ def draw_all(grid: YieldGrid, experiment: Experiment, folder: Path, seed: int = 
     return written
 
 
-def plot_signal_plane(z_tax_m: Any, cda_tax_mm: Any, weights: Any, ax: Any = None, *, title: str) -> Any:
+def plot_signal_plane(
+    z_tax_m: Any, cda_tax_mm: Any, weights: Any, ax: Any = None, *, title: str
+) -> Any:
     """JHEP fig. 5: weighted CDA_TAX [mm] against Z_TAX [m] of simulated signal; returns the Axes."""
     import numpy as np
 
