@@ -21,8 +21,13 @@ from hypothesis import strategies as st
 from darkdump.errors import DarkdumpInputError
 
 EXAMPLES = int(os.environ.get("DARKDUMP_FUZZ_EXAMPLES", "25"))
-SHIPPED = Path(__file__).parents[1] / "src/darkdump/experiments"
-FILES = ["na62_2021.toml", "na62_1e18.toml", "charm.toml", "nucal.toml"]
+SRC = Path(__file__).parents[1] / "src/darkdump"
+FILES = [
+    "analyses/na62_2021/experiment.toml",
+    "experiments/na62_1e18.toml",
+    "analyses/charm/experiment.toml",
+    "analyses/nucal/experiment.toml",
+]
 NUMBER_LINE = re.compile(r"^(\s*[A-Za-z_0-9]+\s*=\s*)(-?[0-9][0-9.eE+-]*)(.*)$")
 BAD_VALUES = ["-1.0", "0.0", "1e300", "nan", "inf", '"text"', "true", "[1.0, 2.0]", "{}", "-0.0"]
 
@@ -80,8 +85,8 @@ def _use(path: Path) -> None:
 def test_mutated_experiment_file_works_or_is_one_line(
     tmp_path_factory: pytest.TempPathFactory, name: str, data: st.DataObject
 ) -> None:
-    text = _mutate((SHIPPED / name).read_text(encoding="utf-8"), data)
-    path = tmp_path_factory.mktemp("fuzz") / name
+    text = _mutate((SRC / name).read_text(encoding="utf-8"), data)
+    path = tmp_path_factory.mktemp("fuzz") / Path(name).name
     path.write_text(text, encoding="utf-8")
     try:
         _use(path)

@@ -10,7 +10,7 @@ import pytest
 from darkdump.errors import DarkdumpInputError
 from darkdump.experiments import load
 
-RAW = (Path(__file__).parents[2] / "src/darkdump/experiments/na62_2021.toml").read_text()
+RAW = (Path(__file__).parents[2] / "src/darkdump/analyses/na62_2021/experiment.toml").read_text()
 
 
 def _load_modified(tmp_path: Path, old: str, new: str) -> None:

@@ -105,7 +105,7 @@ def test_cda_nonnegative_and_symmetric(
 
 
 def test_region_definitions_from_papers() -> None:
-    # JHEP eq. 4.1/4.2 and PRL eq. 1/2, in mm, as na62_2021.toml states them.
+    # JHEP eq. 4.1/4.2 and PRL eq. 1/2, in mm, as analyses/na62_2021/experiment.toml states them.
     z = np.array([23_000.0, 5_000.0, 45_000.0, 23_000.0, 23_000.0, 34_000.0, 36_000.0])
     c = np.array([19.0, 10.0, 10.0, 100.0, 160.0, 10.0, 1.0])
     np.testing.assert_array_equal(

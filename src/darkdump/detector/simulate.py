@@ -10,7 +10,7 @@ What is modelled
   that p_z adjusts), between STRAW2 and STRAW3.
 - Acceptance (per track, on the true trajectory): STRAW1-4 annuli about each
   chamber's beam hole, which follows the standard-mode 75 GeV/c beam axis kicked
-  by the magnet (see ``na62_2021.toml``: the holes do not move in dump mode);
+  by the magnet (see ``analyses/na62_2021/experiment.toml``: the holes do not move in dump mode);
   CHOD and NA48-CHOD annuli; inside the LAV12 inner aperture; LKr octagon with
   the fiducial inner radius (0.15 m); MUV3 square with its beam hole. The ANTI0
   upstream extrapolation is computed as a mask (``track_masks["anti0"]``) and

@@ -25,14 +25,24 @@ else:  # pragma: no cover
 __all__ = ["Experiment", "available", "load", "load_raw"]
 
 
+def _shipped_files() -> dict[str, Any]:
+    """Shipped experiment files by name: the examples of this package
+    (``<name>.toml``) and the experiment of every analysis
+    (``darkdump/analyses/<name>/experiment.toml``)."""
+    found: dict[str, Any] = {}
+    for p in resources.files(__name__).iterdir():
+        if p.name.endswith(".toml"):
+            found[p.name.removesuffix(".toml").replace("_", "-")] = p
+    for folder in resources.files("darkdump.analyses").iterdir():
+        candidate = folder.joinpath("experiment.toml")
+        if folder.is_dir() and candidate.is_file():
+            found[folder.name.replace("_", "-")] = candidate
+    return found
+
+
 def available() -> list[str]:
     """Names of the experiments shipped with darkdump (``na62-2021``, ...)."""
-    files = resources.files(__name__)
-    return sorted(
-        p.name.removesuffix(".toml").replace("_", "-")
-        for p in files.iterdir()
-        if p.name.endswith(".toml")
-    )
+    return sorted(_shipped_files())
 
 
 #: Largest experiment file read [bytes] (the shipped one is about 15 kB).
@@ -45,14 +55,13 @@ def load_raw(name_or_path: str | Path) -> dict[str, Any]:
     if "\x00" in name:
         raise DarkdumpInputError("experiment: the name or path contains a NUL character")
     path = Path(name_or_path)
-    stem = name.replace("-", "_")
-    shipped = resources.files(__name__).joinpath(f"{stem}.toml")
+    shipped = _shipped_files().get(name.replace("_", "-"))
     # A shipped name (no .toml, no folder) is the shipped file, whatever the working
     # directory holds; anything else is a path.
-    is_shipped_name = path.suffix != ".toml" and "/" not in name and shipped.is_file()
+    is_shipped_name = path.suffix != ".toml" and "/" not in name and shipped is not None
     try:
         if is_shipped_name:
-            raw = shipped.read_bytes()
+            raw = shipped.read_bytes()  # type: ignore[union-attr]
         elif path.suffix == ".toml" or path.exists():
             if not path.is_file():
                 raise DarkdumpInputError(

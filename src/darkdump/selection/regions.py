@@ -7,7 +7,7 @@ tables whose keys are the :class:`Region` fields in metres (``kind``, ``z_min_m`
 ``z_max_m``, ``cda_max_m``, ``z_center_m``, ``z_half_axis_m``, ``cda_half_axis_m``,
 ``cuts = [{variable, min, max}, ...]``, ``exclude``, ``source``). NA62 2021's (JHEP
 eqs. 4.1-4.2, PRL eqs. 1-2, and the approximated control regions of JHEP fig. 10) are in
-``na62_2021.toml``.
+``analyses/na62_2021/experiment.toml``.
 
 >>> import numpy as np
 >>> from hepunits import m, mm

@@ -1,6 +1,6 @@
 """The CHARM dark-photon recast: ``analysis.toml`` (what is reproduced, from where).
 
-The experiment itself is ``darkdump/experiments/charm.toml``; ``darkdump reproduce charm``
+The experiment itself is ``experiment.toml`` in this folder; ``darkdump reproduce charm``
 runs the generic zero-background reach (:mod:`darkdump.sensitivity`) on it.
 """
 

@@ -1,6 +1,6 @@
 """The NUCAL dark-photon recast: ``analysis.toml`` (what is reproduced, from where).
 
-The experiment itself is ``darkdump/experiments/nucal.toml``; ``darkdump reproduce nucal``
+The experiment itself is ``experiment.toml`` in this folder; ``darkdump reproduce nucal``
 runs the generic zero-background reach (:mod:`darkdump.sensitivity`) on it.
 """
 
