@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -296,28 +295,18 @@ def compute_reach(
         )
     masses = np.asarray(config.masses, dtype=np.float64)
     eps = np.asarray(config.epsilons, dtype=np.float64)
+    from darkdump.yields.grid import YieldConfig
+    from darkdump.yields.sampling import map_masses
+
     tasks = [(float(mass), experiment, config) for mass in masses]
-    results: list[Any] = [None] * len(tasks)
-    if workers <= 1:
-        for i, task in enumerate(tasks):
-            results[i] = _task(task)
-            if on_done is not None:
-                on_done(i)
-    else:
-        import multiprocessing
-
-        from darkdump.yields.grid import YieldConfig
-
-        _warm_up(experiment, YieldConfig(masses=(float(masses[0]),), epsilons=(1e-6,)))
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(_task, t): i for i, t in enumerate(tasks)}
-            for fut in as_completed(futures):
-                i = futures[fut]
-                results[i] = fut.result()
-                if on_done is not None:
-                    on_done(i)
+    warm = YieldConfig(masses=(float(masses[0]),), epsilons=(1e-6,))
+    results = map_masses(
+        _task,
+        tasks,
+        workers=workers,
+        warm_up=lambda: _warm_up(experiment, warm),
+        on_done=None if on_done is None else (lambda i, _result: on_done(i)),
+    )
     keys = list(results[0][0])
     values = {
         key: {q: np.stack([r[0][key][q] for r in results]) for q in QUANTITIES} for key in keys

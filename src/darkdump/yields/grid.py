@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +60,7 @@ from darkdump.yields.model import (
     default_masses,
 )
 from darkdump.yields.reweight import LogBins
-from darkdump.yields.sampling import _production, _rng
+from darkdump.yields.sampling import _production, _rng, map_masses
 
 if TYPE_CHECKING:
     from darkdump.experiments.schema import Experiment
@@ -456,28 +455,13 @@ def compute_grid(
     if np.any(np.diff(eps) <= 0):
         raise ValueError("epsilons must be strictly increasing")
     tasks = [(float(mass), experiment, config) for mass in masses]
-    results: list[MassResult | None] = [None] * len(tasks)
-    if workers <= 1:
-        for i, task in enumerate(tasks):
-            results[i] = _simulate_mass_task(task)
-            if on_done is not None:
-                on_done(i, results[i])  # type: ignore[arg-type]
-    else:
-        import multiprocessing
-
-        # Load the meson spectra and import every stage once in the parent, so that
-        # the forked workers inherit them (a throwaway generator: no effect on results).
-        _warm_up(experiment, config)
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(_simulate_mass_task, t): i for i, t in enumerate(tasks)}
-            from concurrent.futures import as_completed
-
-            for fut in as_completed(futures):
-                i = futures[fut]
-                results[i] = fut.result()
-                if on_done is not None:
-                    on_done(i, results[i])  # type: ignore[arg-type]
-    done = [r for r in results if r is not None]
-    return assemble_grid(masses, eps, done, experiment, config)
+    # The warm-up loads the meson spectra and imports every stage once in the parent, so
+    # that the forked workers inherit them (a throwaway generator: no effect on results).
+    results = map_masses(
+        _simulate_mass_task,
+        tasks,
+        workers=workers,
+        warm_up=lambda: _warm_up(experiment, config),
+        on_done=on_done,
+    )
+    return assemble_grid(masses, eps, results, experiment, config)

@@ -11,7 +11,8 @@ the events) and carry weight rate_m / n_m, so the mixture is correctly weighted.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from hepunits import keV
@@ -21,7 +22,7 @@ from darkdump.yields.model import MESONS, PRODUCTION_MODES
 if TYPE_CHECKING:
     from darkdump.experiments.schema import Experiment
 
-__all__ = ["mass_rng", "production_sample"]
+__all__ = ["map_masses", "mass_rng", "production_sample"]
 
 #: Minimum share of the meson-mode events given to each open meson channel.
 _MESON_MIN_SHARE = 1.0 / 20.0
@@ -74,3 +75,46 @@ def _production(
 #: Public names of the two helpers above.
 mass_rng = _rng
 production_sample = _production
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def map_masses(
+    func: Callable[[T], R],
+    tasks: Sequence[T],
+    *,
+    workers: int = 1,
+    warm_up: Callable[[], None] | None = None,
+    on_done: Callable[[int, R], None] | None = None,
+) -> list[R]:
+    """Run ``func`` on every per-mass task, serially or on a forked process pool.
+
+    Results come back in the order of ``tasks`` whatever the workers (each mass has its
+    own random streams). ``warm_up`` runs once in the parent before forking, so that the
+    workers inherit the loaded spectra and imported stages; ``on_done(index, result)``
+    is called as each task finishes (progress).
+    """
+    results: list[Any] = [None] * len(tasks)
+    if workers <= 1:
+        for i, task in enumerate(tasks):
+            results[i] = func(task)
+            if on_done is not None:
+                on_done(i, results[i])
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    if warm_up is not None:
+        warm_up()
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {pool.submit(func, t): i for i, t in enumerate(tasks)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            results[i] = fut.result()
+            if on_done is not None:
+                on_done(i, results[i])
+    return results
