@@ -123,3 +123,17 @@ def test_output_folder_lock_stops_a_second_run(tmp_path: Path) -> None:
     # Released: the next run gets it.
     with output_lock(tmp_path / "out"):
         pass
+
+
+def test_hepdata_submission_accepts_a_relative_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `darkdump reproduce --out DIR` with a relative DIR: the writer works in a temporary
+    # folder beside the target and must not resolve paths against it.
+    monkeypatch.chdir(tmp_path)
+    files = write_hepdata_submission(
+        Path("out") / "hepdata", {"mumu": ([(0.3, "observed", 1e-7, 1e-6)], "test limits")}
+    )
+    assert sorted(files) == [Path("out/hepdata/mumu_observed.yaml"), Path("out/hepdata/submission.yaml")]
+    assert (tmp_path / "out" / "hepdata" / "submission.yaml").is_file()
+    assert Path.cwd() == tmp_path

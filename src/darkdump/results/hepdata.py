@@ -50,7 +50,8 @@ def write_hepdata_submission(
     """
     from hepdata_lib import Submission, Table, Variable
 
-    folder = Path(folder)
+    given = Path(folder)
+    folder = given.resolve()  # the writer changes directory: relative paths would break
     submission = Submission()
     for name, (rows, description) in analyses.items():
         kinds = list(dict.fromkeys(r[1] for r in rows))
@@ -101,5 +102,5 @@ def write_hepdata_submission(
     finally:
         os.chdir(cwd)
         shutil.rmtree(work, ignore_errors=True)
-    return sorted(folder.iterdir())
+    return sorted(given / path.name for path in folder.iterdir())
 
