@@ -8,8 +8,9 @@ edge, for each mass, production mode and channel):
   region N_exp >= 2.3 of every (channel, mode);
 - without ``--grid``: the JHEP fig. 4 geometric acceptance of na62-2021 (the generic reach,
   fast), once with JHEP's flat sampling and once with darkdump's importance sampling
-  (``darkdump.production.meson_decays.HARD_FRACTION``, ``darkdump.production.brems.
-  HARD_FRACTION``, ``darkdump.decay.volume.NEAR_FRACTION``), same number of decays.
+  (``darkdump.production.meson_decays.HARD_FRACTION`` and ``FORWARD_FRACTION``,
+  ``darkdump.production.brems.HARD_FRACTION``, ``darkdump.decay.volume.NEAR_FRACTION``),
+  same number of decays.
 
     python benchmarks/bench_precision.py [--grid PATH] [--events N]
 """
@@ -71,9 +72,19 @@ def main() -> None:
         epsilons=tuple(np.logspace(-8.0, -3.0, 200)),
         n_events=args.events,
     )
-    defaults = (meson_decays.HARD_FRACTION, brems.HARD_FRACTION, volume.NEAR_FRACTION)
-    for label, fractions in (("flat (JHEP)", (0.0, 0.0, 0.0)), ("importance sampled", defaults)):
-        meson_decays.HARD_FRACTION, brems.HARD_FRACTION, volume.NEAR_FRACTION = fractions
+    defaults = (
+        meson_decays.HARD_FRACTION,
+        meson_decays.FORWARD_FRACTION,
+        brems.HARD_FRACTION,
+        volume.NEAR_FRACTION,
+    )
+    for label, fractions in (("flat (JHEP)", (0.0,) * 4), ("importance sampled", defaults)):
+        (
+            meson_decays.HARD_FRACTION,
+            meson_decays.FORWARD_FRACTION,
+            brems.HARD_FRACTION,
+            volume.NEAR_FRACTION,
+        ) = fractions
         brems._grid.cache_clear()
         start = time.perf_counter()
         grid = compute_reach(experiment, config, workers=1)

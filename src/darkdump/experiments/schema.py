@@ -167,6 +167,24 @@ class Shape(_Strict):
             raise ValueError("an octagon needs half_width_m < corner_m <= 2 half_width_m")
         return self
 
+    @property
+    def outer_extent_m(self) -> float:
+        """Largest distance from the Z axis of a point of the shape (holes ignored) [m].
+
+        >>> round(Shape(shape="octagon", half_width_m=1.13, corner_m=1.598).outer_extent_m, 3)
+        1.223
+        """
+        if self.shape in ("circle", "annulus"):
+            size = float(self.r_max_m)  # type: ignore[arg-type]
+        elif self.shape == "rectangle":
+            size = math.hypot(self.half_x_m, self.half_y_m)  # type: ignore[arg-type]
+        elif self.shape == "octagon":
+            hw, c = float(self.half_width_m), float(self.corner_m)  # type: ignore[arg-type]
+            size = math.hypot(hw, c - hw)  # the corner (hw, c - hw) is the farthest point
+        else:
+            size = max(math.hypot(x, y) for x, y in self.vertices_m or [(0.0, 0.0)])
+        return math.hypot(*self.offset_m) + size
+
 
 #: Keys each shape needs, and keys that belong to other shapes (an error when given).
 _SHAPE_KEYS: dict[str, tuple[str, ...]] = {
@@ -742,6 +760,30 @@ class Experiment(_Strict):
                         f"known: {', '.join(sorted(names))}"
                     )
         return self
+
+    @property
+    def acceptance_angle_rad(self) -> float:
+        """Half-angle of the cone, seen from the impact point, holding the detector [rad].
+
+        The largest ``outer_extent_m / (z_m - z_impact)`` over the detector planes other
+        than vetoes (and the decay-volume aperture, at its downstream end): an A' outside
+        it misses every element that counts. Used to steer the importance sampling of the
+        meson parents (:mod:`darkdump.production.meson_decays`), never as a cut.
+
+        >>> from darkdump.experiments import load
+        >>> round(load("na62-2021").acceptance_angle_rad * 1e3, 2)
+        8.34
+        """
+        z0 = self.target.impact_point_m[2]
+        planes = [
+            (e.aperture, e.z_m)
+            for e in self.detector.elements
+            if e.kind not in ("veto", "magnet") and e.aperture is not None
+        ]
+        if self.decay_volume.aperture is not None:
+            planes.append((self.decay_volume.aperture, self.decay_volume.z_max_m))
+        angles = [ap.outer_extent_m / (z - z0) for ap, z in planes if z is not None and z > z0]
+        return max(angles) if angles else math.pi
 
     @property
     def has_spectrometer(self) -> bool:

@@ -243,7 +243,9 @@ def generate(
 
         # The spectra multiplicities are already per proton on target.
         spec = meson_spectra(exp) if spectra is None else spectra
-        momentum, weight = sample_meson_decays(mechanism, mass, n, rng, spec)
+        momentum, weight = sample_meson_decays(
+            mechanism, mass, n, rng, spec, acceptance_angle=exp.acceptance_angle_rad
+        )
     points = sample_production_points(exp, n, rng)
     return ProductionSample(
         mass=float(mass),

@@ -233,15 +233,22 @@ class Spectra:
         rng: np.random.Generator,
         hard_fraction: float = 0.5,
         hard_powers: tuple[float, ...] = (3.0,),
+        forward_fraction: float = 0.0,
+        forward_theta_max: float = math.pi,
     ) -> tuple[FloatArray, FloatArray]:
         """Draw ``n`` momenta with importance sampling towards hard ones, and their weights.
 
-        Histogram bins are drawn from the mixture ``(1 - f) P + f/K sum_k P p^k / <p^k>``
+        Histogram bins are drawn from the mixture
+
+            (1 - f - g) P + f/K sum_k P p^k / <p^k> + g P 1(theta < theta_f) / P(theta < theta_f)
+
         (``f`` = ``hard_fraction``, ``k`` over the ``K`` = ``len(hard_powers)`` powers,
-        ``p`` the bin-centre momentum) instead of the spectrum ``P`` itself; each momentum
-        carries the weight ``P / mixture`` of its bin, whose mean is 1, so every weighted
-        estimate stays unbiased while the hard tail, on which the short-lifetime edges
-        rest, gets more events.
+        ``p`` the bin-centre momentum; ``g`` = ``forward_fraction``, ``theta_f`` =
+        ``forward_theta_max`` compared with the bin-centre angle) instead of the spectrum
+        ``P`` itself; each momentum carries the weight ``P / mixture`` of its bin, whose
+        mean is 1, so every weighted estimate stays unbiased while the hard tail (the
+        short-lifetime edges) and the forward cone (what a distant detector sees: the
+        long-lifetime edges) get more events. The natural part keeps every bin reachable.
 
         Returns
         -------
@@ -261,24 +268,32 @@ class Spectra:
         total = int(hist.sum())
         if total == 0:
             raise DarkdumpInputError(f"species {species!r}: the spectrum is empty")
-        if not (0.0 <= hard_fraction < 1.0):
-            raise DarkdumpInputError(f"hard_fraction {hard_fraction}: must be in [0, 1)")
+        if not (hard_fraction >= 0.0 and 0.0 <= forward_fraction < 1.0 - hard_fraction):
+            raise DarkdumpInputError(
+                f"hard_fraction {hard_fraction}, forward_fraction {forward_fraction}: "
+                "each must be >= 0 and their sum below 1"
+            )
         pe, te = self.log10_p_edges, self.log10_theta_edges
         natural = hist.astype(np.float64) / total
+        proposal = (1.0 - hard_fraction - forward_fraction) * natural
         if hard_fraction > 0.0:
             p_centre = 10.0 ** (0.5 * (pe[:-1] + pe[1:]))
-            proposal = (1.0 - hard_fraction) * natural
             for power in hard_powers:
                 hard = natural * p_centre[:, None] ** power
                 proposal = proposal + hard_fraction / len(hard_powers) * hard / hard.sum()
-        else:
-            proposal = natural
+        if forward_fraction > 0.0:
+            theta_centre = 10.0 ** (0.5 * (te[:-1] + te[1:]))
+            forward = natural * (theta_centre < forward_theta_max)[None, :]
+            if forward.sum() > 0.0:
+                proposal = proposal + forward_fraction * forward / forward.sum()
+            else:  # no parent inside the cone: the natural spectrum takes its share
+                proposal = proposal + forward_fraction * natural
         flat = np.cumsum(proposal.ravel(), dtype=np.float64)
         flat /= flat[-1]
         index = np.minimum(np.searchsorted(flat, rng.random(n), side="right"), flat.size - 1)
         i_p, i_theta = np.unravel_index(index, hist.shape)
         weight = np.ones(n)
-        if hard_fraction > 0.0:
+        if hard_fraction > 0.0 or forward_fraction > 0.0:
             weight = natural[i_p, i_theta] / proposal[i_p, i_theta]
         u = rng.random((n, 3))
         log_p = pe[i_p] + u[:, 0] * (pe[i_p + 1] - pe[i_p])
