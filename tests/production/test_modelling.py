@@ -61,6 +61,41 @@ def test_measured_multiplicities_replace_the_generator_values() -> None:
     assert r == pytest.approx(measured["pi0"] / generator.multiplicity("pi0"), rel=1e-12)
 
 
+def test_nucleus_collisions_scale_the_measured_values_by_the_generator_ratio() -> None:
+    # collisions = "nucleus": p-Cu momentum shapes (PYTHIA Angantyr table) and the NA27
+    # nucleon-nucleon multiplicities times the generator's p-Cu / p-N ratio.
+    from darkdump.production.spectra import load_default, shipped_for_beam
+
+    pcu = NA62.with_modelling({"mesons": {"collisions": "nucleus"}})
+    spec = meson_spectra(pcu)
+    table = shipped_for_beam("mesons", 400.0, nucleus=29)
+    nucleons = load_default("mesons")
+    for species, value in NA62.modelling.mesons.measured_per_pot.items():
+        ratio = table.multiplicity(species) / nucleons.multiplicity(species)
+        assert spec.multiplicity(species) == pytest.approx(value * ratio, rel=1e-12)
+        assert 1.2 < ratio < 2.5  # more mesons per p-Cu collision than per p-N one
+    assert spec.multiplicity("etaprime") == table.multiplicity("etaprime")
+    a = spec.sample("pi0", 100, np.random.default_rng(1))
+    np.testing.assert_array_equal(a, table.sample("pi0", 100, np.random.default_rng(1)))
+    # The momentum shapes are those of p-Cu: fewer forward (x_F > 0.25) pi0 per collision.
+    forward_pcu = table.multiplicity("pi0") * np.mean(
+        table.sample("pi0", 200_000, np.random.default_rng(2))[:, 2] > 100 * GeV
+    )
+    forward_pn = nucleons.multiplicity("pi0") * np.mean(
+        nucleons.sample("pi0", 200_000, np.random.default_rng(2))[:, 2] > 100 * GeV
+    )
+    assert forward_pcu < forward_pn
+
+
+def test_nucleus_collisions_without_a_table_are_a_one_line_error() -> None:
+    # NuCal (iron, 70 GeV): no p-Fe table is shipped.
+    nucal = load("nucal").with_modelling({"mesons": {"collisions": "nucleus"}})
+    with pytest.raises(DarkdumpInputError, match="no shipped p-nucleus mesons spectra for Z = 26"):
+        meson_spectra(nucal)
+    with pytest.raises(ValueError, match="collisions"):
+        NA62.with_modelling({"mesons": {"collisions": "deuteron"}})
+
+
 def test_bad_modelling_override_names_the_key() -> None:
     with pytest.raises(ValueError, match="unknown section 'brem'"):
         NA62.with_modelling({"brem": {"z_min": 0.1}})

@@ -23,7 +23,7 @@ def _meta(kind: str) -> dict[str, object]:
     return data
 
 
-@pytest.mark.parametrize("kind", ["mesons", "b"])
+@pytest.mark.parametrize("kind", ["mesons", "b", "mesons_70GeV", "mesons_pA"])
 def test_provenance_is_recorded(kind: str) -> None:
     meta = _meta(kind)
     settings = meta["settings"]
@@ -36,7 +36,7 @@ def test_provenance_is_recorded(kind: str) -> None:
     assert meta["n_events"] == settings["n_events"]
     # well under 10 MB together (issue 3)
     base = resources.files("darkdump.data").joinpath("spectra")
-    size = sum(base.joinpath(f"{k}.npz").stat().st_size for k in ("mesons", "b"))  # type: ignore[attr-defined]
+    size = sum(base.joinpath(f"{k}.npz").stat().st_size for k in ("mesons", "b", kind))  # type: ignore[attr-defined]
     assert size < 1_000_000
 
 

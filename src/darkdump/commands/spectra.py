@@ -4,6 +4,7 @@ Examples
 --------
 ``darkdump spectra --kind mesons --events 1000000 --seed 20210``
 ``darkdump spectra --kind b --events 200000 --seed 20211 --export src/darkdump/data/spectra``
+``darkdump spectra --kind mesons --target nucleus --events 1000000 --seed 20210``
 """
 
 from __future__ import annotations
@@ -47,10 +48,17 @@ def register(subparsers: Any) -> None:
     )
     add_experiment_argument(parser, optional=True)
     parser.add_argument(
+        "--target",
+        choices=("nucleons", "nucleus"),
+        default="nucleons",
+        help="'nucleons': p-p and p-n events in the Z/A of the dump; 'nucleus': p-A events "
+        "(PYTHIA Angantyr) on the material where most protons interact (default: nucleons)",
+    )
+    parser.add_argument(
         "--events",
         type=int_in(1, 100_000_000),
         default=100_000,
-        help="number of PYTHIA events, p-p plus p-n (default: 100000)",
+        help="number of PYTHIA events, p-p plus p-n or p-A (default: 100000)",
     )
     add_seed_argument(parser, "PYTHIA seed of the p-p sample; p-n uses seed+1")
     parser.add_argument(
@@ -108,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         beam_energy_GeV=experiment.beam.energy_GeV,
         proton_fraction=round(pythia_gen.target_proton_fraction(experiment), 6),
         extra_settings=tuple(args.pythia),
+        nucleus=pythia_gen.target_nucleus(experiment) if args.target == "nucleus" else None,
     )
     cached = None if args.force else spectra.load_cached(settings)
     started = time.perf_counter()
@@ -153,8 +162,11 @@ def run(args: argparse.Namespace) -> int:
     if args.export:
         # The shipped 400 GeV tables are <kind>.npz; other beams <kind>_<E>GeV.npz, so that
         # darkdump.production.spectra.shipped_for_beam finds each by its energy.
+        # p-nucleus tables add _pA (PYTHIA Angantyr), e.g. mesons_pA.npz.
         energy = experiment.beam.energy_GeV
         stem = args.kind if energy == 400.0 else f"{args.kind}_{energy:g}GeV"
+        if settings.nucleus is not None:
+            stem = f"{args.kind}_pA" if energy == 400.0 else f"{args.kind}_pA_{energy:g}GeV"
         spectra.save(table, args.export, stem=stem)
     summary = {
         "kind": args.kind,

@@ -658,11 +658,17 @@ class MesonModelling(_Strict):
     ``multiplicity = "generator"`` takes the mean number of each meson per proton from
     the PYTHIA spectra; ``"measured"`` replaces it by the ``measured_per_pot`` values
     (species not listed keep the generator's), keeping the generator's momentum shape.
+
+    ``collisions = "nucleon"`` uses PYTHIA p-p and p-n collisions (NA62's procedure);
+    ``"nucleus"`` uses p-nucleus collisions on the dump material (PYTHIA Angantyr), and
+    then the measured multiplicities, which are per nucleon-nucleon collision, are
+    scaled per species by the generator's ratio p-A / p-N.
     """
 
     multiplicity: Literal["generator", "measured"] = "generator"
     measured_per_pot: dict[str, PosFloat] = Field(default_factory=dict)
     measured_source: str = ""
+    collisions: Literal["nucleon", "nucleus"] = "nucleon"
 
     @model_validator(mode="after")
     def _measured_given(self) -> MesonModelling:

@@ -122,10 +122,25 @@ def meson_spectra(experiment: Experiment | str | Path) -> SpectraLike:
 
     With ``multiplicity = "measured"`` the mean number per proton of each listed species
     is replaced by the measured value; the momentum distributions stay the generator's.
+    With ``collisions = "nucleus"`` the p-nucleus table of the dump's main material is
+    used, and measured (nucleon-nucleon) values are scaled by its ratio to the nucleon
+    table, species by species.
     """
     exp = _experiment(experiment)
-    spec = _default_spectra(exp.beam.energy_GeV)
     mesons = exp.modelling.mesons
+    spec = _default_spectra(exp.beam.energy_GeV)
+    nuclear = {name: 1.0 for name in MECHANISMS[1:]}
+    if mesons.collisions == "nucleus":
+        from darkdump.production import spectra
+        from darkdump.production.pythia_gen import target_nucleus
+
+        z, _ = target_nucleus(exp)
+        on_nucleons = spec
+        spec = spectra.shipped_for_beam("mesons", exp.beam.energy_GeV, nucleus=z)
+        nuclear = {
+            name: spec.multiplicity(name) / on_nucleons.multiplicity(name)
+            for name in MECHANISMS[1:]
+        }
     if mesons.multiplicity == "generator":
         return spec
     unknown = sorted(set(mesons.measured_per_pot) - set(MECHANISMS[1:]))
@@ -134,7 +149,8 @@ def meson_spectra(experiment: Experiment | str | Path) -> SpectraLike:
             f"modelling.mesons.measured_per_pot: unknown species {', '.join(unknown)}; "
             f"allowed: {', '.join(MECHANISMS[1:])}"
         )
-    return _MeasuredMultiplicities(spec, dict(mesons.measured_per_pot))
+    per_pot = {name: value * nuclear[name] for name, value in mesons.measured_per_pot.items()}
+    return _MeasuredMultiplicities(spec, per_pot)
 
 
 class _MeasuredMultiplicities:

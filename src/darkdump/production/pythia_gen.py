@@ -14,6 +14,11 @@ Physics choices (all are parameters of :class:`GenerationSettings`):
   material, weighted by where the protons interact (:func:`target_proton_fraction`).
   The number of p-p events is ``round(n_events * proton_fraction)`` and the two
   samples use seeds ``seed`` and ``seed + 1``.
+* Or, with ``nucleus = (Z, A)``, p-nucleus events with PYTHIA's Angantyr model (target
+  PDG code ``100ZZZAAA0``; C. Bierlich et al., JHEP 10 (2018) 134): one sample of
+  ``n_events`` inelastic p-A interactions, the first interaction of a beam proton in
+  the dump. Nuclear effects (more soft mesons, fewer forward ones per collision) then
+  come from the model instead of being neglected.
 * ``kind = "mesons"``: ``SoftQCD:inelastic`` (non-diffractive plus single-, double-
   and central-diffractive), one inelastic interaction per event. The record keeps
   every pi0, eta, eta', rho0, omega and phi, with the PDG id of its mother, so that
@@ -72,6 +77,7 @@ __all__ = [
     "generate",
     "interaction_probabilities",
     "pythia_version",
+    "target_nucleus",
     "target_proton_fraction",
 ]
 
@@ -89,6 +95,8 @@ B_PDG_IDS: dict[str, int] = {"B+": 521, "B0": 511, "Bs": 531}
 
 #: PYTHIA status code of a B0/Bs copy created by an oscillation (PYTHIA 8 manual).
 _STATUS_OSCILLATED = 94
+#: Atomic mass unit [GeV] (CODATA 2018), the mass given to a nucleus PYTHIA does not know.
+_ATOMIC_MASS_UNIT_GEV = 0.9314941
 #: PYTHIA's ``Random:seed`` accepts 0 .. 900 000 000.
 _MAX_SEED = 899_999_999
 
@@ -149,6 +157,17 @@ def target_proton_fraction(experiment: Experiment) -> float:
     return float(np.sum(prob * z_over_a) / np.sum(prob))
 
 
+def target_nucleus(experiment: Experiment) -> tuple[int, int]:
+    """``(Z, A)`` of the layer where most beam protons interact first (A rounded).
+
+    >>> from darkdump.experiments import load
+    >>> target_nucleus(load("na62-2021"))
+    (29, 64)
+    """
+    layer = experiment.target.layers[int(np.argmax(interaction_probabilities(experiment)))]
+    return int(layer.atomic_number), round(layer.mass_number)
+
+
 @dataclass(frozen=True)
 class GenerationSettings:
     """Everything that determines a PYTHIA run (and hence its cache key).
@@ -169,6 +188,9 @@ class GenerationSettings:
         Particles with c tau above this are not decayed [mm].
     extra_settings
         Further PYTHIA ``readString`` lines (advanced use; they enter the cache key).
+    nucleus
+        ``(Z, A)`` of a target nucleus: p-A events (Angantyr) instead of p-p and p-n;
+        ``proton_fraction`` is then unused.
     """
 
     kind: Kind
@@ -178,6 +200,7 @@ class GenerationSettings:
     proton_fraction: float = 0.4564
     tau0_max_mm: float = 10.0
     extra_settings: tuple[str, ...] = field(default_factory=tuple)
+    nucleus: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("mesons", "b"):
@@ -194,16 +217,40 @@ class GenerationSettings:
             raise DarkdumpInputError(f"proton fraction = {self.proton_fraction}: must be in [0, 1]")
         if not self.tau0_max_mm > 0:
             raise DarkdumpInputError(f"tau0 max = {self.tau0_max_mm} mm: must be positive")
+        if self.nucleus is not None:
+            z, a = self.nucleus
+            if not (1 <= z <= 118 and max(z, 2) <= a <= 300):
+                raise DarkdumpInputError(
+                    f"nucleus (Z, A) = {self.nucleus}: need 1 <= Z <= 118 and Z <= A <= 300"
+                )
 
     @property
     def n_pp(self) -> int:
-        """Number of p-p events; the remaining ``n_events - n_pp`` are p-n."""
+        """Number of p-p events (all events for a nucleus); the remaining are p-n."""
+        if self.nucleus is not None:
+            return self.n_events
         return round(self.n_events * self.proton_fraction)
 
+    @property
+    def nucleus_pdg(self) -> int | None:
+        """PDG code ``100ZZZAAA0`` of the target nucleus, or ``None``."""
+        if self.nucleus is None:
+            return None
+        z, a = self.nucleus
+        return 1_000_000_000 + 10_000 * z + 10 * a
+
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (with the PYTHIA version, which changes the output)."""
+        """JSON-ready dictionary (with the PYTHIA version, which changes the output).
+
+        ``nucleus`` appears only when set, so that the cache keys of nucleon runs are
+        those they always had.
+        """
         data = asdict(self)
         data["extra_settings"] = list(self.extra_settings)
+        if self.nucleus is None:
+            del data["nucleus"]
+        else:
+            data["nucleus"] = list(self.nucleus)
         data["pythia8mc_version"] = pythia_version()
         return data
 
@@ -265,10 +312,11 @@ class PythiaRun:
     records
         Species name -> :class:`SpeciesRecord`.
     n_pp, n_pn
-        Numbers of p-p and p-n events generated [dimensionless].
+        Numbers of p-p and p-n events generated [dimensionless]; for a nucleus target
+        ``n_pp`` counts the p-A events and ``n_pn`` is 0.
     sigma_gen_mb
         PYTHIA's estimate of the cross-section of the generated process, per sample
-        (``{"pp": ..., "pn": ...}``) [mb].
+        (``{"pp": ..., "pn": ...}``, or ``{"pA": ...}``) [mb].
     """
 
     settings: GenerationSettings
@@ -341,6 +389,11 @@ def _run_sample(
     if n_events == 0:
         return parts, 0.0
     pythia = pythia8mc.Pythia("", False)
+    if settings.nucleus is not None and not pythia.particleData.isParticle(beam_b):
+        # PYTHIA's particle table holds a few nuclei (63Cu, 56Fe, 208Pb ...); define others
+        # with the mass A u, all Angantyr needs (it builds the nucleus from Z and A).
+        z, a = settings.nucleus
+        pythia.readString(f"{beam_b}:all = A{a}Z{z} void 1 {3 * z} 0 {a * _ATOMIC_MASS_UNIT_GEV!r}")
     for line in settings.pythia_lines(beam_b, seed):
         if not pythia.readString(line):
             raise DarkdumpInputError(f"PYTHIA setting {line!r} was rejected")
@@ -392,10 +445,13 @@ def generate(
     species = _species_ids(settings.kind)
     collected: dict[str, list[Any]] = {name: [] for name in species}
     sigma: dict[str, float] = {}
-    for label, beam_b, seed, n, before in (
+    samples: tuple[tuple[str, int, int, int, int], ...] = (
         ("pp", 2212, settings.seed, n_pp, 0),
         ("pn", 2112, settings.seed + 1, n_pn, n_pp),
-    ):
+    )
+    if settings.nucleus_pdg is not None:
+        samples = (("pA", settings.nucleus_pdg, settings.seed, settings.n_events, 0),)
+    for label, beam_b, seed, n, before in samples:
         parts, sigma[label] = _run_sample(settings, beam_b, seed, n, chunk, progress, before)
         for name in species:
             collected[name].extend(parts[name])

@@ -453,24 +453,30 @@ def check_beam_energy(table: Spectra, experiment: Any) -> None:
         )
 
 
-def shipped_for_beam(kind: Kind, energy_GeV: float) -> Spectra:
+def shipped_for_beam(kind: Kind, energy_GeV: float, nucleus: int | None = None) -> Spectra:
     """The shipped table of ``kind`` generated for ``energy_GeV`` protons (cached).
 
     Tables are ``<kind>.npz`` (the 400 GeV default) and ``<kind>_<E>GeV.npz`` for other
-    beams (70 GeV for NuCal). One-line error naming the available energies otherwise.
+    beams (70 GeV for NuCal), on the dump's nucleons; ``<kind>_pA*.npz`` hold p-nucleus
+    collisions (PYTHIA Angantyr), chosen by giving the atomic number ``nucleus`` of the
+    target. One-line error naming what is shipped otherwise.
     """
     if kind not in ("mesons", "b"):
         raise DarkdumpInputError(f"spectra kind {kind!r}: allowed are 'mesons' and 'b'")
     base = resources.files("darkdump.data").joinpath("spectra")
-    found: dict[str, float] = {}
+    found: dict[str, tuple[float, int | None]] = {}
     for entry in base.iterdir():
         name = entry.name
         if not (name.endswith(".json") and (name == f"{kind}.json" or name.startswith(f"{kind}_"))):
             continue
         meta = json.loads(entry.read_text(encoding="utf-8"))
-        found[name.removesuffix(".json")] = float(meta["settings"]["beam_energy_GeV"])
-    for stem, made_for in sorted(found.items()):
-        if math.isclose(made_for, float(energy_GeV), rel_tol=1e-6):
+        target = meta["settings"].get("nucleus")
+        found[name.removesuffix(".json")] = (
+            float(meta["settings"]["beam_energy_GeV"]),
+            None if target is None else int(target[0]),
+        )
+    for stem, (made_for, z) in sorted(found.items()):
+        if z == nucleus and math.isclose(made_for, float(energy_GeV), rel_tol=1e-6):
             if stem not in _DEFAULT_CACHE:
                 with (
                     resources.as_file(base.joinpath(f"{stem}.npz")) as npz,
@@ -478,7 +484,16 @@ def shipped_for_beam(kind: Kind, energy_GeV: float) -> Spectra:
                 ):
                     _DEFAULT_CACHE[stem] = load(npz, js)
             return _DEFAULT_CACHE[stem]
-    energies = ", ".join(f"{e:g}" for e in sorted(set(found.values())))
+    if nucleus is not None:
+        shipped = ", ".join(
+            f"Z = {z} at {e:g} GeV" for e, z in sorted(set(found.values()), key=str) if z
+        )
+        raise DarkdumpInputError(
+            f"no shipped p-nucleus {kind} spectra for Z = {nucleus} at {energy_GeV:g} GeV "
+            f"(shipped: {shipped or 'none'}; darkdump spectra EXPERIMENT --target nucleus "
+            "--export DIR generates them with PYTHIA Angantyr)"
+        )
+    energies = ", ".join(f"{e:g}" for e in sorted({e for e, z in found.values() if z is None}))
     raise DarkdumpInputError(
         f"beam.energy_GeV = {energy_GeV:g}: darkdump ships {kind} spectra for {energies} GeV "
         "protons only (darkdump spectra EXPERIMENT --export DIR generates others with PYTHIA)"
