@@ -54,8 +54,9 @@ def _edges_within(comp: object, lo_gev: float, hi_gev: float, factor: float) -> 
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="measured 2026-11-26: lower edge 0.71-0.81 of the published below 150 MeV (pi0/eta "
-    "decays too hard and too many accepted) and 1.16-1.20 at 550-600 MeV (no form factor)",
+    reason="measured 2026-11-26 (union of our two regions against the figure's outer "
+    "boundary): lower edge 0.73-0.79 of the published below 100 MeV (pi0/eta decays: too "
+    "many accepted) and 1.15-1.22 at 450-600 MeV (bremsstrahlung: too few); reach 630 MeV",
 )
 def test_fig4_total_acceptance(comparisons: dict[str, object]) -> None:
     spec, comp = _get(comparisons, "fig4_total")
@@ -87,8 +88,9 @@ def test_fig14_mumu_acceptance(comparisons: dict[str, object]) -> None:
 
 
 def test_fig4_total_regression_guard(comparisons: dict[str, object]) -> None:
-    # Measured: upper edge 0.92-0.96 everywhere; both edges within x1.25 from 150 to
-    # 600 MeV; region ends at 630 MeV (published about 645-650).
+    # Measured (union of our bremsstrahlung and meson regions, as the figure draws them):
+    # upper edge 0.91-1.03 everywhere; both edges within x1.25 from 150 to 600 MeV
+    # (0.93-0.97 at 150-300 MeV); region ends at 630 MeV (published about 645-650).
     _, comp = _get(comparisons, "fig4_total")
     upper = np.asarray(comp.upper_ratio)  # type: ignore[attr-defined]
     assert np.all((upper > 0.87) & (upper < 1.15))

@@ -19,6 +19,7 @@ __all__ = [
     "compare",
     "curve_from_rows",
     "load_reference",
+    "union",
 ]
 
 Curve = dict[float, tuple[float, float]]
@@ -50,6 +51,23 @@ def curve_from_rows(rows: Iterable[tuple[Any, ...]], **select: str) -> Curve:
             lo, hi = min(lo, curve[m][0]), max(hi, curve[m][1])
         curve[m] = (lo, hi)
     return dict(sorted(curve.items()))
+
+
+def union(*curves: Curve) -> Curve:
+    """Outer hull of several curves at each mass.
+
+    What a figure drawing the regions on top of each other shows as its outer boundary.
+
+    >>> union({0.1: (2e-7, 1e-5)}, {0.1: (3e-7, 2e-5), 0.2: (1e-7, 1e-6)})
+    {0.1: (2e-07, 2e-05), 0.2: (1e-07, 1e-06)}
+    """
+    out: Curve = {}
+    for curve in curves:
+        for m, (lo, hi) in curve.items():
+            if m in out:
+                lo, hi = min(lo, out[m][0]), max(hi, out[m][1])
+            out[m] = (lo, hi)
+    return dict(sorted(out.items()))
 
 
 def load_reference(spec: Mapping[str, Any]) -> Curve:

@@ -103,4 +103,3 @@ def write_hepdata_submission(
         os.chdir(cwd)
         shutil.rmtree(work, ignore_errors=True)
     return sorted(given / path.name for path in folder.iterdir())
-

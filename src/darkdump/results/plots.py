@@ -41,7 +41,7 @@ CHANNEL_LABELS: dict[str, str] = {
 MODE_LABELS: dict[str, str] = {
     "brems": "bremsstrahlung",
     "meson": "meson decays",
-    "total": "bremsstrahlung + meson decays",
+    "total": "bremsstrahlung + meson decays (sum)",
 }
 _MASS_LABEL = r"$M_{A'}$ [MeV]"
 

@@ -121,5 +121,3 @@ def ee_channel(
         observed_masses=np.asarray(observed_masses, dtype=np.float64),
         efficiency=efficiency,
     )
-
-
