@@ -48,7 +48,13 @@ def main() -> None:
     mass, eps, channels = synthetic_grid()
     t0 = time.perf_counter()
     res = scan(
-        channels, mass, eps, pot=POT_CONSTRAINT, n_toys=args.toys, refine_toys=args.refine_toys, seed=args.seed
+        channels,
+        mass,
+        eps,
+        pot=POT_CONSTRAINT,
+        n_toys=args.toys,
+        refine_toys=args.refine_toys,
+        seed=args.seed,
     )
     dt = time.perf_counter() - t0
     n_toy_points = int(res.from_toys.sum())

@@ -51,7 +51,13 @@ def main(figure_path: str | None = "tutorial.png", n_events: int = 20_000) -> di
     # The NA62 mu+mu- channel (background and mass shape of PRL appendix B) and POT constraint.
     channel = stats.GridChannel(mumu_channel([]), n_exp[None, :], np.maximum(sigma_m, 0.1))
     scan = stats.scan(
-        [channel], np.array([mass / MeV]), eps, pot=POT_CONSTRAINT, n_toys=300, refine_toys=None, seed=1
+        [channel],
+        np.array([mass / MeV]),
+        eps,
+        pot=POT_CONSTRAINT,
+        n_toys=300,
+        refine_toys=None,
+        seed=1,
     )
     (interval,) = scan.contours["observed"].intervals[0] or [(np.nan, np.nan)]
     out["excluded_eps"] = interval

@@ -103,7 +103,17 @@ def test_fuzz_many_more_cases(capsys: pytest.CaptureFixture[str]) -> None:
 
     env = {**os.environ, "DARKDUMP_FUZZ_EXAMPLES": "100"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k", "bad_numbers"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            __file__,
+            "-k",
+            "bad_numbers",
+        ],
         env=env,
         capture_output=True,
         text=True,

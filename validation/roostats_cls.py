@@ -61,6 +61,7 @@ class Row:
 
     @property
     def pull(self) -> float:
+        """(darkdump - RooStats) in units of their combined Monte-Carlo error."""
         err = math.hypot(self.roostats_error, self.darkdump_error)
         return (self.darkdump - self.roostats) / err if err > 0 else math.inf
 
@@ -227,10 +228,10 @@ def darkdump_limit(
     seeds: int,
     observed_masses: tuple[float, ...] = (),
 ) -> tuple[float, float]:
-    """darkdump's limit (mean over ``seeds`` toy streams) and its standard error."""
+    """Darkdump's limit (mean over ``seeds`` toy streams) and its standard error."""
+    from darkdump.analyses.na62_2021.statistics import mumu_channel
     from darkdump.stats import counting_upper_limit
     from darkdump.stats.cls import cls
-    from darkdump.analyses.na62_2021.statistics import mumu_channel
     from darkdump.stats.model import LogNormal, Model
 
     limits = []
@@ -287,11 +288,24 @@ def run(toys: int, cases: str, seeds: int) -> list[Row]:
             # that the inverter's interpolation between scan points adds no error.
             scan = (2.5, 4.5, 21) if (n_obs or len(masses)) else (1.5, 3.0, 16)
             rs, rs_err = roostats_limit(
-                n_obs, bkg, kp, kb, method=method, n_toys=toys, scan=scan, seed=1,
+                n_obs,
+                bkg,
+                kp,
+                kb,
+                method=method,
+                n_toys=toys,
+                scan=scan,
+                seed=1,
                 observed_masses=masses,
             )
             dd, dd_err = darkdump_limit(
-                n_obs, bkg, kp, kb, method=method, n_toys=toys, seeds=seeds,
+                n_obs,
+                bkg,
+                kp,
+                kb,
+                method=method,
+                n_toys=toys,
+                seeds=seeds,
                 observed_masses=masses,
             )
             rows.append(Row(label, method, rs, rs_err, dd, dd_err))

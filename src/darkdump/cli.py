@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import os
+import pkgutil
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -53,8 +53,11 @@ def build_parser() -> ArgumentParser:
 
 
 def _tolerant_streams() -> None:
-    """Let a stream that cannot encode the tables' symbols (PYTHONIOENCODING=ascii, a C
-    locale) replace them by '?' instead of ending the run in a UnicodeEncodeError."""
+    """Make unencodable table symbols print as '?' instead of failing.
+
+    A stream that cannot encode them (PYTHONIOENCODING=ascii, a C locale) would end
+    the run in a UnicodeEncodeError.
+    """
     for stream in (sys.stdout, sys.stderr):
         encoding = getattr(stream, "encoding", None) or "ascii"
         try:

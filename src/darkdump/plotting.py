@@ -39,7 +39,7 @@ def style() -> Iterator[None]:
 def new_figure(
     ncols: int = 1, figsize: tuple[float, float] = (8.0, 6.0), **subplot_kw: Any
 ) -> tuple[Any, Any]:
-    """A figure on matplotlib's Agg canvas, not registered with pyplot, and its Axes."""
+    """Make a figure on matplotlib's Agg canvas, not registered with pyplot, and its Axes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -100,7 +100,10 @@ def draw(job: FigureJob) -> Path:
 
 
 def label_epsilon(ax: Any) -> None:
-    """Label the coupling axis with an upright epsilon (the ROOT style rotates y labels,
-    which turns a lone epsilon into something that reads as omega)."""
+    """Label the coupling axis with an upright epsilon.
+
+    The ROOT style rotates y labels, which turns a lone epsilon into something that
+    reads as omega.
+    """
     ax.set_ylabel(r"$\varepsilon$", rotation=0, ha="right", va="bottom", fontsize=24)
     ax.yaxis.set_label_coords(-0.02, 1.03)

@@ -155,7 +155,9 @@ def test_prompt_bad_region_is_rejected_before_any_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "o"
-    status = main(["background", "prompt", "--counts", "illustrative", "--region", "XX", "--out", str(out)])
+    status = main(
+        ["background", "prompt", "--counts", "illustrative", "--region", "XX", "--out", str(out)]
+    )
     assert status == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert not out.exists()

@@ -13,9 +13,9 @@ from darkdump.decay import (
     decay_probability,
     decay_probability_per_event,
     decay_weights,
+    volume,
     weighted_decay_sum,
 )
-from darkdump.decay import volume
 from darkdump.production.sample import ProductionSample
 
 Z_MIN, Z_MAX = 102 * m, 180 * m  # JHEP sec. 3

@@ -19,7 +19,10 @@ def test_muons_in_one_tile_share_a_signal() -> None:
     # Event 0: 10 mm apart inside one tile; event 1: 10 mm apart across a tile edge;
     # event 2: far apart. Arrays are (track, event).
     x = np.array(
-        [[cx + 0.5 * tile, cx + tile - 5, cx + 300], [cx + 0.5 * tile + 10, cx + tile + 5, cx - 300]]
+        [
+            [cx + 0.5 * tile, cx + tile - 5, cx + 300],
+            [cx + 0.5 * tile + 10, cx + tile + 5, cx - 300],
+        ]
     )
     y = np.full((2, 3), cy + 0.5 * tile)
     assert _distinct_tiles(x, y, GEO).tolist() == [False, True, True]

@@ -23,7 +23,9 @@ def test_unknown_experiment_is_one_line_error() -> None:
 
 
 def test_bad_key_is_named(tmp_path: Path) -> None:
-    raw = (Path(__file__).parents[2] / "src/darkdump/analyses/na62_2021/experiment.toml").read_text()
+    raw = (
+        Path(__file__).parents[2] / "src/darkdump/analyses/na62_2021/experiment.toml"
+    ).read_text()
     bad = tmp_path / "bad.toml"
     bad.write_text(raw.replace("energy_GeV = 400.0", "energy_GeV = -1.0"))
     with pytest.raises(DarkdumpInputError, match=r"beam\.energy_GeV") as info:

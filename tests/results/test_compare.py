@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from darkdump.results.compare import compare, curve_from_rows
 from darkdump.analyses.na62_2021.reproduce import _model_envelopes
+from darkdump.results.compare import compare, curve_from_rows
 
 
 def test_curve_hull_and_ratios() -> None:

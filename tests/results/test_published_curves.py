@@ -16,9 +16,9 @@ import pytest
 from hepunits import MeV
 
 from darkdump.analyses.na62_2021 import REFERENCES
-from darkdump.experiments import load
-from darkdump.analyses.na62_2021.reproduce import ReproduceConfig, _counting_limits
 from darkdump.analyses.na62_2021.report import published_comparisons
+from darkdump.analyses.na62_2021.reproduce import ReproduceConfig, _counting_limits
+from darkdump.experiments import load
 from darkdump.yields import YieldConfig, compute_grid
 
 pytestmark = pytest.mark.slow

@@ -68,7 +68,8 @@ def test_outputs_exist_with_documented_columns(serial_run: Path) -> None:
             assert 0 < float(row[2]) < float(row[3]) <= 1e-3
             assert row[4] in {"", "lower", "upper", "lower+upper"}
             if name != "mumu" and row[1] in KINDS:  # CLs edges carry their MC error
-                assert float(row[5]) >= 0 and float(row[6]) >= 0
+                assert float(row[5]) >= 0
+                assert float(row[6]) >= 0
     assert read_rows(serial_run / "alp" / "ee.csv")[0] == ["mass_GeV", "tau_ps", "br_limit"]
     for name in (
         "report.html",
@@ -197,7 +198,8 @@ def test_report_is_self_contained_and_well_formed(serial_run: Path, tmp_path: Pa
     for rows in parser.tables:
         assert len(set(rows)) == 1, rows
     text = moved.read_text(encoding="utf-8")
-    assert "darkdump " in text and "Configuration:" in text
+    assert "darkdump " in text
+    assert "Configuration:" in text
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")

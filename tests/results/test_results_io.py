@@ -117,9 +117,11 @@ def test_output_folder_lock_stops_a_second_run(tmp_path: Path) -> None:
 
     with output_lock(tmp_path / "out") as lock:
         assert lock.read_text() == str(os.getpid())
-        with pytest.raises(DarkdumpInputError, match=r"in use by another darkdump run \(pid \d+\)"):
-            with output_lock(tmp_path / "out"):
-                pass
+        with (
+            pytest.raises(DarkdumpInputError, match=r"in use by another darkdump run \(pid \d+\)"),
+            output_lock(tmp_path / "out"),
+        ):
+            pass
     # Released: the next run gets it.
     with output_lock(tmp_path / "out"):
         pass
@@ -134,6 +136,9 @@ def test_hepdata_submission_accepts_a_relative_folder(
     files = write_hepdata_submission(
         Path("out") / "hepdata", {"mumu": ([(0.3, "observed", 1e-7, 1e-6)], "test limits")}
     )
-    assert sorted(files) == [Path("out/hepdata/mumu_observed.yaml"), Path("out/hepdata/submission.yaml")]
+    assert sorted(files) == [
+        Path("out/hepdata/mumu_observed.yaml"),
+        Path("out/hepdata/submission.yaml"),
+    ]
     assert (tmp_path / "out" / "hepdata" / "submission.yaml").is_file()
     assert Path.cwd() == tmp_path

@@ -20,11 +20,16 @@ def _rows() -> list[tuple[float, str, float, float]]:
 
 
 def test_plot_limits_on_the_callers_axes_with_band_legend() -> None:
-    fig, ax = new_figure()
+    _fig, ax = new_figure()
     out = plot_limits(_rows(), ax=ax, title="t", overlays={"other": _rows()})
     assert out is ax
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels[:4] == [r"expected $\pm 2\sigma$", r"expected $\pm 1\sigma$", "observed", "expected"]
+    assert labels[:4] == [
+        r"expected $\pm 2\sigma$",
+        r"expected $\pm 1\sigma$",
+        "observed",
+        "expected",
+    ]
     assert ax.get_xlabel() == r"$M_{A'}$ [MeV]"
     assert ax.get_xlim()[1] == 750.0  # masses drawn in MeV
     # The coupling label stands upright (the ROOT style would rotate it into an omega).

@@ -70,7 +70,7 @@ def test_upstream_veto_acceptance_is_per_channel() -> None:
     # JHEP sec. 4 requires the mu+mu- tracks' upstream extrapolation inside ANTI0; the PRL
     # e+e- selection does not. With the flag on, exactly the events failing the detector's
     # "anti0" mask leave the acceptance step of mu+mu-.
-    dec, tracks = _signal(300 * MeV, "mu", 5000, 4)
+    _dec, tracks = _signal(300 * MeV, "mu", 5000, 4)
     sel_cfg = EXP.selection.model_copy(
         update={"mumu": EXP.selection.mumu.model_copy(update={"upstream_veto_acceptance": True})}
     )

@@ -12,19 +12,23 @@ agree within the Monte-Carlo errors.
 
 from __future__ import annotations
 
-from functools import partial
-
 import math
+from functools import partial
 
 import numpy as np
 import pytest
 from iminuit import Minuit
 from scipy import stats
 
+from darkdump.analyses.na62_2021.statistics import (
+    DEFAULT_MASS_RANGE_MUMU,
+    MUMU_BACKGROUND,
+    MUMU_BERNSTEIN_COEFFICIENTS,
+    POT_CONSTRAINT,
+    mumu_channel,
+)
 from darkdump.stats.cls import cls
 from darkdump.stats.model import Model as _Model
-from darkdump.analyses.na62_2021.statistics import MUMU_BACKGROUND, POT_CONSTRAINT, mumu_channel
-from darkdump.analyses.na62_2021.statistics import DEFAULT_MASS_RANGE_MUMU, MUMU_BERNSTEIN_COEFFICIENTS
 
 pytestmark = pytest.mark.slow
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import math
+from functools import partial
 
 import numpy as np
 import pytest
 
+from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT, ee_channel, mumu_channel
 from darkdump.errors import DarkdumpInputError
 from darkdump.stats.cls import cls
 from darkdump.stats.counting import counting_cls, counting_upper_limit
-from darkdump.stats.model import ChannelSpec, LogNormal, Model as _Model
-from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT, ee_channel, mumu_channel
+from darkdump.stats.model import ChannelSpec, LogNormal
+from darkdump.stats.model import Model as _Model
 from darkdump.stats.pdfs import FlatShape
 
 #: The NA62 model: the POT constraint of PRL appendix B, shared by the channels.

@@ -7,12 +7,12 @@ import pytest
 from hepunits import MeV
 from scipy import integrate, stats
 
-from darkdump.errors import DarkdumpInputError
 from darkdump.analyses.na62_2021.statistics import (
     MUMU_BERNSTEIN_COEFFICIENTS,
     ee_background_shape,
     mumu_background_shape,
 )
+from darkdump.errors import DarkdumpInputError
 from darkdump.stats.pdfs import (
     BernsteinShape,
     FlatShape,

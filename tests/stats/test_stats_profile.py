@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from iminuit import Minuit
 
+from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT, ee_channel, mumu_channel
 from darkdump.stats.engine import (
     ChannelEvents,
     Toys,
@@ -18,8 +19,8 @@ from darkdump.stats.engine import (
     observed_data,
     profile,
 )
-from darkdump.stats.model import LogNormal, Model as _Model
-from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT, ee_channel, mumu_channel
+from darkdump.stats.model import LogNormal
+from darkdump.stats.model import Model as _Model
 
 #: The NA62 model: the POT constraint of PRL appendix B, shared by the channels.
 Model = partial(_Model, pot=POT_CONSTRAINT)

@@ -20,7 +20,8 @@ def test_limits_agree_with_roostats_within_two_sigma() -> None:
     pytest.importorskip("ROOT")
     path = Path(__file__).parents[2] / "validation" / "roostats_cls.py"
     spec = importlib.util.spec_from_file_location("roostats_cls", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["roostats_cls"] = module
     spec.loader.exec_module(module)

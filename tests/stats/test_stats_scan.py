@@ -7,9 +7,9 @@ from functools import partial
 import numpy as np
 import pytest
 
+from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT
 from darkdump.stats.model import ChannelSpec, LogNormal
 from darkdump.stats.pdfs import FlatShape
-from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT
 from darkdump.stats.scan import GridChannel
 from darkdump.stats.scan import scan as _scan
 
@@ -59,8 +59,8 @@ def test_scan_no_systematics_matches_analytic_boundary() -> None:
 
 
 def test_scan_tolerates_undefined_sigma_where_no_signal_and_rejects_it_elsewhere() -> None:
-    from darkdump.errors import DarkdumpInputError
     from darkdump.analyses.na62_2021.statistics import mumu_channel
+    from darkdump.errors import DarkdumpInputError
 
     mass = np.array([100.0, 300.0])
     eps = np.logspace(-6, -5, 5)
@@ -146,8 +146,8 @@ def test_prescreen_does_not_hide_exclusions_that_only_systematics_allow() -> Non
     # the 2.303 of the systematics-free pre-screen. A column peaking at 2.2 events must be
     # excluded at its peak, and the strong expected band (about 1.6 events) must exclude
     # the 1.8 and 2.0 columns: compared with toys evaluated at every point.
-    from darkdump.stats.cls import cls as cls_points
     from darkdump.analyses.na62_2021.statistics import mumu_channel
+    from darkdump.stats.cls import cls as cls_points
     from darkdump.stats.model import Model
 
     peaks = (1.8, 2.0, 2.2)
@@ -181,8 +181,8 @@ def test_prescreen_does_not_hide_exclusions_that_only_systematics_allow() -> Non
 
 
 def test_masses_in_gev_are_rejected() -> None:
-    from darkdump.errors import DarkdumpInputError
     from darkdump.analyses.na62_2021.statistics import mumu_channel
+    from darkdump.errors import DarkdumpInputError
 
     eps, n_exp = _bump_columns((3.0, 3.0))
     spec = mumu_channel([])

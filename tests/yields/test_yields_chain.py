@@ -153,7 +153,9 @@ def test_efficiency_peaks_at_intermediate_coupling() -> None:
 
 
 def test_cli_incomplete_experiment_names_the_key(tmp_path: Path) -> None:
-    raw = (Path(__file__).parents[2] / "src/darkdump/analyses/na62_2021/experiment.toml").read_text()
+    raw = (
+        Path(__file__).parents[2] / "src/darkdump/analyses/na62_2021/experiment.toml"
+    ).read_text()
     start = raw.index("[selection]")
     end = raw.index("[regions.mumu.SR]")
     bad = tmp_path / "bad.toml"

@@ -13,11 +13,14 @@ from typing import Any
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["load_analysis_file"]
 
 
 def load_analysis_file(package: str) -> dict[str, Any]:
     """``analysis.toml`` of the analysis sub-package ``package``."""
-    return tomllib.loads((files(package) / "analysis.toml").read_text(encoding="utf-8"))
+    data: dict[str, Any] = tomllib.loads(
+        (files(package) / "analysis.toml").read_text(encoding="utf-8")
+    )
+    return data

@@ -517,10 +517,8 @@ class CombinatorialResult:
 def _h2_efficiency(config: CombinatorialConfig, experiment: Experiment) -> float:
     if config.h2_efficiency is not None:
         return config.h2_efficiency
-    try:
-        return float(experiment.detector.trigger.efficiency)
-    except AttributeError:
-        return 1.0
+    trigger = experiment.detector.trigger
+    return 1.0 if trigger is None else float(trigger.efficiency)
 
 
 def _bootstrap_cells(

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["plot_prompt", "plot_zcda"]
 
 
-def _draw_regions(ax: Any, channel: str, experiment: Experiment) -> None:
+def _draw_regions(ax: Any, channel: str, experiment: Experiment | None) -> None:
     from matplotlib.patches import Ellipse, Rectangle
 
     styles = {"SR": ("red", "-"), "VR": ("black", "-"), "CR": ("black", "--")}
@@ -108,7 +108,9 @@ def plot_zcda(
     return ax
 
 
-def plot_prompt(result: PromptResult, ax: Any = None, *, regions: Sequence[str] | None = None) -> Any:
+def plot_prompt(
+    result: PromptResult, ax: Any = None, *, regions: Sequence[str] | None = None
+) -> Any:
     """Pseudo-experiment distributions of the prompt yield per region, with the log-normal fit."""
     with style():
         ax = axes_or_new(ax, figsize=(9.0, 6.0))
@@ -119,10 +121,10 @@ def plot_prompt(result: PromptResult, ax: Any = None, *, regions: Sequence[str] 
             if x.size == 0:
                 continue
             est = result.regions[name]
-            bins = np.logspace(
-                np.log10(np.quantile(x, 0.001)), np.log10(np.quantile(x, 0.999)), 80
+            bins = np.logspace(np.log10(np.quantile(x, 0.001)), np.log10(np.quantile(x, 0.999)), 80)
+            ax.hist(
+                x, bins=bins, density=True, histtype="step", lw=1.5, label=f"{name} pseudo-exp."
             )
-            ax.hist(x, bins=bins, density=True, histtype="step", lw=1.5, label=f"{name} pseudo-exp.")
             s = np.log(est.lognormal_shape)
             grid = np.sqrt(bins[1:] * bins[:-1])
             pdf = np.exp(-0.5 * (np.log(grid / est.lognormal_median) / s) ** 2) / (

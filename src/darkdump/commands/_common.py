@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,7 +50,7 @@ def add_workers_argument(parser: Any) -> None:
 
 
 def add_experiment_argument(parser: argparse.ArgumentParser, *, optional: bool = False) -> None:
-    """The experiment as the first positional argument (name or TOML path), in every command."""
+    """Add the experiment as the first positional argument (name or TOML path), in every command."""
     if optional:
         parser.add_argument(
             "experiment",
@@ -65,12 +65,15 @@ def add_experiment_argument(parser: argparse.ArgumentParser, *, optional: bool =
 
 
 def experiment_from(args: argparse.Namespace) -> str:
-    """The experiment given positionally, or by the earlier ``--experiment`` option."""
+    """Return the experiment given positionally, or by the earlier ``--experiment`` option."""
     option = getattr(args, "experiment_option", None)
     return str(option if option is not None else args.experiment)
 
+
 __all__ = [
     "DEFAULT_SEED",
+    "MAX_EVENTS",
+    "MAX_TOYS",
     "QUICK_GRID",
     "add_experiment_argument",
     "add_seed_argument",
@@ -78,8 +81,6 @@ __all__ = [
     "default_workers",
     "experiment_from",
     "float_in",
-    "MAX_EVENTS",
-    "MAX_TOYS",
     "int_at_least",
     "int_in",
     "mass_list_gev",
@@ -220,14 +221,14 @@ def masses_from_args(
 
 
 def out_path(text: str) -> Path:
-    """argparse type of ``--out``: a non-empty path (an empty one would be the working folder)."""
+    """Argparse type of ``--out``: a non-empty path (an empty one would be the working folder)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty path is not an output location")
     return Path(text)
 
 
 def png_path(text: str) -> str:
-    """argparse type of ``--plot``: a file name ending in .png (the format written)."""
+    """Argparse type of ``--plot``: a file name ending in .png (the format written)."""
     if not text.lower().endswith(".png") or text.endswith(("/", "\\")) or Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"{text!r}: give a file name ending in .png")
     return text

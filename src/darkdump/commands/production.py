@@ -117,14 +117,14 @@ def compute(
     samples
         ``{mechanism: ProductionSample}``.
     """
+    from dataclasses import replace
+
     import numpy as np
     from hepunits import GeV
 
     from darkdump.experiments import load
-    from dataclasses import replace
-
-    from darkdump.production import MECHANISMS, brems_cuts as experiment_cuts
-    from darkdump.production import generate, per_pot_over_eps2
+    from darkdump.production import MECHANISMS, generate, per_pot_over_eps2
+    from darkdump.production import brems_cuts as experiment_cuts
 
     exp = load(experiment)
     cuts = experiment_cuts(exp)

@@ -265,7 +265,7 @@ class DetectorGeometry:
         return cls(
             straw=tuple(Plane.from_element(det.element(n)) for n in sp.trackers),
             z_magnet=mag.z_center_m * m,
-            kick=mag.kick_sign_positive * mag.pt_kick_GeV * GeV,  # type: ignore[operator]
+            kick=mag.kick_sign_positive * mag.pt_kick_GeV * GeV,
             acceptance=tuple(Plane.from_element(det.element(n)) for n in sp.acceptance),
             trigger_plane=Plane.from_element(det.element(sp.trigger_hodoscope)),
             lkr=Plane.from_element(calo, r_min_m=sp.calorimeter_fiducial_r_min_m),

@@ -26,9 +26,11 @@ __all__ = ["Experiment", "available", "load", "load_raw"]
 
 
 def _shipped_files() -> dict[str, Any]:
-    """Shipped experiment files by name: the examples of this package
-    (``<name>.toml``) and the experiment of every analysis
-    (``darkdump/analyses/<name>/experiment.toml``)."""
+    """Return the shipped experiment files by name.
+
+    The examples of this package (``<name>.toml``) and the experiment of every analysis
+    (``darkdump/analyses/<name>/experiment.toml``).
+    """
     found: dict[str, Any] = {}
     for p in resources.files(__name__).iterdir():
         if p.name.endswith(".toml"):

@@ -587,8 +587,10 @@ class Cut(_Strict):
 
 
 class RegionSpec(_Strict):
-    """A region read by ``darkdump.selection``: a box or an ellipse of the (Z_TAX, CDA_TAX)
-    plane (metres), or ``kind = "cuts"``: every cut of ``cuts`` on named variables.
+    """A region read by ``darkdump.selection``.
+
+    A box or an ellipse of the (Z_TAX, CDA_TAX) plane (metres), or ``kind = "cuts"``:
+    every cut of ``cuts`` on named variables.
 
     Defaults equal those of :class:`darkdump.selection.regions.Region` so that
     ``model_dump()`` is a valid region table.
@@ -693,9 +695,9 @@ class BModelling(_Strict):
 class Modelling(_Strict):
     """Modelling choices that the papers do not fix, each a named parameter with its source."""
 
-    brems: BremsModelling = Field(default_factory=BremsModelling)
-    mesons: MesonModelling = Field(default_factory=MesonModelling)
-    b: BModelling = Field(default_factory=BModelling)
+    brems: BremsModelling = Field(default_factory=lambda: BremsModelling.model_validate({}))
+    mesons: MesonModelling = Field(default_factory=lambda: MesonModelling.model_validate({}))
+    b: BModelling = Field(default_factory=lambda: BModelling.model_validate({}))
 
 
 class Variation(_Strict):
@@ -803,7 +805,7 @@ class Experiment(_Strict):
         return self
 
     def with_modelling(self, override: dict[str, dict[str, float | str]]) -> Experiment:
-        """A copy with some ``[modelling]`` keys replaced (validated) [``override`` as in TOML]."""
+        """Return a copy with some ``[modelling]`` keys replaced (validated) [``override`` as in TOML]."""
         merged = self.modelling.model_dump()
         for section, values in override.items():
             if section not in merged:

@@ -442,9 +442,11 @@ def _check_mass(mass: npt.ArrayLike) -> FloatArray:
     bad = ~np.isfinite(values) | (values <= lo) | (values > hi)
     if np.any(bad):
         value = float(values[bad].flat[0])
-        hint = " (masses are in MeV inside darkdump: write 0.3 * GeV or 300 * MeV)" if (
-            0 < value < lo
-        ) else ""
+        hint = (
+            " (masses are in MeV inside darkdump: write 0.3 * GeV or 300 * MeV)"
+            if (0 < value < lo)
+            else ""
+        )
         raise DarkdumpInputError(
             f"dark photon mass {value / GeV:.10g} GeV is outside the allowed range "
             f"({lo / GeV:g}, {hi / GeV:g}] GeV{hint}"

@@ -106,7 +106,7 @@ def _experiment(experiment: Experiment | str | Path) -> Experiment:
 
 
 def brems_cuts(experiment: Experiment | str | Path) -> BremsCuts:
-    """The bremsstrahlung validity range and form factor of ``[modelling.brems]``."""
+    """Return the bremsstrahlung validity range and form factor of ``[modelling.brems]``."""
     b = _experiment(experiment).modelling.brems
     return BremsCuts(
         z_min=b.z_min,
@@ -118,7 +118,7 @@ def brems_cuts(experiment: Experiment | str | Path) -> BremsCuts:
 
 
 def meson_spectra(experiment: Experiment | str | Path) -> SpectraLike:
-    """The shipped PYTHIA meson spectra with the multiplicities of ``[modelling.mesons]``.
+    """Return the shipped PYTHIA meson spectra with the multiplicities of ``[modelling.mesons]``.
 
     With ``multiplicity = "measured"`` the mean number per proton of each listed species
     is replaced by the measured value; the momentum distributions stay the generator's.
@@ -185,7 +185,7 @@ class _MeasuredMultiplicities:
 
 
 def _default_spectra(energy_GeV: float = 400.0) -> SpectraLike:
-    """The shipped meson spectra for ``energy_GeV`` protons (one-line error if none)."""
+    """Return the shipped meson spectra for ``energy_GeV`` protons (one-line error if none)."""
     from darkdump.production import spectra  # lazy: PYTHIA tables are large
 
     result: SpectraLike = spectra.shipped_for_beam("mesons", energy_GeV)

@@ -54,7 +54,7 @@ ALP_PARENTS: dict[str, tuple[int, int, int]] = {
 
 
 def b_spectra_for(experiment: Experiment) -> Spectra | _RescaledB:
-    """The shipped B spectra for the experiment's beam and target, one-line error if none.
+    """Return the shipped B spectra for the experiment's beam and target, one-line error if none.
 
     The table's B numbers per POT were made for its own dump and ``sigma(bb)``; they are
     rescaled to the experiment's dump (:func:`darkdump.production.spectra.chi_bb_for_experiment`
@@ -137,10 +137,7 @@ def generate_alp(
         raise DarkdumpInputError(f"number of ALPs n = {n}: must be at least 1")
     if not 0.0 <= k_star_fraction <= 1.0:
         raise DarkdumpInputError(f"k_star_fraction = {k_star_fraction}: must be in [0, 1]")
-    if spectra is None:
-        table = b_spectra_for(experiment)
-    else:
-        table = spectra
+    table = b_spectra_for(experiment) if spectra is None else spectra
     names = list(ALP_PARENTS)
     yields = np.array([table.multiplicity(name) for name in names])
     total = float(yields.sum())

@@ -169,7 +169,7 @@ class BremsCuts:
             )
 
     def big_m(self, mass: float) -> float:
-        """The mass M of the splitting function and of s, s' [MeV] (see ``convention``)."""
+        """Return the mass M of the splitting function and of s, s' [MeV] (see ``convention``)."""
         return mass if self.convention == "alpinist" else proton_mass()
 
     def form_factor_sq(self, mass: float) -> float:

@@ -66,16 +66,16 @@ __all__ = [
     "MESONS",
     "Spectra",
     "cache_root",
+    "check_beam_energy",
     "chi_bb",
     "chi_bb_for_experiment",
     "from_run",
     "histogram",
     "load",
     "load_cached",
-    "check_beam_energy",
     "load_default",
-    "shipped_for_beam",
     "save",
+    "shipped_for_beam",
     "store_run",
 ]
 
@@ -442,7 +442,7 @@ _DEFAULT_CACHE: dict[str, Spectra] = {}
 
 
 def check_beam_energy(table: Spectra, experiment: Any) -> None:
-    """A shipped table serves only the beam energy it was generated for (one-line error)."""
+    """Check that a shipped table serves the beam energy it was generated for (one-line error)."""
     made_for = (table.metadata.get("settings") or {}).get("beam_energy_GeV")
     energy = float(experiment.beam.energy_GeV)
     if made_for is not None and not math.isclose(float(made_for), energy, rel_tol=1e-6):
@@ -454,7 +454,7 @@ def check_beam_energy(table: Spectra, experiment: Any) -> None:
 
 
 def shipped_for_beam(kind: Kind, energy_GeV: float, nucleus: int | None = None) -> Spectra:
-    """The shipped table of ``kind`` generated for ``energy_GeV`` protons (cached).
+    """Return the shipped table of ``kind`` generated for ``energy_GeV`` protons (cached).
 
     Tables are ``<kind>.npz`` (the 400 GeV default) and ``<kind>_<E>GeV.npz`` for other
     beams (70 GeV for NuCal), on the dump's nucleons; ``<kind>_pA*.npz`` hold p-nucleus

@@ -143,7 +143,7 @@ class TaskCache:
         return {"kind": kind, "key": key, "run": self.run_key, "version": self.version}
 
     def get(self, kind: str, key: str) -> Any | None:
-        """The cached result, or None (absent, unreadable, foreign or corrupted)."""
+        """Return the cached result, or None (absent, unreadable, foreign or corrupted)."""
         path = self.path(kind, key)
         if not path.exists():
             return None
@@ -183,6 +183,6 @@ class TaskCache:
         np.savez(
             buffer,
             __meta__=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
-            **{f"a{i}": a for i, a in enumerate(arrays)},
+            **{f"a{i}": a for i, a in enumerate(arrays)},  # type: ignore[arg-type]
         )
         atomic_write_bytes(self.path(kind, key), buffer.getvalue(), durable=False)

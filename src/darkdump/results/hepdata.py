@@ -48,7 +48,7 @@ def write_hepdata_submission(
     list of Path
         The files written.
     """
-    from hepdata_lib import Submission, Table, Variable
+    from hepdata_lib import Submission, Table, Variable  # type: ignore[import-untyped]
 
     given = Path(folder)
     folder = given.resolve()  # the writer changes directory: relative paths would break
@@ -90,7 +90,7 @@ def write_hepdata_submission(
         os.chdir(cwd)
         made = work / "files"
         for path in made.iterdir():
-            os.chmod(path, 0o666 & ~current_umask())
+            path.chmod(0o666 & ~current_umask())
         if folder.exists():
             old = folder.with_name(f".{folder.name}.old")
             shutil.rmtree(old, ignore_errors=True)

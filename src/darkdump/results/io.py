@@ -63,7 +63,7 @@ def output_lock(folder: str | Path) -> Iterator[Path]:
 
 
 def current_umask() -> int:
-    """The process umask (read by setting and restoring it)."""
+    """Return the process umask (read by setting and restoring it)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -32,9 +32,11 @@ def task_seed(run_seed: int, key: str) -> np.random.SeedSequence:
 
 
 def check_scheduler(address: str, timeout: float = 3.0) -> None:
-    """Refuse a Dask scheduler address that is malformed (one-line input error) or that
-    does not answer a TCP connection within ``timeout`` seconds (``OSError``, exit status
-    1), before any work: distributed itself would wait 30 s and end in a traceback.
+    """Refuse a malformed or silent Dask scheduler address before any work.
+
+    A malformed address is a one-line input error; one that does not answer a TCP
+    connection within ``timeout`` seconds raises ``OSError`` (exit status 1):
+    distributed itself would wait 30 s and end in a traceback.
 
     >>> check_scheduler("no-port")
     Traceback (most recent call last):

@@ -116,7 +116,12 @@ def plot_limits(
             )
             inner_lo = np.where(np.isfinite(inner_lo), inner_lo, hi_hi)
             inner_hi = np.where(np.isfinite(inner_hi), inner_hi, lo_hi)
-            hatch = dict(facecolor="none", edgecolor="grey", hatch="///", lw=0)
+            hatch: dict[str, Any] = {
+                "facecolor": "none",
+                "edgecolor": "grey",
+                "hatch": "///",
+                "lw": 0,
+            }
             ax.fill_between(m_hi, lo_hi, inner_lo, **hatch)
             ax.fill_between(m_hi, inner_hi, hi_hi, **hatch)
             handles.append(Patch(**hatch, label="modelling envelope"))
@@ -254,7 +259,7 @@ def plot_zero_event(
             _mass_axis(panel, (0.0, 750.0), False)
             panel.set_ylim(1e-8, 1e-3)
             panel.set_title(rf"$N_{{exp}} \geq 2.3$, geometric acceptance, {title}", fontsize=13)
-            lines, labels = panel.get_legend_handles_labels()
+            lines, _labels = panel.get_legend_handles_labels()
             panel.legend(handles=[*lines, *extra], fontsize=10)
             label_epsilon(panel)
     return axes

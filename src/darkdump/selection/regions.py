@@ -91,8 +91,11 @@ class Region:
         cda_tax: npt.ArrayLike,
         variables: Mapping[str, npt.ArrayLike] | None = None,
     ) -> BoolArray:
-        """Points inside the region, before exclusions (Z_TAX, CDA_TAX in mm; ``variables``
-        by name in internal units for ``kind = "cuts"``)."""
+        """Return the points inside the region, before exclusions.
+
+        Z_TAX, CDA_TAX in mm; ``variables`` by name in internal units for
+        ``kind = "cuts"``.
+        """
         z = np.asarray(z_tax, dtype=np.float64)
         c = np.asarray(cda_tax, dtype=np.float64)
         if self.kind == "cuts":
@@ -124,7 +127,7 @@ _LENGTH_KEYS = {
 }
 
 
-def _experiment_section(experiment: Experiment, name: str) -> Mapping[str, Any] | None:
+def _experiment_section(experiment: Experiment | None, name: str) -> Mapping[str, Any] | None:
     if experiment is None:
         return None
     extra = getattr(experiment, "model_extra", None) or {}

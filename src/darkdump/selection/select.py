@@ -238,6 +238,7 @@ def select(tracks: Any, channel: str, experiment: Experiment) -> Selection:
     m_ll = dilepton_mass(momentum[:, 0, :], momentum[:, 1, :], lepton_mass(channel))
 
     sel_cfg = experiment.selection
+    assert sel_cfg is not None, "the selection needs the experiment's [selection] section"
     chan_cfg = getattr(sel_cfg, channel)
     p_abs = np.linalg.norm(momentum, axis=2)
     rho = np.hypot(vertex[:, 0], vertex[:, 1])

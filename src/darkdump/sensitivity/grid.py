@@ -165,8 +165,8 @@ def exclusion_intervals(
         return []
     edges = np.diff(above.astype(np.int8))
     starts = [0] if above[0] else []
-    starts += list(np.flatnonzero(edges == 1) + 1)
-    ends = list(np.flatnonzero(edges == -1))
+    starts += [int(i) for i in np.flatnonzero(edges == 1) + 1]
+    ends = [int(i) for i in np.flatnonzero(edges == -1)]
     if above[-1]:
         ends.append(eps.size - 1)
     lt = math.log(threshold)

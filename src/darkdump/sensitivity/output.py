@@ -155,7 +155,7 @@ def edge_effective_events(
 
 
 def _provenance(experiment: Experiment, result: Any, *, model: str) -> dict[str, Any]:
-    """What produced a reach run: command, time, model, experiment, settings, versions."""
+    """Describe what produced a reach run: command, time, model, experiment, settings, versions."""
     return {
         "command": " ".join(["darkdump", *sys.argv[1:]]) if sys.argv else "",
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

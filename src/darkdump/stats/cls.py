@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from darkdump.errors import DarkdumpInputError
-from darkdump.stats.engine import Toys, ToyMode, generate_toys, observed_data, profile
+from darkdump.stats.engine import ToyMode, Toys, generate_toys, observed_data, profile
 from darkdump.stats.model import Model
 from darkdump.typing import FloatArray
 

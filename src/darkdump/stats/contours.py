@@ -131,16 +131,26 @@ def interval_errors(
             0.0
             if start == 0
             else _crossing_error(
-                eps[start - 1], eps[start], col[start - 1], col[start],
-                err[start - 1], err[start], level,
+                eps[start - 1],
+                eps[start],
+                col[start - 1],
+                col[start],
+                err[start - 1],
+                err[start],
+                level,
             )
         )
         hi = (
             0.0
             if stop == n - 1
             else _crossing_error(
-                eps[stop], eps[stop + 1], col[stop], col[stop + 1],
-                err[stop], err[stop + 1], level,
+                eps[stop],
+                eps[stop + 1],
+                col[stop],
+                col[stop + 1],
+                err[stop],
+                err[stop + 1],
+                level,
             )
         )
         out.append((lo, hi))

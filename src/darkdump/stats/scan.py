@@ -388,7 +388,7 @@ def scan(
     if precision is not None:
         last = targets[-1]
         for _ in range(max_rounds):
-            sig, cross = _edge_log_errors(values, log_err, eps, level)
+            sig, _cross = _edge_log_errors(values, log_err, eps, level)
             # An edge whose error would stay above twice the target even with max_toys
             # at both points is a shallow crossing (the tip of a contour, where CLs
             # barely dips below the level): toys cannot pin it, so none are spent there.

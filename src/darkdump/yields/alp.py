@@ -75,7 +75,8 @@ def simulate_alp_mass(
     """One ALP mass [MeV]: ``({channel: {quantity: (n_tau,)}}, B -> K(*) a per POT per BR)``."""
     from darkdump import production
     from darkdump.selection.select import lepton_mass
-    from darkdump.yields.grid import _channel_yields, _rng, _simulate_channel, _zeros
+    from darkdump.yields.grid import _channel_yields, _simulate_channel, _zeros
+    from darkdump.yields.sampling import mass_rng as _rng
 
     s = 1.0 / (c_light * np.asarray(config.taus, dtype=np.float64))  # 1 / (c tau) [1/mm]
     prod = production.generate("B", mass, config.n_events, _rng(config.seed, mass, 7), experiment)

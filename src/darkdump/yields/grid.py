@@ -271,6 +271,7 @@ def _simulate_channel(
     # 95 % of the momentum cut can pass the selection (the fast simulation's
     # acceptance uses the true trajectory; 5 % is > 15 sigma of the momentum
     # resolution): the others skip the detector simulation.
+    assert experiment.selection is not None  # has_spectrometer was checked by the caller
     p_floor = PREFILTER_MOMENTUM_FRACTION * experiment.selection.track_momentum_min_GeV * GeV
     active, fid = lkr_masks(dec.decay_point, dec.daughter_momenta, experiment)
     z_dec = dec.decay_point[:, 2]

@@ -17,19 +17,22 @@ from typing import Any
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["REFERENCES", "combinatorial_config", "load_analysis"]
 
 
 @cache
 def load_analysis() -> dict[str, Any]:
-    """The analysis description ``analysis.toml`` (observed events, counting, statements)."""
-    return tomllib.loads((files(__name__) / "analysis.toml").read_text(encoding="utf-8"))
+    """Return the analysis description ``analysis.toml`` (observed events, counting, statements)."""
+    data: dict[str, Any] = tomllib.loads(
+        (files(__name__) / "analysis.toml").read_text(encoding="utf-8")
+    )
+    return data
 
 
 def combinatorial_config(**overrides: Any) -> Any:
-    """The NA62 2021 :class:`~darkdump.background.combinatorial.CombinatorialConfig`.
+    """Return the NA62 2021 :class:`~darkdump.background.combinatorial.CombinatorialConfig`.
 
     Trigger and timing numbers from ``analysis.toml`` ``[combinatorial]`` (JHEP 09 (2023)
     035 secs. 2.2 and 5.2); ``overrides`` replace any field (internal units).

@@ -66,7 +66,7 @@ FIGURES: dict[str, str] = {
 
 
 def published_curves() -> dict[str, dict[float, tuple[float, float]]]:
-    """The published NA62 curves of :mod:`darkdump.analyses.na62_2021` (validation only)."""
+    """Return the published NA62 curves of :mod:`darkdump.analyses.na62_2021` (validation only)."""
     from darkdump.analyses.na62_2021 import REFERENCES
     from darkdump.results.compare import load_reference
 
@@ -287,7 +287,7 @@ def limit_table(limits: Mapping[str, Sequence[LimitRow]]) -> Table:
 
 
 def _run_section(cfg: Any) -> Section:
-    """What produced the report: version, date, command line and configuration."""
+    """Describe what produced the report: version, date, command line and configuration."""
     import datetime
     import sys
 

@@ -215,7 +215,7 @@ def _all_limits(
     tag: str,
     advance: Callable[[], None],
 ) -> tuple[dict[str, list[LimitRow]], dict[str, Any], dict[str, MCErrors]]:
-    """The four analyses' limits on one yields grid (CLs scans cached as ``stats{tag}``).
+    """Compute the four analyses' limits on one yields grid (CLs scans cached as ``stats{tag}``).
 
     Returns the limit rows, the counting-method facts and the relative Monte-Carlo
     errors of the CLs contour edges per analysis.
@@ -600,7 +600,11 @@ def _write_outputs(
     for name, rows in limits.items():
         errors = (mc_errors or {}).get(name, {})
         flagged = [
-            (*row, grid_edge(row, eps_min, eps_max), *_error_cells(errors.get(tuple(row))))
+            (
+                *row,
+                grid_edge(row, eps_min, eps_max),
+                *_error_cells(errors.get((row[0], row[1], row[2], row[3]))),
+            )
             for row in rows
         ]
         files.append(write_csv(out / "limits" / f"{name}.csv", header, flagged))
