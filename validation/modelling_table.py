@@ -68,9 +68,7 @@ def main() -> None:
         seed=cfg.seed,
     )
     rows = [("default", "-", nominal)]
-    rows += [
-        (v.name, str(v.modelling), nominal.with_modelling(v.modelling)) for v in nominal.variations
-    ]
+    rows += [(v.name, str(v.overrides), nominal.with_variation(v)) for v in nominal.variations]
     header = ["choice", "override"]
     for name, masses in CELLS:
         header += [f"{name} {round(m * 1000)} MeV lower/upper" for m in masses]

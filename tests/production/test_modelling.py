@@ -108,7 +108,31 @@ def test_variations_listed_and_valid() -> None:
     assert len(names) == len(set(names)) >= 4
     for v in NA62.variations:
         assert v.source
-        NA62.with_modelling(v.modelling)
+        NA62.with_variation(v)
+
+
+def test_variations_override_detector_and_selection_tables() -> None:
+    from darkdump.experiments.schema import Variation
+
+    wide = NA62.with_variation(
+        Variation(name="w", detector={"isolation": {"straw1_min_mm": 30.0}}, source="test")
+    )
+    assert wide.detector.isolation.straw1_min_mm == 30.0
+    assert wide.detector.isolation.lkr_min_mm == NA62.detector.isolation.lkr_min_mm
+    assert NA62.detector.isolation.straw1_min_mm == 15.0  # the nominal is untouched
+    anti0 = NA62.with_variation(
+        Variation(name="a", selection={"mumu": {"upstream_veto_acceptance": True}})
+    )
+    assert anti0.selection.mumu.upstream_veto_acceptance
+    assert not anti0.selection.ee.upstream_veto_acceptance
+    with pytest.raises(ValueError, match="no key 'straw_mm'"):
+        NA62.with_variation(Variation(name="x", detector={"isolation": {"straw_mm": 1.0}}))
+    with pytest.raises(ValueError, match=r"detector\.isolations is not a table"):
+        NA62.with_variation(Variation(name="x", detector={"isolations": {"straw1_min_mm": 1.0}}))
+    with pytest.raises(ValueError, match="straw1_min_mm"):
+        NA62.with_variation(Variation(name="x", detector={"isolation": {"straw1_min_mm": -1.0}}))
+    with pytest.raises(ValueError, match="overrides nothing"):
+        Variation(name="empty")
 
 
 def test_a_beam_energy_without_spectra_is_an_error_not_a_substitution() -> None:

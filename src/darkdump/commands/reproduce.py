@@ -75,7 +75,8 @@ def register(subparsers: Any) -> None:
         "--variations",
         action="store_true",
         help="also rerun the chain for every modelling alternative of the experiment file "
-        "([[variations]]: bremsstrahlung form factor and window, meson multiplicities) and "
+        "([[variations]]: bremsstrahlung form factor, window and convention, meson "
+        "multiplicities and collisions, unpublished selection parameters) and "
         "add the envelope of the observed contours to the limits files (kinds model_low, "
         "model_high) and figures (hatched band); about one default run per alternative",
     )

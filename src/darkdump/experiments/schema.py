@@ -700,16 +700,40 @@ class Modelling(_Strict):
     b: BModelling = Field(default_factory=lambda: BModelling.model_validate({}))
 
 
+OverrideValue = float | str | bool
+
+
 class Variation(_Strict):
     """One alternative modelling choice for the uncertainty envelope (``--variations``).
 
     ``modelling`` overrides keys of the experiment's ``[modelling]`` section, e.g.
-    ``{brems = {form_factor = "vmd"}}``; ``source`` says where the alternative comes from.
+    ``{brems = {form_factor = "vmd"}}``; ``detector`` keys of its ``[detector.<table>]``
+    tables (e.g. ``{isolation = {straw1_min_mm = 30.0}}``: unpublished selection
+    parameters) and ``selection`` keys of ``[selection.<channel>]``. ``source`` says
+    where the alternative comes from.
     """
 
     name: str
-    modelling: dict[str, dict[str, float | str]]
+    modelling: dict[str, dict[str, float | str]] = Field(default_factory=dict)
+    detector: dict[str, dict[str, OverrideValue]] = Field(default_factory=dict)
+    selection: dict[str, dict[str, OverrideValue]] = Field(default_factory=dict)
     source: str = ""
+
+    @model_validator(mode="after")
+    def _overrides_something(self) -> Variation:
+        if not (self.modelling or self.detector or self.selection):
+            raise ValueError(f"variation {self.name!r} overrides nothing")
+        return self
+
+    @property
+    def overrides(self) -> dict[str, dict[str, dict[str, OverrideValue]]]:
+        """The non-empty override tables by section (for provenance and tables)."""
+        sections = {
+            "modelling": self.modelling,
+            "detector": self.detector,
+            "selection": self.selection,
+        }
+        return {k: dict(v) for k, v in sections.items() if v}
 
 
 class Experiment(_Strict):
@@ -731,6 +755,11 @@ class Experiment(_Strict):
 
     @model_validator(mode="after")
     def _decay_volume_upstream_of_the_detector(self) -> Experiment:
+        self._cross_checks()
+        return self
+
+    def _cross_checks(self) -> None:
+        """Check the sections against each other (raises ``ValueError``)."""
         # Vetoes may surround the decay volume (NA62's ANTI0 is at its entrance). A
         # spectrometer needs the whole volume upstream of its first element; a calorimeter
         # may be its own decay volume (NuCal), which must then start at its front face.
@@ -767,7 +796,6 @@ class Experiment(_Strict):
                         f"acceptance.{channel}.elements: no element named {unknown[0]!r}; "
                         f"known: {', '.join(sorted(names))}"
                     )
-        return self
 
     @property
     def acceptance_angle_rad(self) -> float:
@@ -801,8 +829,38 @@ class Experiment(_Strict):
     @model_validator(mode="after")
     def _variations_valid(self) -> Experiment:
         for variation in self.variations:
-            self.with_modelling(variation.modelling)
+            self.with_variation(variation)
         return self
+
+    def with_variation(self, variation: Variation) -> Experiment:
+        """Return a copy with the overrides of one ``[[variations]]`` entry (validated)."""
+        exp = self.with_modelling(variation.modelling) if variation.modelling else self
+        for part, overrides in (
+            ("detector", variation.detector),
+            ("selection", variation.selection),
+        ):
+            section = getattr(exp, part)
+            updates: dict[str, BaseModel] = {}
+            for table, values in overrides.items():
+                current = getattr(section, table, None)
+                if not isinstance(current, BaseModel):
+                    raise ValueError(
+                        f"variation {variation.name!r}: {part}.{table} is not a table of this "
+                        "experiment"
+                    )
+                unknown = sorted(set(values) - set(type(current).model_fields))
+                if unknown:
+                    raise ValueError(
+                        f"variation {variation.name!r}: {part}.{table} has no key {unknown[0]!r}"
+                    )
+                # Each changed table is validated whole; the experiment's own cross-checks
+                # run again below.
+                updates[table] = type(current).model_validate({**current.model_dump(), **values})
+            if updates:
+                exp = exp.model_copy(update={part: section.model_copy(update=updates)})
+        if variation.detector or variation.selection:
+            exp._cross_checks()
+        return exp
 
     def with_modelling(self, override: dict[str, dict[str, float | str]]) -> Experiment:
         """Return a copy with some ``[modelling]`` keys replaced (validated) [``override`` as in TOML]."""

@@ -325,8 +325,10 @@ def _modelling_paragraph(experiment: Experiment) -> str:
     return (
         f"Modelling choices (experiment file, [modelling]): bremsstrahlung FWW window "
         f"{b.z_min:g} < z < {b.z_max:g}, p_T < {b.pt_max_GeV:g} GeV, proton form factor "
-        f"'{b.form_factor}'; meson multiplicities '{mes.multiplicity}'"
+        f"'{b.form_factor}', convention '{b.convention}'; meson multiplicities "
+        f"'{mes.multiplicity}'"
         + (f" ({mes.measured_source})" if mes.multiplicity == "measured" else "")
+        + f", collisions '{mes.collisions}'"
         + ". `--variations` reruns the chain for each documented alternative and draws the "
         "envelope as a hatched band."
     )

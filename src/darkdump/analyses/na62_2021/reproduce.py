@@ -268,7 +268,7 @@ def _variation_limits(
 
     out = []
     for variation in experiment.variations:
-        varied = experiment.with_modelling(variation.modelling)
+        varied = experiment.with_variation(variation)
         tag = "-var-" + f"{zlib.crc32(variation.name.encode()):08x}"
         results = _cached_map(
             "yields" + tag,
@@ -523,8 +523,7 @@ def _run_reproduction(
                     )
                 bar.advance(t_v, len(experiment.variations))
             variation_info = {
-                v.name: {"modelling": v.modelling, "source": v.source}
-                for v in experiment.variations
+                v.name: {**v.overrides, "source": v.source} for v in experiment.variations
             }
 
         with timings.step("files"):
