@@ -84,3 +84,29 @@ def test_upstream_veto_acceptance_is_per_channel() -> None:
         select(tracks, "ee", with_veto).cuts["acceptance"],
         select(tracks, "ee", EXP).cuts["acceptance"],
     )
+
+
+def test_ee_signal_region_costs_what_the_prl_quotes() -> None:
+    """PRL 133 (2024) 111802, after eq. 1: the e+e- SR ellipse "reduces the signal
+    acceptance by 1.7 % as shown by simulation". Ours, with the full production (beam
+    spot, bremsstrahlung A' at 50 and 300 MeV, eps = 1e-6, decay-weighted), loses
+    1.2-2.7 % (0.3 % for short-lived A' at eps = 1e-5). The PRL gives one number for its
+    whole signal sample, so the check is on the mean of the two points within a factor
+    2.5 of 1.7 % (0.7-4.3 %): a Z_TAX or CDA_TAX resolution off by a factor of 2 fails.
+    """
+    from darkdump.models import dark_photon
+    from darkdump.yields.sampling import mass_rng, production_sample
+
+    losses = []
+    for mass in (50 * MeV, 300 * MeV):
+        prod = production_sample("brems", mass, 60_000, mass_rng(11, mass, 0), EXP)
+        dec = decay.decay_in_volume(prod, "e", 102 * m, 180 * m, mass_rng(11, mass, 0, 1))
+        tracks = detector.simulate(dec, EXP, mass_rng(11, mass, 0, 2))
+        sel = select(tracks, "ee", EXP)
+        p = np.linalg.norm(prod.momentum, axis=1)
+        k = mass / (p * float(dark_photon.ctau(mass, 1.0))) * 1e-12
+        w = prod.weight * dec.path_length * k * np.exp(-k * dec.decay_distance)
+        before = float(w[sel.cuts["fiducial"]].sum())
+        after = float(w[sel.cuts["signal_region"]].sum())
+        losses.append(1.0 - after / before)
+    assert 0.007 < float(np.mean(losses)) < 0.043, losses
