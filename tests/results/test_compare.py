@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from darkdump.analyses.na62_2021.reproduce import _model_envelopes
 from darkdump.results.compare import compare, curve_from_rows
@@ -50,3 +51,28 @@ def test_grid_edge_flag() -> None:
     assert grid_edge((0.1, "observed", 2e-8, 1e-3), 1e-8, 1e-3) == "upper"
     assert grid_edge((0.1, "observed", 1e-8, 1e-3), 1e-8, 1e-3) == "lower+upper"
     assert grid_edge((0.1, "observed", 2e-8, 1e-6), 1e-8, 1e-3) == ""
+
+
+def test_each_variation_is_written_on_its_own(tmp_path: Path) -> None:
+    import csv
+
+    from darkdump.analyses.na62_2021.reproduce import _write_variation_files
+    from darkdump.experiments import load
+
+    experiment = load("na62-2021")
+    varied = [
+        (
+            {"mumu": [(0.3, "observed", 2e-7 * (i + 1), 2e-6), (0.3, "model_low", 1.0, 2.0)]},
+            [(0.3, "brems", "both", 3e-7, 4e-6), (0.7, "meson", "ee", math.nan, math.nan)],
+        )
+        for i in range(len(experiment.variations))
+    ]
+    limits_csv, zero_csv = _write_variation_files(tmp_path, experiment, varied)
+    rows = list(csv.DictReader(limits_csv.read_text().splitlines()))
+    assert [r["variation"] for r in rows] == [v.name for v in experiment.variations]
+    assert {r["kind"] for r in rows} == {"observed"}  # envelopes are not repeated here
+    assert float(rows[1]["epsilon_lower"]) == 4e-7
+    zero = list(csv.DictReader(zero_csv.read_text().splitlines()))
+    assert len(zero) == 2 * len(experiment.variations)
+    assert zero[1]["epsilon_lower"] == zero[1]["epsilon_upper"] == ""  # nothing excluded
+    assert "nan" not in zero_csv.read_text().lower()

@@ -30,6 +30,7 @@ mass at every hypothesis, weighted by the signal and background mass pdfs.
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -262,9 +263,9 @@ def _variation_limits(
     cache: TaskCache,
     client: Any,
     executor: Any,
-) -> list[dict[str, list[LimitRow]]]:
-    """Limits for each ``[[variations]]`` entry: yields and scans rerun, cached per variation."""
-    from darkdump.yields import assemble_grid
+) -> list[tuple[dict[str, list[LimitRow]], list[tuple[float, str, str, float, float]]]]:
+    """Limits and zero-event regions for each ``[[variations]]`` entry (cached per variation)."""
+    from darkdump.yields import assemble_grid, zero_event_rows
 
     out = []
     for variation in experiment.variations:
@@ -280,8 +281,58 @@ def _variation_limits(
             lambda: None,
         )
         grid = assemble_grid(masses, eps, results, varied, ycfg)
-        out.append(_all_limits(grid, cfg, cache, executor, tag, lambda: None)[0])
+        out.append(
+            (_all_limits(grid, cfg, cache, executor, tag, lambda: None)[0], zero_event_rows(grid))
+        )
     return out
+
+
+def _write_variation_files(
+    out: Path,
+    experiment: Experiment,
+    varied: Sequence[
+        tuple[Mapping[str, Sequence[LimitRow]], Sequence[tuple[float, str, str, float, float]]]
+    ],
+) -> list[Path]:
+    """Write every variation's observed and expected contours and zero-event regions.
+
+    ``limits/variations.csv`` (``variation,analysis,mass_GeV,kind,epsilon_lower,
+    epsilon_upper``) and ``limits/zero_event_geometric_variations.csv``
+    (``variation,mass_GeV,production,channel,epsilon_lower,epsilon_upper``; empty cells
+    where nothing is excluded), so that each alternative can be compared on its own.
+    """
+    limit_rows = []
+    zero_rows = []
+    for variation, (limits, zero) in zip(experiment.variations, varied, strict=True):
+        for analysis, rows in limits.items():
+            limit_rows += [
+                (variation.name, analysis, f"{r[0]:.6g}", r[1], f"{r[2]:.6g}", f"{r[3]:.6g}")
+                for r in rows
+                if r[1] in ("observed", "expected")
+            ]
+        zero_rows += [
+            (
+                variation.name,
+                f"{mass:.6g}",
+                prod,
+                chan,
+                f"{lo:.6g}" if math.isfinite(lo) else "",
+                f"{hi:.6g}" if math.isfinite(hi) else "",
+            )
+            for mass, prod, chan, lo, hi in zero
+        ]
+    return [
+        write_csv(
+            out / "limits" / "variations.csv",
+            ["variation", "analysis", "mass_GeV", "kind", "epsilon_lower", "epsilon_upper"],
+            limit_rows,
+        ),
+        write_csv(
+            out / "limits" / "zero_event_geometric_variations.csv",
+            ["variation", "mass_GeV", "production", "channel", "epsilon_lower", "epsilon_upper"],
+            zero_rows,
+        ),
+    ]
 
 
 def _model_envelopes(
@@ -517,7 +568,8 @@ def _run_reproduction(
                 varied = _variation_limits(
                     experiment, masses, eps, ycfg, cfg, cache, client, executor
                 )
-                for name, rows in _model_envelopes(limits, varied).items():
+                summary.files += _write_variation_files(out, experiment, varied)
+                for name, rows in _model_envelopes(limits, [v[0] for v in varied]).items():
                     limits[name] = sorted(
                         limits[name] + rows, key=lambda r: (r[0], KINDS.index(r[1]), r[2])
                     )
