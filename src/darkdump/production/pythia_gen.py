@@ -273,6 +273,8 @@ class GenerationSettings:
             "ParticleDecays:limitTau0 = on",
             f"ParticleDecays:tau0Max = {self.tau0_max_mm!r}",
         ]
+        if self.nucleus is not None:
+            lines += ["HeavyIon:showInit = off", "HeavyIon:SigFitPrint = off"]  # output only
         if self.kind == "mesons":
             lines.append("SoftQCD:inelastic = on")
         else:
