@@ -224,3 +224,14 @@ def test_alpinist_convention_is_the_public_code_s_prime_and_mass() -> None:
     assert float(d2n_dz_dpt2(z, pt2, m, e, bb)) != pytest.approx(float(expected), rel=1e-3)
     with pytest.raises(DarkdumpInputError, match="convention"):
         BremsCuts(convention="foo")
+    # "alpinist-s-prime": Bluemlein-Brunner's splitting function with the proton mass,
+    # ALPINIST's s' = (m_p + E_p)^2 (1 - z) and s = 2 m_p E_p in the cross-section ratio.
+    from darkdump.production.brems import proton_mass
+
+    sp = BremsCuts(z_min=0.025, z_max=0.975, form_factor="none", convention="alpinist-s-prime")
+    mp = proton_mass()
+    ratio = sigma_pp((mp + e) ** 2 * (1 - z)) / sigma_pp(2 * mp * e)
+    assert float(d2n_dz_dpt2(z, pt2, m, e, sp)) == pytest.approx(
+        float(ratio * splitting_w(z, pt2, m, m_proton=mp)), rel=1e-12
+    )
+    assert float(ratio) > 1.3  # the collider-like s' raises the rate (sigma_pp grows as ln^2 s)

@@ -641,10 +641,10 @@ class BremsModelling(_Strict):
     form_factor: Literal["vmd", "none"] = Field(
         "vmd", description="timelike proton form factor: rho/omega VMD, or none (|F|^2 = 1)"
     )
-    convention: Literal["bluemlein-brunner", "alpinist"] = Field(
+    convention: Literal["bluemlein-brunner", "alpinist", "alpinist-s-prime"] = Field(
         "bluemlein-brunner",
-        description="formula as published (bluemlein-brunner) or as in the NA62 authors' "
-        "ALPINIST code (M = m_A', s' = (M + E)^2 (1 - z))",
+        description="formula as published (bluemlein-brunner), as in the NA62 authors' "
+        "ALPINIST code (M = m_A', s' = (M + E)^2 (1 - z)), or with only ALPINIST's s'",
     )
 
     @model_validator(mode="after")
