@@ -311,7 +311,8 @@ def sample_meson_decays(
     """Sample ``n`` A' from decays of ``parent`` mesons.
 
     Each event picks one channel with probability BR_k / sum(BR) and carries the
-    weight ``multiplicity * sum(BR) / eps^2 / n``.
+    weight ``multiplicity * sum(BR) / eps^2 / n`` times its importance-sampling weights
+    (hard and forward parents, forward emission; each of mean 1).
 
     Parameters
     ----------
