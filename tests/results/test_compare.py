@@ -76,3 +76,24 @@ def test_each_variation_is_written_on_its_own(tmp_path: Path) -> None:
     assert len(zero) == 2 * len(experiment.variations)
     assert zero[1]["epsilon_lower"] == zero[1]["epsilon_upper"] == ""  # nothing excluded
     assert "nan" not in zero_csv.read_text().lower()
+
+
+def test_choice_table_row_reads_ratios_at_the_asked_masses() -> None:
+    from darkdump.analyses.na62_2021 import REFERENCES
+    from darkdump.analyses.na62_2021.report import (
+        CHOICE_CELLS,
+        choice_table_header,
+        choice_table_row,
+    )
+
+    ref = {0.05: (1e-7, 1e-5), 0.3: (2e-7, 2e-6), 0.5: (3e-7, 1e-6)}
+    ours = {0.05: (0.8e-7, 1.1e-5), 0.3: (2e-7, 1e-6)}  # nothing excluded at 0.5 GeV
+    comps = [(spec, compare(ours, ref, (0.02, 0.6))) for spec in REFERENCES.values()]
+    row = choice_table_row("x", "{}", comps)
+    header = choice_table_header()
+    assert len(row) == len(header) == 3 + sum(len(m) for _, m in CHOICE_CELLS)
+    cells = dict(zip(header, row, strict=True))
+    assert cells["fig. 4 outer, 50 MeV"] == "0.80/1.10"
+    assert cells["fig. 4 outer, 300 MeV"] == "1.00/0.50"
+    assert cells["fig. 4 outer, 500 MeV"] == "-"
+    assert row[-1] == "300 / 300 / 300"

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from darkdump.plotting import FigureJob, draw
 from darkdump.results.hepdata import LimitRow
 from darkdump.results.plots import (
@@ -76,6 +78,15 @@ def published_curves() -> dict[str, dict[float, tuple[float, float]]]:
 def published_comparisons(
     grid: YieldGrid, limits: Mapping[str, Sequence[LimitRow]]
 ) -> list[tuple[dict[str, Any], Any]]:
+    """Ours against each published curve (see :func:`comparisons_from_rows`)."""
+    from darkdump.yields import zero_event_rows
+
+    return comparisons_from_rows(zero_event_rows(grid), limits["mumu"])
+
+
+def comparisons_from_rows(
+    zero_rows: Sequence[tuple[float, str, str, float, float]], mumu_rows: Sequence[LimitRow]
+) -> list[tuple[dict[str, Any], Any]]:
     """Ours against each published curve: ``[(reference spec, Comparison)]``.
 
     JHEP fig. 4 against our zero-event geometric regions (both decay modes): its outer
@@ -86,22 +97,103 @@ def published_comparisons(
     """
     from darkdump.analyses.na62_2021 import REFERENCES
     from darkdump.results.compare import compare, curve_from_rows, union
-    from darkdump.yields import zero_event_rows
 
-    zero = zero_event_rows(grid)
+    zero = zero_rows
     ours = {
         "fig4_total": union(
             curve_from_rows(zero, production="brems", channel="both"),
             curve_from_rows(zero, production="meson", channel="both"),
         ),
         "fig4_meson": curve_from_rows(zero, production="meson", channel="both"),
-        "fig14_mumu": curve_from_rows(limits["mumu"], kind="observed"),
+        "fig14_mumu": curve_from_rows(mumu_rows, kind="observed"),
     }
     published = published_curves()
     return [
         (spec, compare(ours[name], published[name], spec["compare_GeV"]))  # type: ignore[arg-type]
         for name, spec in REFERENCES.items()
     ]
+
+
+#: (published curve, masses [GeV]) of the per-choice table: issue 10 asks for the edges at
+#: 50, 300 and 500 MeV.
+CHOICE_CELLS: tuple[tuple[str, tuple[float, ...]], ...] = (
+    ("fig4_total", (0.05, 0.30, 0.50)),
+    ("fig4_meson", (0.05, 0.30)),
+    ("fig14_mumu", (0.30, 0.50)),
+)
+
+
+#: Short names of the published curves in the per-choice table.
+_CHOICE_LABELS = {
+    "fig4_total": "fig. 4 outer",
+    "fig4_meson": "fig. 4 meson",
+    "fig14_mumu": "fig. 14",
+}
+
+
+def choice_table_header() -> list[str]:
+    """Return the column names of :func:`choice_table_row` (cells are lower/upper ratios)."""
+    header = ["choice", "override"]
+    for name, masses in CHOICE_CELLS:
+        header += [f"{_CHOICE_LABELS[name]}, {round(m * 1000)} MeV" for m in masses]
+    return [*header, "reach [MeV]"]
+
+
+def override_text(overrides: Mapping[str, Mapping[str, Mapping[str, object]]]) -> str:
+    """Write a variation's overrides as ``table.key = value`` (``modelling.`` left out).
+
+    >>> override_text({"modelling": {"brems": {"form_factor": "vmd"}}})
+    'brems.form_factor = vmd'
+    >>> override_text({"detector": {"isolation": {"straw1_min_mm": 30.0}}})
+    'detector.isolation.straw1_min_mm = 30.0'
+    """
+    parts = []
+    for section, tables in overrides.items():
+        prefix = "" if section == "modelling" else f"{section}."
+        for table, values in tables.items():
+            parts += [f"{prefix}{table}.{key} = {value}" for key, value in values.items()]
+    return "; ".join(parts)
+
+
+def choice_table_row(
+    label: str, override: str, comparisons: list[tuple[dict[str, Any], Any]]
+) -> list[str]:
+    """Ours / published, lower/upper, at the masses of :data:`CHOICE_CELLS`, then reaches."""
+    from darkdump.analyses.na62_2021 import REFERENCES
+
+    comps = dict(zip(REFERENCES, (c for _, c in comparisons), strict=True))
+    row = [label, override]
+    for name, masses in CHOICE_CELLS:
+        comp = comps[name]
+        grid = np.asarray(comp.masses_GeV)
+        lower, upper = np.asarray(comp.lower_ratio), np.asarray(comp.upper_ratio)
+        for mass in masses:
+            i = np.flatnonzero(np.isclose(grid, mass))
+            ok = i.size > 0 and np.isfinite(lower[i[0]]) and np.isfinite(upper[i[0]])
+            row.append(f"{lower[i[0]]:.2f}/{upper[i[0]]:.2f}" if ok else "-")
+    return [*row, " / ".join(f"{1000 * comps[name].reach_GeV:.0f}" for name, _ in CHOICE_CELLS)]
+
+
+def _choice_section(rows: Sequence[Sequence[str]]) -> Section:
+    """Build the section of the ``--variations`` choices against the published curves."""
+    header = choice_table_header()
+    return Section(
+        "Modelling choices against the published curves",
+        [
+            "Each [[variations]] alternative, one at a time, on the full chain: ours / published "
+            "for the lower / upper edge at the masses shown, and the mass reaches (fig. 4 outer / "
+            "fig. 4 meson / fig. 14), read as in the comparison section (fig. 4 outer: its outer boundary against the union of our two "
+            "regions). Each alternative's contours are in limits/variations.csv and "
+            "limits/zero_event_geometric_variations.csv."
+        ],
+        tables=[
+            Table(
+                header,
+                [list(r) for r in rows],
+                caption="How far each modelling choice moves the edges (issue 10).",
+            )
+        ],
+    )
 
 
 _WIDE = {"figsize": (14.0, 6.0), "ncols": 2}
@@ -342,8 +434,13 @@ def write_report(
     counting_info: Mapping[str, Any],
     limits: Mapping[str, Sequence[LimitRow]] | None = None,
     experiment: Experiment | None = None,
+    choice_rows: Sequence[Sequence[str]] | None = None,
 ) -> Path:
-    """Write ``out/report.html`` from the figures, the summary table and the run's facts."""
+    """Write ``out/report.html`` from the figures, the summary table and the run's facts.
+
+    ``choice_rows`` (:func:`choice_table_row`, from ``--variations``) adds the table of
+    the modelling choices against the published curves.
+    """
     channels_modes = [(c, m) for c in grid.channels for m in grid.modes]
     intro = Section(
         "What was computed",
@@ -431,6 +528,8 @@ def write_report(
     sections = [_run_section(cfg), intro, results, figures]
     if limits is not None:
         sections.append(_comparison_section(grid, limits))
+    if choice_rows:
+        sections.append(_choice_section(choice_rows))
     report = Report(
         "darkdump: NA62 2021 beam-dump dark-photon and ALP searches, reproduced",
         [*sections, maps, alp, timing],

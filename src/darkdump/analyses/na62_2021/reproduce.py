@@ -287,6 +287,29 @@ def _variation_limits(
     return out
 
 
+def _choice_rows(
+    experiment: Experiment,
+    grid: Any,
+    limits: Mapping[str, Sequence[LimitRow]],
+    varied: Sequence[
+        tuple[Mapping[str, Sequence[LimitRow]], Sequence[tuple[float, str, str, float, float]]]
+    ],
+) -> list[list[str]]:
+    """Compare the default and every variation with the published curves (report table)."""
+    from darkdump.analyses.na62_2021.report import (
+        choice_table_row,
+        comparisons_from_rows,
+        override_text,
+        published_comparisons,
+    )
+
+    rows = [choice_table_row("default", "-", published_comparisons(grid, limits))]
+    for variation, (varied_limits, zero) in zip(experiment.variations, varied, strict=True):
+        comps = comparisons_from_rows(zero, varied_limits["mumu"])
+        rows.append(choice_table_row(variation.name, override_text(variation.overrides), comps))
+    return rows
+
+
 def _write_variation_files(
     out: Path,
     experiment: Experiment,
@@ -495,6 +518,7 @@ def _run_reproduction(
     cache = TaskCache(out / ".cache" / key, key, __version__, note=log)
     summary = ReproduceSummary(out=out)
     variation_info: dict[str, Any] = {}
+    choice_rows: list[list[str]] | None = None
 
     masses = np.asarray(cfg.masses_MeV) * MeV
     eps = np.asarray(cfg.epsilons)
@@ -569,6 +593,7 @@ def _run_reproduction(
                     experiment, masses, eps, ycfg, cfg, cache, client, executor
                 )
                 summary.files += _write_variation_files(out, experiment, varied)
+                choice_rows = _choice_rows(experiment, grid, limits, varied)
                 for name, rows in _model_envelopes(limits, [v[0] for v in varied]).items():
                     limits[name] = sorted(
                         limits[name] + rows, key=lambda r: (r[0], KINDS.index(r[1]), r[2])
@@ -595,7 +620,11 @@ def _run_reproduction(
     summary.timings = {**timings.as_dict(), "total": round(time.perf_counter() - start, 3)}
     from darkdump.analyses.na62_2021.report import write_report
 
-    summary.files.append(write_report(out, cfg, grid, summary, counting_info, limits, experiment))
+    summary.files.append(
+        write_report(
+            out, cfg, grid, summary, counting_info, limits, experiment, choice_rows=choice_rows
+        )
+    )
     provenance = {
         "command": "darkdump reproduce",
         "config": cfg.as_dict(),
