@@ -484,7 +484,8 @@ def write_report(
             "signal at the lower edge, while our bremsstrahlung gives about half of it (the "
             "outer boundary of JHEP fig. 4 above 125 MeV); our mu+mu- selection keeps about "
             "2.3 times the fraction of the geometric acceptance that NA62's does. None of these "
-            "has a cited cause; see the comparison section and docs/na62_fidelity.md.",
+            "has a cited cause; see the comparison section and docs/na62_fidelity.md in the "
+            "darkdump source.",
         ],
         tables=[table],
     )
