@@ -41,6 +41,7 @@ from darkdump.yields.io import (
     write_alp_grid,
     write_grid,
     write_zero_event_csv,
+    zero_event_cells,
     zero_event_rows,
 )
 from darkdump.yields.reweight import exp_sums, exp_sums_binned
@@ -75,5 +76,6 @@ __all__ = [
     "write_alp_grid",
     "write_grid",
     "write_zero_event_csv",
+    "zero_event_cells",
     "zero_event_rows",
 ]

@@ -217,25 +217,32 @@ def zero_event_rows(grid: YieldGrid) -> list[tuple[float, str, str, float, float
     return rows
 
 
+def zero_event_cells(row: tuple[float, str, str, float, float]) -> list[str]:
+    """Format one :func:`zero_event_rows` row as CSV cells (:data:`ZERO_EVENT_COLUMNS`).
+
+    Masses with 6 significant digits, couplings with 6; empty cells where nothing is excluded.
+
+    >>> zero_event_cells((0.3, "brems", "ee", 2.5e-7, float("nan")))
+    ['0.3', 'brems', 'ee', '2.5e-07', '']
+    """
+    mass, prod, chan, lo, hi = row
+    return [
+        f"{mass:.6g}",
+        prod,
+        chan,
+        "" if not np.isfinite(lo) else f"{lo:.6g}",
+        "" if not np.isfinite(hi) else f"{hi:.6g}",
+    ]
+
+
 def write_zero_event_csv(
     path: str | Path, rows: Sequence[tuple[float, str, str, float, float]]
 ) -> Path:
-    """Write :func:`zero_event_rows` as CSV (columns :data:`ZERO_EVENT_COLUMNS`), atomically.
-
-    Masses with 6 significant digits, couplings with 6; empty cells where nothing is excluded.
-    """
+    """Write :func:`zero_event_rows` as CSV (:func:`zero_event_cells`), atomically."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(ZERO_EVENT_COLUMNS)
-    for mass, prod, chan, lo, hi in rows:
-        writer.writerow(
-            [
-                f"{mass:.6g}",
-                prod,
-                chan,
-                "" if not np.isfinite(lo) else f"{lo:.6g}",
-                "" if not np.isfinite(hi) else f"{hi:.6g}",
-            ]
-        )
+    for row in rows:
+        writer.writerow(zero_event_cells(row))
     text = buffer.getvalue()
     return _atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -30,7 +30,6 @@ mass at every hypothesis, weighted by the signal and background mass pdfs.
 
 from __future__ import annotations
 
-import math
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -324,6 +323,8 @@ def _write_variation_files(
     (``variation,mass_GeV,production,channel,epsilon_lower,epsilon_upper``; empty cells
     where nothing is excluded), so that each alternative can be compared on its own.
     """
+    from darkdump.yields.io import ZERO_EVENT_COLUMNS, zero_event_cells
+
     limit_rows = []
     zero_rows = []
     for variation, (limits, zero) in zip(experiment.variations, varied, strict=True):
@@ -333,17 +334,7 @@ def _write_variation_files(
                 for r in rows
                 if r[1] in ("observed", "expected")
             ]
-        zero_rows += [
-            (
-                variation.name,
-                f"{mass:.6g}",
-                prod,
-                chan,
-                f"{lo:.6g}" if math.isfinite(lo) else "",
-                f"{hi:.6g}" if math.isfinite(hi) else "",
-            )
-            for mass, prod, chan, lo, hi in zero
-        ]
+        zero_rows += [(variation.name, *zero_event_cells(row)) for row in zero]
     return [
         write_csv(
             out / "limits" / "variations.csv",
@@ -352,7 +343,7 @@ def _write_variation_files(
         ),
         write_csv(
             out / "limits" / "zero_event_geometric_variations.csv",
-            ["variation", "mass_GeV", "production", "channel", "epsilon_lower", "epsilon_upper"],
+            ["variation", *ZERO_EVENT_COLUMNS],
             zero_rows,
         ),
     ]
