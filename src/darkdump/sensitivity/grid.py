@@ -24,6 +24,7 @@ import numpy as np
 from hepunits import GeV, MeV, m
 
 from darkdump.typing import FloatArray
+from darkdump.yields.model import ChannelModeKeys
 from darkdump.yields.reweight import LogBins
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class ReachConfig:
 
 
 @dataclass
-class ReachGrid:
+class ReachGrid(ChannelModeKeys):
     """Expected events of the zero-background selection.
 
     Attributes
@@ -113,16 +114,6 @@ class ReachGrid:
     n_pot: float
     config: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def channels(self) -> tuple[str, ...]:
-        """Decay channels present."""
-        return tuple(dict.fromkeys(c for c, _ in self.values))
-
-    @property
-    def modes(self) -> tuple[str, ...]:
-        """Production modes present."""
-        return tuple(dict.fromkeys(p for _, p in self.values))
 
     def n_exp(self, channel: str, mode: str) -> FloatArray:
         """``(n_mass, n_eps)`` expected events; ``"all"`` sums channels, ``"total"`` modes."""

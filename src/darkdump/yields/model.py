@@ -19,6 +19,7 @@ __all__ = [
     "PRODUCTION_MODES",
     "QUANTITIES",
     "QUICK_GRID",
+    "ChannelModeKeys",
     "MassResult",
     "YieldConfig",
     "YieldGrid",
@@ -119,8 +120,24 @@ class MassResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+class ChannelModeKeys:
+    """``channels`` and ``modes`` of a grid whose ``values`` are keyed by (channel, mode)."""
+
+    values: dict[tuple[str, str], Any]
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Decay channels present."""
+        return tuple(dict.fromkeys(c for c, _ in self.values))
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """Production modes present."""
+        return tuple(dict.fromkeys(p for _, p in self.values))
+
+
 @dataclass(frozen=True)
-class YieldGrid:
+class YieldGrid(ChannelModeKeys):
     """Yields on the (mass, eps) grid.
 
     Attributes
@@ -195,13 +212,3 @@ class YieldGrid:
     def n_exp(self) -> dict[tuple[str, str], FloatArray]:
         """Expected signal events (JHEP eq. 3.4) by (channel, mode), ``(n_mass, n_eps)``."""
         return self._by_key("n_exp")
-
-    @property
-    def channels(self) -> tuple[str, ...]:
-        """Decay channels present."""
-        return tuple(dict.fromkeys(c for c, _ in self.values))
-
-    @property
-    def modes(self) -> tuple[str, ...]:
-        """Production modes present."""
-        return tuple(dict.fromkeys(p for _, p in self.values))
