@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from darkdump.analyses.na62_2021.statistics import POT_CONSTRAINT
+from darkdump.errors import DarkdumpInputError
 from darkdump.stats.model import ChannelSpec, LogNormal
 from darkdump.stats.pdfs import FlatShape
 from darkdump.stats.scan import GridChannel
@@ -130,6 +131,43 @@ def test_parallel_executor_gives_identical_result() -> None:
         )
     np.testing.assert_array_equal(serial.cls, parallel.cls)
     assert len(calls) == parallel.rounds
+
+
+def test_batches_split_rounds_without_changing_results() -> None:
+    # `batches` only sets how many executor calls a round makes (one per worker is the
+    # reproduction's choice); the result is identical to the serial one.
+    from concurrent.futures import ThreadPoolExecutor
+
+    mass, eps, n_exp = _grid()
+    ch = GridChannel(
+        ChannelSpec("flat", LogNormal(1e-2, 1.5), FlatShape((0.0, 1000.0))),
+        n_exp,
+        np.full(n_exp.shape, 5.0),
+    )
+    serial = scan([ch], mass, eps, n_toys=300, refine_toys=None, seed=4)
+
+    class Counting(ThreadPoolExecutor):
+        def __init__(self) -> None:
+            super().__init__(max_workers=2)
+            self.sizes: list[int] = []
+
+        def map(self, fn, *iterables, **kwargs):  # type: ignore[no-untyped-def, override]
+            args = [list(it) for it in iterables]
+            self.sizes.append(len(args[0]))
+            return super().map(fn, *args, **kwargs)
+
+    with Counting() as pool:
+        one = scan([ch], mass, eps, n_toys=300, refine_toys=None, seed=4, executor=pool, batches=1)
+    assert set(pool.sizes) == {1}
+    with Counting() as pool:
+        three = scan(
+            [ch], mass, eps, n_toys=300, refine_toys=None, seed=4, executor=pool, batches=3
+        )
+    assert max(pool.sizes) == 3
+    np.testing.assert_array_equal(serial.cls, one.cls)
+    np.testing.assert_array_equal(serial.cls, three.cls)
+    with pytest.raises(DarkdumpInputError, match="batches"):
+        scan([ch], mass, eps, n_toys=300, executor=pool, batches=0)
 
 
 def _bump_columns(peaks: tuple[float, ...], n_eps: int = 41) -> tuple[np.ndarray, np.ndarray]:

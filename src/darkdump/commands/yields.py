@@ -100,6 +100,20 @@ def register(subparsers: Any) -> None:
         help="simulated decays per mass, mode and channel (count; default 120000 as "
         "JHEP sec. 3, 15000 with --quick)",
     )
+    parser.add_argument(
+        "--min-effective-events",
+        type=int_at_least(1),
+        default=None,
+        help="precision target (count): a mass whose contour edge (n_exp = 2.3) rests on "
+        "fewer effective selected events is simulated again in further batches of --events "
+        "(default: one batch)",
+    )
+    parser.add_argument(
+        "--max-event-factor",
+        type=int_in(1, 1000),
+        default=16,
+        help="most batches per mass and mode with --min-effective-events (count; default 16)",
+    )
     add_workers_argument(parser)
     parser.add_argument("--no-plots", action="store_true", help="do not draw the PNG maps")
     parser.add_argument(
@@ -147,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
         epsilons=tuple(float(x) for x in np.logspace(np.log10(lo), np.log10(hi), n_eps)),
         n_events=n_events,
         seed=args.seed,
+        min_effective_events=args.min_effective_events,
+        max_event_factor=args.max_event_factor if args.min_effective_events else 1,
     )
     alp_masses = [float(x) * GeV for x in args.alp_masses] if args.alp else None
     produce(

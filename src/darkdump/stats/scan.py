@@ -229,6 +229,7 @@ def scan(
     max_toys: int = 20_000,
     max_rounds: int = 30,
     executor: Executor | None = None,
+    batches: int | None = None,
     progress: Callable[[int, int, int], None] | None = None,
 ) -> ScanResult:
     """CLs and exclusion contours (observed, expected with +-1, +-2 sigma) on a grid.
@@ -272,6 +273,11 @@ def scan(
         ``distributed.Client(...).get_executor()`` for Dask) that evaluates the points of
         a round in parallel batches; results are identical to the serial run because
         every point's toys are seeded by its (mass, eps) indices.
+    batches
+        Number of batches a round is split into on ``executor``. Each batch pays a fixed
+        cost (toy set-up, transfer), so one batch per worker is fastest when several scans
+        share the workers; default four per worker of a ``concurrent.futures`` pool
+        (``_max_workers``), else 16. Ignored without an executor; no effect on results.
     progress
         Optional callback ``progress(round, n_points, n_toys)`` after every round.
 
@@ -282,6 +288,8 @@ def scan(
     """
     if not channels:
         raise DarkdumpInputError("channels: need at least one channel")
+    if batches is not None and batches < 1:
+        raise DarkdumpInputError(f"batches={batches!r}: must be a positive integer")
     if not 0.0 < cl < 1.0:
         raise DarkdumpInputError(f"cl={cl!r}: must be between 0 and 1 (e.g. 0.9)")
     mass = np.asarray(mass, dtype=np.float64).reshape(-1)
@@ -337,8 +345,8 @@ def scan(
     def n_batches(n_points: int) -> int:
         if executor is None:
             return 1
-        workers = int(getattr(executor, "_max_workers", 0) or 4)
-        return max(1, min(n_points, 4 * workers))
+        n = batches if batches is not None else 4 * int(getattr(executor, "_max_workers", 0) or 4)
+        return max(1, min(n_points, n))
 
     level = 1.0 - cl
     rounds = 0
@@ -352,10 +360,10 @@ def scan(
             idx = points[n_points_toys == target]
             keys = np.column_stack([idx // n_e, idx % n_e]).astype(np.int64)
             task = partial(cls, model, n_toys=int(target), seed=seed, mode=mode)
-            batches = np.array_split(np.arange(idx.size), n_batches(idx.size))
+            chunks = np.array_split(np.arange(idx.size), n_batches(idx.size))
             args = [
                 (signal[idx[b]], mass_flat[idx[b]], sigma[idx[b]], weights[idx[b]], keys[b])
-                for b in batches
+                for b in chunks
             ]
             if executor is None:
                 results = [_run_batch(task, a) for a in args]
@@ -363,7 +371,7 @@ def scan(
                 results = list(executor.map(_run_batch, [task] * len(args), args))
             flat = values.reshape(len(CURVES), -1)
             flat_err = log_err.reshape(len(CURVES), -1)
-            for b, res in zip(batches, results, strict=True):
+            for b, res in zip(chunks, results, strict=True):
                 flat[0, idx[b]] = res.cls
                 flat[1:, idx[b]] = res.cls_expected
                 if res.relative_error is not None:

@@ -31,6 +31,14 @@ The meson mode is the sum of pi0, eta, eta', rho, omega, phi decays: events are
 shared among the mesons in proportion to their rates (each open channel gets at
 least 1/20 of the events) and carry weight rate_m / n_m, so the mixture is
 correctly weighted.
+
+Precision target (``YieldConfig.min_effective_events``): where a contour edge of a
+(mass, mode) rests on too few effective selected events (at low e+e- masses only a
+few per mille of the decays pass the STRAW1 isolation), the first batch is a pilot
+that sets how many batches are needed (:func:`batches_needed`); that many fresh
+batches, each with its own random streams, are simulated and merged with their
+production weights divided by their number (every batch is an unbiased estimate, so
+their mean is too; the pilot is left out, as its share would depend on its outcome).
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from darkdump.yields.assemble import assemble_grid, fill_sigma_m
 from darkdump.yields.model import (
     _LEPTON,
     CHANNELS,
+    EDGE_EVENTS,
     MESONS,
     PREFILTER_MOMENTUM_FRACTION,
     PRODUCTION_MODES,
@@ -76,9 +85,11 @@ __all__ = [
     "YieldConfig",
     "YieldGrid",
     "assemble_grid",
+    "batches_needed",
     "compute_grid",
     "default_epsilons",
     "default_masses",
+    "edge_effective_events",
     "fill_sigma_m",
     "signal_events",
     "simulate_mass",
@@ -152,6 +163,82 @@ def _subset(decays: Any, idx: np.ndarray) -> Any:
         path_length=decays.path_length[idx],
         daughter_momenta=decays.daughter_momenta[idx],
     )
+
+
+def _concat(parts: list[tuple[Any, _Selected, np.ndarray]]) -> tuple[Any, _Selected, np.ndarray]:
+    """Merge independent batches of one (mass, mode, channel): production weights / K."""
+    from dataclasses import fields, replace
+
+    from darkdump.production.sample import ProductionSample
+
+    if len(parts) == 1:
+        return parts[0]
+    decs = [d for d, _, _ in parts]
+    k = float(len(parts))
+    prods = [d.production for d in decs]
+    prod = ProductionSample(
+        mass=prods[0].mass,
+        mechanism=prods[0].mechanism,
+        momentum=np.concatenate([p.momentum for p in prods]),
+        production_point=np.concatenate([p.production_point for p in prods]),
+        weight=np.concatenate([p.weight for p in prods]) / k,
+    )
+    dec = replace(
+        decs[0],
+        production=prod,
+        decay_point=np.concatenate([d.decay_point for d in decs]),
+        decay_distance=np.concatenate([d.decay_distance for d in decs]),
+        path_length=np.concatenate([d.path_length for d in decs]),
+        daughter_momenta=np.concatenate([d.daughter_momenta for d in decs]),
+    )
+    sel = _Selected(
+        **{
+            f.name: np.concatenate([getattr(p[1], f.name) for p in parts])
+            for f in fields(_Selected)
+        }
+    )
+    return dec, sel, np.concatenate([g for _, _, g in parts])
+
+
+def edge_effective_events(values: dict[str, FloatArray], threshold: float = EDGE_EVENTS) -> float:
+    """Smallest ``n_eff_selected`` at the couplings just inside an edge of ``n_exp >= threshold``.
+
+    An edge is a grid coupling inside the region whose neighbour is outside it (the ends
+    of the coupling grid are not edges). ``inf`` where the region has no edge.
+
+    >>> import numpy as np
+    >>> v = {"n_exp": np.array([1.0, 3.0, 5.0, 3.0, 1.0]),
+    ...      "n_eff_selected": np.array([9.0, 40.0, 90.0, 20.0, 5.0])}
+    >>> edge_effective_events(v)
+    20.0
+    """
+    inside = np.asarray(values["n_exp"]) >= threshold
+    edge = np.zeros(inside.shape, dtype=np.bool_)
+    edge[1:] |= inside[1:] & ~inside[:-1]
+    edge[:-1] |= inside[:-1] & ~inside[1:]
+    if not np.any(edge):
+        return float("inf")
+    return float(np.min(np.asarray(values["n_eff_selected"])[edge]))
+
+
+def batches_needed(n_eff: float, config: YieldConfig) -> int:
+    """Batches that bring ``n_eff`` (from one batch) to ``config.min_effective_events``.
+
+    The effective number of events grows in proportion to the simulated events, so
+    ``ceil(target / n_eff)``, between 1 and ``config.max_event_factor``.
+
+    >>> from darkdump.yields.model import YieldConfig
+    >>> cfg = YieldConfig(masses=(5.0,), epsilons=(1e-6,), min_effective_events=1000.0,
+    ...                   max_event_factor=8)
+    >>> batches_needed(300.0, cfg), batches_needed(20.0, cfg), batches_needed(2000.0, cfg)
+    (4, 8, 1)
+    """
+    target = config.min_effective_events
+    if target is None or not np.isfinite(n_eff):
+        return 1
+    if n_eff <= 0.0:
+        return config.max_event_factor
+    return int(min(config.max_event_factor, max(1, int(np.ceil(target / n_eff)))))
 
 
 def _channel_yields(
@@ -388,6 +475,7 @@ def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> M
         prod = _production(mode, mass, config.n_events, _rng(config.seed, mass, i_mode), experiment)
         t0 = tick("production", t0)
         rates[mode] = 0.0 if prod is None else float(prod.rate)
+        sims: dict[int, list[tuple[Any, _Selected, np.ndarray]]] = {}
         for i_ch, ch in enumerate(config.channels):
             key = (ch, mode)
             if prod is None or brs[ch] <= 0.0 or rates[mode] <= 0.0:
@@ -396,13 +484,53 @@ def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> M
                 n_sel[key] = 0
                 continue
             rng = _rng(config.seed, mass, i_mode, 100 + i_ch)
-            dec, sel, geo = _simulate_channel(prod, ch, rng, experiment, timings)
+            sims[i_ch] = [_simulate_channel(prod, ch, rng, experiment, timings)]
             t0 = time.perf_counter()
             values[key], n_sel[key] = _channel_yields(
-                dec, sel, geo, ctau1, s, n_pot, rates[mode], brs[ch]
+                *sims[i_ch][0], ctau1, s, n_pot, rates[mode], brs[ch]
             )
             n_sim[key] = len(prod)
             tick("reweighting", t0)
+        # Precision target: where an edge rests on too few effective events, this first
+        # batch is a pilot that only sets the number of batches; the result is made of
+        # that many fresh batches (every open channel of the mode gets them). Keeping the
+        # pilot would bias the mean slightly, since its share 1/K depends on its own
+        # outcome.
+        n_batches = max(
+            [
+                batches_needed(edge_effective_events(values[(config.channels[i], mode)]), config)
+                for i in sims
+            ],
+            default=1,
+        )
+        if n_batches > 1:
+            for parts in sims.values():
+                parts.clear()
+            for b in range(1, n_batches + 1):
+                t0 = time.perf_counter()
+                extra = _production(
+                    mode,
+                    mass,
+                    config.n_events,
+                    _rng(config.seed, mass, i_mode, 1000 + b),
+                    experiment,
+                )
+                tick("production", t0)
+                for i_ch, parts in sims.items():
+                    rng = _rng(config.seed, mass, i_mode, 100 + i_ch, b)
+                    parts.append(
+                        _simulate_channel(extra, config.channels[i_ch], rng, experiment, timings)
+                    )
+            for i_ch, parts in sims.items():
+                t0 = time.perf_counter()
+                merged = _concat(parts)
+                key = (config.channels[i_ch], mode)
+                rates[mode] = float(merged[0].production.rate)
+                values[key], n_sel[key] = _channel_yields(
+                    *merged, ctau1, s, n_pot, rates[mode], brs[key[0]]
+                )
+                n_sim[key] = len(merged[0])
+                tick("reweighting", t0)
     return MassResult(
         mass=mass,
         values=values,

@@ -395,7 +395,7 @@ def _run_section(cfg: Any) -> Section:
         f"experiment {cfg.experiment}; seed {cfg.seed}; {len(cfg.masses_MeV)} masses "
         f"{min(cfg.masses_MeV):g}-{max(cfg.masses_MeV):g} MeV; {len(cfg.epsilons)} couplings "
         f"{min(cfg.epsilons):.0e}-{max(cfg.epsilons):.0e}; {cfg.n_events} decays per mass, mode "
-        f"and channel; toys {cfg.n_toys}"
+        f"and channel{_batches_text(cfg)}; toys {cfg.n_toys}"
         + (
             f", edge precision {cfg.precision:g} (up to {cfg.max_toys} toys)"
             if cfg.precision
@@ -409,6 +409,17 @@ def _run_section(cfg: Any) -> Section:
             f"Command: {command}",
             f"Configuration: {settings}. provenance.json has all of it, with library versions.",
         ],
+    )
+
+
+def _batches_text(cfg: Any) -> str:
+    """Describe the precision target of the yields, if any (``min_effective_events``)."""
+    target = getattr(cfg, "min_effective_events", None)
+    if not target:
+        return ""
+    return (
+        f", in up to {cfg.max_event_factor} such batches where a contour edge rests on fewer "
+        f"than {target:g} effective events"
     )
 
 
@@ -450,8 +461,8 @@ def write_report(
             "and the ALP (B -> K(*) a) interpretation.",
             f"Production: proton bremsstrahlung (generalised Fermi-Weizsaecker-Williams) and pi0, eta, eta', "
             f"rho, omega, phi decays from PYTHIA 8 spectra, {grid.n_pot:.2g} protons on the TAX. "
-            f"{cfg.n_events} simulated decays per mass, production mode and channel "
-            f"({len(cfg.masses_MeV)} masses, {len(cfg.epsilons)} couplings, re-weighted per coupling); "
+            f"{cfg.n_events} simulated decays per mass, production mode and channel"
+            f"{_batches_text(cfg)} ({len(cfg.masses_MeV)} masses, {len(cfg.epsilons)} couplings, re-weighted per coupling); "
             "NA62 fast simulation (STRAW with the MNP33 kick, CHOD, LAV12, LKr, MUV3; momentum, angle and "
             "energy resolution; PID; trigger) and the papers' selection (Z_TAX, CDA_TAX signal regions).",
             "Backgrounds: the published SR yields and mass shapes (JHEP table 4; PRL eq. 3, appendix B). "
