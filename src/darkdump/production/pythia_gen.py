@@ -74,6 +74,7 @@ __all__ = [
     "GenerationSettings",
     "PythiaRun",
     "SpeciesRecord",
+    "feynman_x",
     "generate",
     "interaction_probabilities",
     "pythia_version",
@@ -333,12 +334,46 @@ class PythiaRun:
         return self.n_pp + self.n_pn
 
 
+def feynman_x(
+    momentum_GeV: npt.ArrayLike, beam_energy_GeV: float, mass_GeV: float = 0.13957039
+) -> npt.NDArray[np.float64]:
+    """Feynman x, ``x_F = 2 p_z* / sqrt(s)``, of lab momenta for a proton beam on a nucleon.
+
+    The centre-of-mass frame of the beam proton (energy ``beam_energy_GeV``) and a
+    nucleon at rest (proton mass for both) moves along +z with ``beta = p / (E + m)``.
+    ``momentum_GeV`` has shape ``(n, 3)`` [GeV]; ``mass_GeV`` is the particles' mass
+    (default the charged pion's) [GeV].
+
+    The beam proton itself has ``p* = sqrt(s / 4 - m_p^2)``, so ``x_F = sqrt(1 - 4 m_p^2 / s)``:
+
+    >>> import numpy as np
+    >>> m_p = 0.93827208816
+    >>> p_beam = (400.0**2 - m_p**2) ** 0.5
+    >>> x = feynman_x(np.array([[0.0, 0.0, p_beam]]), 400.0, m_p)[0]
+    >>> bool(abs(x - (1 - 4 * m_p**2 / (2 * m_p**2 + 2 * m_p * 400.0)) ** 0.5) < 1e-12)
+    True
+    """
+    m_p = 0.93827208816
+    p = np.asarray(momentum_GeV, dtype=np.float64).reshape(-1, 3)
+    p_beam = math.sqrt(beam_energy_GeV**2 - m_p**2)
+    beta = p_beam / (beam_energy_GeV + m_p)
+    gamma = 1.0 / math.sqrt(1.0 - beta * beta)
+    sqrt_s = math.sqrt(2.0 * m_p * m_p + 2.0 * m_p * beam_energy_GeV)
+    energy = np.sqrt(np.einsum("ij,ij->i", p, p) + mass_GeV * mass_GeV)
+    return np.asarray(2.0 * gamma * (p[:, 2] - beta * energy) / sqrt_s, dtype=np.float64)
+
+
 def _species_ids(kind: Kind) -> dict[str, int]:
     return dict(MESON_PDG_IDS) if kind == "mesons" else dict(B_PDG_IDS)
 
 
+#: Species to collect: name -> PDG id (the particle and its charge conjugate) or a tuple
+#: of signed PDG ids (exactly those, e.g. ``(211,)`` for pi+ alone).
+Species = dict[str, int | tuple[int, ...]]
+
+
 def _extract(
-    batch: Any, species: dict[str, int], on_neutron: bool
+    batch: Any, species: Species | dict[str, int], on_neutron: bool
 ) -> dict[str, tuple[npt.NDArray[np.float32], npt.NDArray[np.int32], npt.NDArray[np.bool_]]]:
     """Vectorised selection of the wanted species in one ``nextBatch`` awkward array."""
     import awkward as ak  # type: ignore[import-untyped]
@@ -362,7 +397,8 @@ def _extract(
     parent = np.where(from_decay, pdg[np.clip(mother_global, 0, pdg.size - 1)], 0)
     out = {}
     for name, pid in species.items():
-        mask = (np.abs(pdg) == pid) & (abs_status != _STATUS_OSCILLATED)
+        wanted = np.abs(pdg) == pid if isinstance(pid, int) else np.isin(pdg, pid)
+        mask = wanted & (abs_status != _STATUS_OSCILLATED)
         momentum = np.stack([px[mask], py[mask], pz[mask]], axis=1).astype(np.float32)
         out[name] = (
             momentum,
@@ -380,13 +416,15 @@ def _run_sample(
     chunk: int,
     progress: ProgressCallback | None,
     done_before: int,
+    species: Species | None = None,
 ) -> tuple[dict[str, list[Any]], float]:
     try:
         import pythia8mc
     except ImportError:
         raise DarkdumpInputError(MISSING_PYTHIA) from None
 
-    species = _species_ids(settings.kind)
+    if species is None:
+        species = dict(_species_ids(settings.kind))
     parts: dict[str, list[Any]] = {name: [] for name in species}
     if n_events == 0:
         return parts, 0.0
@@ -424,6 +462,7 @@ def generate(
     settings: GenerationSettings,
     progress: ProgressCallback | None = None,
     chunk: int = 2000,
+    species: Species | None = None,
 ) -> PythiaRun:
     """Run PYTHIA for the p-p and the p-n samples and collect the wanted species.
 
@@ -436,6 +475,10 @@ def generate(
     chunk
         Events per ``Pythia.nextBatch`` call (memory vs overhead only; the output does
         not depend on it).
+    species
+        What to collect instead of the species of ``settings.kind``: name -> PDG id (with
+        its charge conjugate) or a tuple of signed PDG ids, e.g. ``{"pi+": (211,)}`` to
+        compare with charged-pion data (validation; the tables use the default).
 
     Returns
     -------
@@ -444,7 +487,8 @@ def generate(
     """
     n_pp = settings.n_pp
     n_pn = settings.n_events - n_pp
-    species = _species_ids(settings.kind)
+    if species is None:
+        species = dict(_species_ids(settings.kind))
     collected: dict[str, list[Any]] = {name: [] for name in species}
     sigma: dict[str, float] = {}
     samples: tuple[tuple[str, int, int, int, int], ...] = (
@@ -454,7 +498,9 @@ def generate(
     if settings.nucleus_pdg is not None:
         samples = (("pA", settings.nucleus_pdg, settings.seed, settings.n_events, 0),)
     for label, beam_b, seed, n, before in samples:
-        parts, sigma[label] = _run_sample(settings, beam_b, seed, n, chunk, progress, before)
+        parts, sigma[label] = _run_sample(
+            settings, beam_b, seed, n, chunk, progress, before, species
+        )
         for name in species:
             collected[name].extend(parts[name])
     records = {}
