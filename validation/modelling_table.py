@@ -8,7 +8,7 @@ and meson decays alone) and at 300 and 500 MeV for JHEP fig. 14 (mu+mu- observed
 the JHEP counting method), with the mass reaches. The published curves are the
 validation references of :mod:`darkdump.analyses.na62_2021`; nothing is fitted to them.
 
-    python validation/modelling_table.py [--events N] [--csv FILE]
+    python validation/modelling_table.py [--events N] [--csv FILE] [--only TEXT]
 
 About 20 s per row on two cores. `darkdump reproduce na62-2021 --variations` puts the
 same table, from its own runs, in the report.
@@ -42,6 +42,9 @@ def main() -> None:
         "--events", type=int, default=None, help="decays per mass (default: the run's)"
     )
     parser.add_argument("--csv", default=None, help="also write the table as CSV")
+    parser.add_argument(
+        "--only", default=None, help="rerun only the variations whose name contains this text"
+    )
     args = parser.parse_args()
     cfg = ReproduceConfig.create(quick=False, seed=2021, experiment="na62-2021")
     nominal = load("na62-2021")
@@ -50,10 +53,14 @@ def main() -> None:
         epsilons=cfg.epsilons,
         n_events=args.events or cfg.n_events,
         seed=cfg.seed,
+        min_effective_events=cfg.min_effective_events,
+        max_event_factor=cfg.max_event_factor,
     )
     rows = [("default", "-", nominal)]
     rows += [
-        (v.name, override_text(v.overrides), nominal.with_variation(v)) for v in nominal.variations
+        (v.name, override_text(v.overrides), nominal.with_variation(v))
+        for v in nominal.variations
+        if args.only is None or args.only in v.name
     ]
     header = choice_table_header()
     table = []
