@@ -500,9 +500,11 @@ def write_report(
             "(validation/meson_forward_tail.py), so no defensible meson model reproduces that "
             "curve. Our bremsstrahlung gives about half of NA62's signal (the "
             "outer boundary of JHEP fig. 4 above 125 MeV); our mu+mu- selection keeps about "
-            "2.3 times the fraction of the geometric acceptance that NA62's does. None of these "
-            "has a cited cause; see the comparison section and docs/na62_fidelity.md in the "
-            "darkdump source.",
+            "2.3 times the fraction of the geometric acceptance that NA62's does (the ANTI0 "
+            "requirement of JHEP sec. 4 would explain it if ANTI0's unpublished beam hole is "
+            "150-200 mm in radius: it then keeps 0.28-0.61 of our signal, against 0.88 with our "
+            "80 mm placeholder). None of these has a cited cause; see the comparison section and "
+            "docs/na62_fidelity.md in the darkdump source.",
         ],
         tables=[table],
     )
