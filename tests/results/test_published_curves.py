@@ -68,8 +68,9 @@ def test_fig4_total_acceptance(comparisons: dict[str, object]) -> None:
     strict=True,
     raises=AssertionError,
     reason="measured 2026-11-26: upper edge 1.48-1.77 of the published, reach 455 vs 390 MeV; "
-    "at the published upper edge we have 27-1700 events from mesons whose forward spectrum "
-    "matches NA49 data (validation/meson_forward_tail.py, docs/na62_fidelity.md)",
+    "at the published upper edge we have 27-1700 events; below 135 MeV they come from pi0 "
+    "whose forward spectrum matches NA49 data (validation/meson_forward_tail.py, "
+    "docs/na62_fidelity.md)",
 )
 def test_fig4_meson_acceptance(comparisons: dict[str, object]) -> None:
     spec, comp = _get(comparisons, "fig4_meson")

@@ -166,8 +166,9 @@ def test_batches_split_rounds_without_changing_results() -> None:
     assert max(pool.sizes) == 3
     np.testing.assert_array_equal(serial.cls, one.cls)
     np.testing.assert_array_equal(serial.cls, three.cls)
-    with pytest.raises(DarkdumpInputError, match="batches"):
-        scan([ch], mass, eps, n_toys=300, executor=pool, batches=0)
+    for bad in (0, 2.5, True):
+        with pytest.raises(DarkdumpInputError, match="batches"):
+            scan([ch], mass, eps, n_toys=300, executor=pool, batches=bad)
 
 
 def _bump_columns(peaks: tuple[float, ...], n_eps: int = 41) -> tuple[np.ndarray, np.ndarray]:

@@ -142,21 +142,17 @@ def _tax_widths(experiment: Experiment, mass_mev: float, mode: str) -> tuple[flo
     )
 
 
-def test_slope_resolution_variation_reproduces_jhep_tax_widths() -> None:
-    # JHEP sec. 4: Z_TAX rms 5.5 m, CDA_TAX rms 7 mm (simulated mu+mu- signal). The
-    # "track-slope resolution x2" variation of the experiment file is documented to give
-    # both within 15 % (measured 5.1-5.3 m and 6.5-6.9 mm at 300-400 MeV), the default
-    # to fall short of both by more than 20 % (3.6-3.9 m, 4.8-4.9 mm). Statistical error
-    # of each width with 60000 decays: about 2 %.
+def test_slope_resolution_variation_reproduces_jhep_cda_width() -> None:
+    # JHEP sec. 4: CDA_TAX "rms width" 7 mm (simulated mu+mu- signal). The "track-slope
+    # resolution x2" variation gives 6.6-6.9 mm as a root mean square (3 seeds x 200000
+    # decays; 2 % spread), the default 4.8-4.9 mm: the bands +-10 % and < 0.8 x 7 mm. The
+    # Z_TAX standard deviation is not tested: rare tails make it vary from 3.1 to 8.8 m
+    # between seeds at the default (docs/na62_fidelity.md).
     (variation,) = [v for v in EXP.variations if v.name == "track-slope resolution x2"]
     wide = EXP.with_variation(variation)
     for mass, mode in ((400.0, "brems"), (300.0, "meson")):
-        z_rms, cda_rms = _tax_widths(wide, mass, mode)
-        assert z_rms == pytest.approx(5.5, rel=0.15)
-        assert cda_rms == pytest.approx(7.0, rel=0.15)
-        z_def, cda_def = _tax_widths(EXP, mass, mode)
-        assert z_def < 0.8 * 5.5
-        assert cda_def < 0.8 * 7.0
+        assert _tax_widths(wide, mass, mode)[1] == pytest.approx(7.0, rel=0.10)
+        assert _tax_widths(EXP, mass, mode)[1] < 0.8 * 7.0
 
 
 def test_efficiency_peaks_at_intermediate_coupling() -> None:
@@ -245,8 +241,38 @@ def test_precision_batches_merge_without_bias() -> None:
         assert four.production_rate[mode] == pytest.approx(one.production_rate[mode], rel=0.05)
 
 
+def test_merged_batches_are_the_mean_of_the_batches() -> None:
+    # The merge (production weights / K) must give, at every coupling, the mean of the
+    # batches' own N_exp: exactly, up to the shared log-binning of the re-weighting
+    # (relative 1e-3). Independent batches differ from each other (distinct streams).
+    from darkdump.models import dark_photon
+    from darkdump.yields.grid import _channel_yields, _concat, _Reweightable, _simulate_channel
+    from darkdump.yields.sampling import mass_rng, production_sample
+
+    mass = 20.0 * MeV
+    eps = np.logspace(-7, -4, 60)
+    ctau1 = float(np.asarray(dark_photon.ctau(mass, 1.0)))
+    br = float(np.asarray(dark_photon.branching_ratio("ee", mass)))
+    parts, singles = [], []
+    for b in (1, 2, 3):
+        prod = production_sample("meson", mass, 20_000, mass_rng(9, mass, 1, 1000 + b), EXP)
+        dec, sel, geo = _simulate_channel(prod, "ee", mass_rng(9, mass, 1, 100, b), EXP, {})
+        light = (_Reweightable.of(dec), sel, geo)
+        parts.append(light)
+        singles.append(_channel_yields(*light, ctau1, eps**2, 1.4e17, light[0].rate, br)[0])
+    merged = _concat(parts)
+    both = _channel_yields(*merged, ctau1, eps**2, 1.4e17, merged[0].rate, br)[0]
+    mean = np.mean([v["n_exp"] for v in singles], axis=0)
+    live = mean > 1e-3
+    np.testing.assert_allclose(both["n_exp"][live], mean[live], rtol=1e-3)
+    assert not np.allclose(singles[0]["n_exp"][live], singles[1]["n_exp"][live], rtol=1e-3)
+    assert merged[0].rate == pytest.approx(np.mean([p[0].rate for p in parts]), rel=1e-12)
+
+
 def test_precision_target_config_is_checked() -> None:
     with pytest.raises(ValueError, match="max_event_factor"):
         YieldConfig(masses=(10.0,), epsilons=(1e-6,), max_event_factor=0)
     with pytest.raises(ValueError, match="min_effective_events"):
         YieldConfig(masses=(10.0,), epsilons=(1e-6,), min_effective_events=-1.0)
+    with pytest.raises(TypeError):
+        YieldConfig(masses=(10.0,), epsilons=(1e-6,), max_event_factor=2.5)  # type: ignore[arg-type]

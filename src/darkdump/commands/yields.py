@@ -110,9 +110,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--max-event-factor",
-        type=int_in(1, 1000),
-        default=16,
-        help="most batches per mass and mode with --min-effective-events (count; default 16)",
+        type=int_in(1, 64),
+        default=None,
+        help="most batches per mass and mode with --min-effective-events (count, 1-64; "
+        "default 16); --events times this is at most 5000000",
     )
     add_workers_argument(parser)
     parser.add_argument("--no-plots", action="store_true", help="do not draw the PNG maps")
@@ -156,13 +157,23 @@ def run(args: argparse.Namespace) -> int:
     n_eps = args.n_epsilon or (QUICK_GRID["n_epsilon"] if args.quick else 200)
     n_events = args.events or (QUICK_GRID["n_events"] if args.quick else 120_000)
     workers = max(1, default_workers() if args.workers is None else args.workers)
+    if args.max_event_factor is not None and args.min_effective_events is None:
+        raise DarkdumpInputError("--max-event-factor: only with --min-effective-events")
+    factor = 1
+    if args.min_effective_events is not None:
+        factor = 16 if args.max_event_factor is None else args.max_event_factor
+        if n_events * factor > MAX_EVENTS:
+            raise DarkdumpInputError(
+                f"--events {n_events} x --max-event-factor {factor}: at most {MAX_EVENTS} "
+                "decays per mass and mode"
+            )
     config = YieldConfig(
         masses=tuple(float(x) for x in masses),
         epsilons=tuple(float(x) for x in np.logspace(np.log10(lo), np.log10(hi), n_eps)),
         n_events=n_events,
         seed=args.seed,
         min_effective_events=args.min_effective_events,
-        max_event_factor=args.max_event_factor if args.min_effective_events else 1,
+        max_event_factor=factor,
     )
     alp_masses = [float(x) * GeV for x in args.alp_masses] if args.alp else None
     produce(

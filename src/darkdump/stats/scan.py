@@ -288,7 +288,9 @@ def scan(
     """
     if not channels:
         raise DarkdumpInputError("channels: need at least one channel")
-    if batches is not None and batches < 1:
+    if batches is not None and (
+        isinstance(batches, bool) or not isinstance(batches, (int, np.integer)) or batches < 1
+    ):
         raise DarkdumpInputError(f"batches={batches!r}: must be a positive integer")
     if not 0.0 < cl < 1.0:
         raise DarkdumpInputError(f"cl={cl!r}: must be between 0 and 1 (e.g. 0.9)")

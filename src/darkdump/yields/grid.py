@@ -165,31 +165,58 @@ def _subset(decays: Any, idx: np.ndarray) -> Any:
     )
 
 
-def _concat(parts: list[tuple[Any, _Selected, np.ndarray]]) -> tuple[Any, _Selected, np.ndarray]:
-    """Merge independent batches of one (mass, mode, channel): production weights / K."""
-    from dataclasses import fields, replace
+@dataclass(frozen=True)
+class _Reweightable:
+    """What :func:`_channel_yields` reads of a decay sample.
 
-    from darkdump.production.sample import ProductionSample
+    The production mass, momenta and weights and the sampled decay distances and path
+    lengths. The precision batches keep only this (48 bytes per event instead of about
+    150), so that 16 of them fit in the memory of one worker.
+    """
 
-    if len(parts) == 1:
-        return parts[0]
-    decs = [d for d, _, _ in parts]
+    mass: float
+    momentum: FloatArray
+    weight: FloatArray
+    decay_distance: FloatArray
+    path_length: FloatArray
+
+    @property
+    def production(self) -> _Reweightable:
+        return self
+
+    @property
+    def rate(self) -> float:
+        return float(np.sum(self.weight))
+
+    def __len__(self) -> int:
+        return int(self.weight.shape[0])
+
+    @classmethod
+    def of(cls, decays: Any) -> _Reweightable:
+        prod = decays.production
+        return cls(
+            float(prod.mass), prod.momentum, prod.weight, decays.decay_distance, decays.path_length
+        )
+
+
+def _concat(
+    parts: list[tuple[_Reweightable, _Selected, np.ndarray]],
+) -> tuple[_Reweightable, _Selected, np.ndarray]:
+    """Merge independent batches of one (mass, mode, channel): production weights / K.
+
+    Every batch's weights sum to its own estimate of the production rate, so the merged
+    weights sum to their mean and every re-weighted quantity is the mean of the batches'.
+    """
+    from dataclasses import fields
+
     k = float(len(parts))
-    prods = [d.production for d in decs]
-    prod = ProductionSample(
-        mass=prods[0].mass,
-        mechanism=prods[0].mechanism,
-        momentum=np.concatenate([p.momentum for p in prods]),
-        production_point=np.concatenate([p.production_point for p in prods]),
-        weight=np.concatenate([p.weight for p in prods]) / k,
-    )
-    dec = replace(
-        decs[0],
-        production=prod,
-        decay_point=np.concatenate([d.decay_point for d in decs]),
+    decs = [d for d, _, _ in parts]
+    merged = _Reweightable(
+        mass=decs[0].mass,
+        momentum=np.concatenate([d.momentum for d in decs]),
+        weight=np.concatenate([d.weight for d in decs]) / k,
         decay_distance=np.concatenate([d.decay_distance for d in decs]),
         path_length=np.concatenate([d.path_length for d in decs]),
-        daughter_momenta=np.concatenate([d.daughter_momenta for d in decs]),
     )
     sel = _Selected(
         **{
@@ -197,7 +224,7 @@ def _concat(parts: list[tuple[Any, _Selected, np.ndarray]]) -> tuple[Any, _Selec
             for f in fields(_Selected)
         }
     )
-    return dec, sel, np.concatenate([g for _, _, g in parts])
+    return merged, sel, np.concatenate([g for _, _, g in parts])
 
 
 def edge_effective_events(values: dict[str, FloatArray], threshold: float = EDGE_EVENTS) -> float:
@@ -414,7 +441,9 @@ def signal_events(
     """Simulate one (mass [MeV], mode, channel) sample with the streams of :func:`simulate_mass`.
 
     With the same ``seed`` and ``n_events`` as a grid run and the default mode and
-    channel order, the events are those that entered the grid.
+    channel order, the events are those that entered the grid, unless that run's
+    precision target re-simulated the mass in batches (``YieldConfig.min_effective_events``;
+    the e+e- masses below 30 MeV of the reproduction): these events are then its pilot.
     """
     from darkdump.models import dark_photon
 
@@ -475,7 +504,7 @@ def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> M
         prod = _production(mode, mass, config.n_events, _rng(config.seed, mass, i_mode), experiment)
         t0 = tick("production", t0)
         rates[mode] = 0.0 if prod is None else float(prod.rate)
-        sims: dict[int, list[tuple[Any, _Selected, np.ndarray]]] = {}
+        sims: dict[int, list[tuple[Any, _Selected, np.ndarray]]] = {}  # pilot, then batches
         for i_ch, ch in enumerate(config.channels):
             key = (ch, mode)
             if prod is None or brs[ch] <= 0.0 or rates[mode] <= 0.0:
@@ -517,15 +546,19 @@ def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> M
                 )
                 tick("production", t0)
                 for i_ch, parts in sims.items():
+                    # b >= 1: SeedSequence pads keys with zeros, so b = 0 would repeat the
+                    # pilot's stream (i_mode, 100 + i_ch).
                     rng = _rng(config.seed, mass, i_mode, 100 + i_ch, b)
-                    parts.append(
-                        _simulate_channel(extra, config.channels[i_ch], rng, experiment, timings)
+                    dec, sel, geo = _simulate_channel(
+                        extra, config.channels[i_ch], rng, experiment, timings
                     )
+                    parts.append((_Reweightable.of(dec), sel, geo))
+                del extra
             for i_ch, parts in sims.items():
                 t0 = time.perf_counter()
                 merged = _concat(parts)
                 key = (config.channels[i_ch], mode)
-                rates[mode] = float(merged[0].production.rate)
+                rates[mode] = merged[0].rate
                 values[key], n_sel[key] = _channel_yields(
                     *merged, ctau1, s, n_pot, rates[mode], brs[key[0]]
                 )

@@ -121,6 +121,9 @@ class YieldConfig:
     max_event_factor: int = 1
 
     def __post_init__(self) -> None:
+        import operator
+
+        operator.index(self.max_event_factor)  # a whole number (TypeError otherwise)
         if self.max_event_factor < 1:
             raise ValueError(f"max_event_factor={self.max_event_factor}: must be >= 1")
         if self.min_effective_events is not None and not self.min_effective_events > 0:

@@ -260,17 +260,19 @@ def _all_limits(
     results = {name: cache.get("stats" + tag, name) for name in analyses}
     todo = [name for name, result in results.items() if result is None]
     if executor is not None and len(todo) > 1:
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor, as_completed
 
         with ThreadPoolExecutor(max_workers=len(todo)) as threads:
             futures = {
-                name: threads.submit(
+                threads.submit(
                     _scan, name, analyses[name], masses_mev, grid.epsilons, cfg, executor, batches
-                )
+                ): name
                 for name in todo
             }
-            for name in todo:
-                results[name] = futures[name].result()
+            # Each scan is cached as soon as it is done, so that an interrupted run keeps it.
+            for future in as_completed(futures):
+                name = futures[future]
+                results[name] = future.result()
                 cache.put("stats" + tag, name, results[name])
     for name, channels in analyses.items():
         result = results[name]
