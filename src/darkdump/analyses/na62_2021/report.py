@@ -485,27 +485,29 @@ def write_report(
     results = Section(
         "Summary",
         [
-            "Known differences from the NA62 simulation, each documented where it is made: the "
-            "fast simulation has no multiple scattering along the flight path and no residual "
-            "field in the vacuum tank, so Z_TAX and CDA_TAX of the signal are narrower than in "
-            "JHEP sec. 4 (CDA_TAX root mean square 4.8-4.9 mm against 7 mm; twice our "
-            "track-slope resolution gives it, the 'track-slope resolution x2' variation, but the "
-            "PRL's 1.7 % signal-region loss favours ours; the Z_TAX spread rests on rare tails, "
-            "3-9 m between samples against 5.5 m); the e+e- restricted "
-            "fiducial volume of PRL fig. 2 is approximated by 105-180 m and rho_vtx < 0.5 m; "
-            "the meson-decay A' from the PYTHIA pp spectra are harder than NA62's (the meson "
-            "region of JHEP fig. 4 reaches higher couplings and masses) and give 2.5-4 times its "
-            "signal at the lower edge; at its upper edge we have 27-1700 events instead of 2.3; "
-            "below 135 MeV they come from pi0 at x_F > 0.25, where the generator agrees with "
-            "the NA49 p-p pion data to 15 % up to x_F = 0.65 (validation/meson_forward_tail.py), "
-            "so no pi0 spectrum consistent with data reproduces that curve. Our "
-            "bremsstrahlung gives about half of NA62's signal (the "
-            "outer boundary of JHEP fig. 4 above 125 MeV); our mu+mu- selection keeps about "
-            "2.3 times the fraction of the geometric acceptance that NA62's does (the ANTI0 "
-            "requirement of JHEP sec. 4 would explain it if ANTI0's unpublished beam hole is "
-            "150-200 mm in radius: it then keeps 0.28-0.61 of our signal, against 0.88 with our "
-            "80 mm placeholder). None of these has a cited cause; see the comparison section and "
-            "docs/na62_fidelity.md in the darkdump source.",
+            "Known differences from the NA62 simulation, each documented where it is made (the "
+            "full account is docs/na62_fidelity.md in the darkdump source):",
+            "Detector. The fast simulation has no multiple scattering along the flight path and "
+            "no residual field in the vacuum tank, so the signal's CDA_TAX is narrower than in "
+            "JHEP sec. 4 (root mean square 4.8-4.9 mm against 7 mm). Twice our track-slope "
+            "resolution gives 7 mm (the 'track-slope resolution x2' variation), but the PRL's "
+            "1.7 % signal-region loss favours ours. The Z_TAX spread rests on rare tails (3-9 m "
+            "between samples, against 5.5 m). The e+e- restricted fiducial volume of PRL fig. 2 "
+            "is approximated by 105-180 m and rho_vtx < 0.5 m.",
+            "Meson decays. Our meson-decay A' from the PYTHIA p-p spectra are harder than NA62's "
+            "(the meson region of JHEP fig. 4 reaches higher couplings and masses) and give "
+            "2.5-4 times its signal at the lower edge. At its upper edge we have 27-1700 events "
+            "instead of 2.3. Below 135 MeV they come from pi0 at x_F > 0.25, where the generator "
+            "agrees with the NA49 p-p pion data to 15 % up to x_F = 0.65 "
+            "(validation/meson_forward_tail.py), so no pi0 spectrum consistent with data "
+            "reproduces that curve.",
+            "Bremsstrahlung. Ours gives about half of NA62's signal (the outer boundary of JHEP "
+            "fig. 4 above 125 MeV); the collider-like s' of ALPINIST accounts for it (a "
+            "variation).",
+            "Selection. Our mu+mu- selection keeps about 2.3 times the fraction of the "
+            "geometric acceptance that NA62's does. The ANTI0 requirement of JHEP sec. 4 would "
+            "explain it if ANTI0's unpublished beam hole is 150-200 mm in radius: it then keeps "
+            "0.28-0.61 of our signal, against 0.88 with our 80 mm placeholder.",
         ],
         tables=[table],
     )
