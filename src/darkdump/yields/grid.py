@@ -181,10 +181,6 @@ class _Reweightable:
     path_length: FloatArray
 
     @property
-    def production(self) -> _Reweightable:
-        return self
-
-    @property
     def rate(self) -> float:
         return float(np.sum(self.weight))
 
@@ -284,15 +280,15 @@ def _channel_yields(
     Dark photon: ``s = eps^2`` and ``ctau1`` the proper decay length at eps = 1
     [mm]; the production scales as ``s`` too (default ``production_scale``).
     ALP: ``s = 1 / (c tau)`` [1/mm] with ``ctau1 = 1`` mm, and ``production_scale``
-    ones (``rate`` per unit BR product).
+    ones (``rate`` per unit BR product). ``decays``: a decay sample or its
+    :class:`_Reweightable` part.
     """
-    prod = decays.production
-    mass = float(prod.mass)
-    p = np.sqrt(np.einsum("ij,ij->i", prod.momentum, prod.momentum))
+    r = decays if isinstance(decays, _Reweightable) else _Reweightable.of(decays)
+    p = np.sqrt(np.einsum("ij,ij->i", r.momentum, r.momentum))
     with np.errstate(divide="ignore", invalid="ignore"):
-        k = mass / (p * ctau1)  # 1 / (lambda_i at eps = 1) [1/mm]
-        x = k * np.asarray(decays.decay_distance, dtype=np.float64)
-        a = np.asarray(prod.weight, dtype=np.float64) * np.asarray(decays.path_length) * k
+        k = r.mass / (p * ctau1)  # 1 / (lambda_i at eps = 1) [1/mm]
+        x = k * np.asarray(r.decay_distance, dtype=np.float64)
+        a = np.asarray(r.weight, dtype=np.float64) * np.asarray(r.path_length) * k
     # Events that never reach the decay volume (zero path) or have no momentum weigh 0.
     live = np.isfinite(x) & (x > 0) & np.isfinite(a) & (a > 0)
     pre = np.asarray(sel.pre_region, dtype=np.bool_)[live]
@@ -312,7 +308,7 @@ def _channel_yields(
     s_all = np.clip(bins.sums(a, s)[:, 0], 0.0, None)
     out: dict[str, FloatArray] = {}
     # P_D: production-weighted decay probability in the generated range.
-    total_w = float(np.sum(prod.weight))
+    total_w = r.rate
     p_d = s * np.exp(logf) * s_all / total_w if total_w > 0 else np.zeros_like(s)
     out["decay_probability"] = np.asarray(p_d, dtype=np.float64)
 
