@@ -97,10 +97,7 @@ def pythia_densities(n_events: int, x_points: np.ndarray, half: float = 0.025) -
         run = pythia_gen.generate(settings, species=species)
         for name in species:
             mass = 0.1349768 if name == "pi0" else 0.13957039
-            x_f = pythia_gen.feynman_x(run.records[name].momentum_GeV, energy, mass)
-            counts = np.array([np.count_nonzero(np.abs(x_f - x) < half) for x in x_points])
-            norm = run.n_events * 2.0 * half
-            out[(energy, name)] = (counts / norm, np.sqrt(np.maximum(counts, 1)) / norm)
+            out[(energy, name)] = pythia_gen.feynman_x_density(run, name, x_points, half, mass)
     return out
 
 

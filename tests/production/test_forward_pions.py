@@ -38,10 +38,7 @@ def pythia_density(x_points: np.ndarray, n_events: int, half_width: float = 0.02
         kind="mesons", n_events=n_events, seed=2006, beam_energy_GeV=158.0, proton_fraction=1.0
     )
     run = pythia_gen.generate(settings, species={"pi+": (211,)})
-    x_f = pythia_gen.feynman_x(run.records["pi+"].momentum_GeV, 158.0)
-    counts = np.array([np.count_nonzero(np.abs(x_f - x) < half_width) for x in x_points])
-    norm = run.n_events * 2.0 * half_width
-    return counts / norm, np.sqrt(np.maximum(counts, 1)) / norm
+    return pythia_gen.feynman_x_density(run, "pi+", x_points, half_width)
 
 
 @pytest.mark.slow

@@ -75,6 +75,7 @@ __all__ = [
     "PythiaRun",
     "SpeciesRecord",
     "feynman_x",
+    "feynman_x_density",
     "generate",
     "interaction_probabilities",
     "pythia_version",
@@ -361,6 +362,28 @@ def feynman_x(
     sqrt_s = math.sqrt(2.0 * m_p * m_p + 2.0 * m_p * beam_energy_GeV)
     energy = np.sqrt(np.einsum("ij,ij->i", p, p) + mass_GeV * mass_GeV)
     return np.asarray(2.0 * gamma * (p[:, 2] - beta * energy) / sqrt_s, dtype=np.float64)
+
+
+def feynman_x_density(
+    run: PythiaRun,
+    species: str,
+    x_points: npt.ArrayLike,
+    half_width: float = 0.025,
+    mass_GeV: float = 0.13957039,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``dn/dx_F`` per generated event of one species in windows ``x +- half_width``.
+
+    Returns the density and its Poisson error (from at least one count) at each of
+    ``x_points``; ``mass_GeV`` as in :func:`feynman_x` (default the charged pion's) [GeV].
+    This is how measured spectra such as NA49's are compared (validation only).
+    """
+    x_f = feynman_x(run.records[species].momentum_GeV, run.settings.beam_energy_GeV, mass_GeV)
+    counts = np.array(
+        [np.count_nonzero(np.abs(x_f - x) < half_width) for x in np.atleast_1d(x_points)],
+        dtype=np.float64,
+    )
+    norm = run.n_events * 2.0 * half_width
+    return counts / norm, np.sqrt(np.maximum(counts, 1.0)) / norm
 
 
 def _species_ids(kind: Kind) -> dict[str, int]:
