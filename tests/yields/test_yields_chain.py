@@ -212,13 +212,16 @@ def _low_mass(n_events: int, **kwargs: Any) -> MassResult:
     return simulate_mass(10.0 * MeV, load("na62-2021"), cfg)
 
 
-def test_precision_batches_merge_without_bias() -> None:
+def test_precision_batches_merge_without_bias(monkeypatch: pytest.MonkeyPatch) -> None:
     # At 10 MeV few e+e- decays pass the STRAW1 isolation, so a high precision target
     # asks for every allowed batch. The merged batches are an unbiased estimate: in the
     # bulk of the region (>= 100 effective events in the single batch, <= 10 % error) the
     # expected yield agrees with the single batch within 4 combined standard errors.
+    # Plain batches here (no splitting; see the next test for the split ones).
+    import darkdump.yields.grid as grid_module
     from darkdump.yields.grid import edge_effective_events
 
+    monkeypatch.setattr(grid_module, "SPLIT_FACTOR", 1)
     one = _low_mass(20_000)
     same = _low_mass(20_000, min_effective_events=1.0, max_event_factor=4)
     four = _low_mass(20_000, min_effective_events=1e9, max_event_factor=4)
@@ -239,6 +242,33 @@ def test_precision_batches_merge_without_bias() -> None:
     # the merged production rate is the mean of the batches' (importance-sampled) rates
     for mode in ("brems", "meson"):
         assert four.production_rate[mode] == pytest.approx(one.production_rate[mode], rel=0.05)
+
+
+def test_split_batches_agree_with_plain_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where plain batches cannot reach the target within the cap, the A' in the pilot's
+    # edge momentum band are decayed SPLIT_FACTOR times at 1/SPLIT_FACTOR of the weight.
+    # Same cap, same production: the yields agree with plain batches within 4 combined
+    # standard errors wherever both rest on >= 30 effective events (<= 18 % error each),
+    # and the upper edge rests on several times more effective events.
+    import darkdump.yields.grid as grid_module
+    from darkdump.yields.grid import SPLIT_FACTOR
+
+    split = _low_mass(20_000, min_effective_events=1e9, max_event_factor=4)
+    monkeypatch.setattr(grid_module, "SPLIT_FACTOR", 1)
+    plain = _low_mass(20_000, min_effective_events=1e9, max_event_factor=4)
+    assert SPLIT_FACTOR > 1
+    for k in (("ee", "brems"), ("ee", "meson")):
+        a, b = plain.values[k], split.values[k]
+        assert split.n_simulated[k] > 1.5 * plain.n_simulated[k]  # the band was split
+        both = (a["n_eff_selected"] >= 30) & (b["n_eff_selected"] >= 30)
+        assert both.sum() > 20
+        err = np.sqrt(1.0 / a["n_eff_selected"][both] + 1.0 / b["n_eff_selected"][both])
+        pull = np.abs(np.log(b["n_exp"][both] / a["n_exp"][both])) / err
+        assert pull.max() < 4.0, (k, pull.max())
+        assert split.production_rate[k[1]] == pytest.approx(plain.production_rate[k[1]], rel=1e-12)
+        # upper edge of the region N_exp >= 2.3 (the grid coupling just inside it)
+        j = int(np.flatnonzero(a["n_exp"] >= 2.3)[-1])
+        assert b["n_eff_selected"][j] > 3.0 * a["n_eff_selected"][j], k
 
 
 def test_merged_batches_are_the_mean_of_the_batches() -> None:

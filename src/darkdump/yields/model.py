@@ -103,7 +103,9 @@ class YieldConfig:
         inside the region ``n_exp >= EDGE_EVENTS`` of one of its channels) resting on
         fewer effective selected events than this, that first batch is a pilot: the
         mass is simulated again in as many fresh, independent batches of ``n_events`` as
-        the pilot says are needed, and they are merged (issue 10 asks for 1000).
+        the pilot says are needed, and they are merged (issue 10 asks for 1000). Where
+        ``max_event_factor`` plain batches cannot reach it, the A' in the momentum band
+        of those edges are split (:func:`darkdump.yields.grid.split_sample`).
         ``None``: one batch everywhere.
     max_event_factor
         Most batches any (mass, mode) may get, so that the run time stays bounded; the

@@ -102,9 +102,11 @@ class ReproduceConfig:
     #: Precision target of the yields (issue 10 deliverable 6): a (mass, mode) whose
     #: contour edge rests on fewer effective selected events than this is simulated again
     #: in up to ``max_event_factor`` fresh batches of ``n_events`` (the e+e- masses below
-    #: 30 MeV, where few decays pass the STRAW1 isolation). 16 adds 3.8 s to the yields
-    #: step on two cores and leaves the e+e- upper edges at 5 and 10 MeV short, with
-    #: 150-600 effective events (``benchmarks/bench_precision.py``).
+    #: 30 MeV, where few decays pass the STRAW1 isolation); where that cannot reach the
+    #: target (the e+e- upper edges at 5 and 10 MeV), the A' of the short edges' momentum
+    #: band are split (:data:`darkdump.yields.grid.SPLIT_FACTOR`). Every edge then has
+    #: at least 1000 (``benchmarks/bench_precision.py``), for about 4 s of the yields step
+    #: on two cores.
     min_effective_events: float | None = 1000.0
     max_event_factor: int = 16
     n_toys: int = 600
