@@ -299,6 +299,30 @@ def test_merged_batches_are_the_mean_of_the_batches() -> None:
     assert merged[0].rate == pytest.approx(np.mean([p[0].rate for p in parts]), rel=1e-12)
 
 
+def test_edge_precision_finds_the_lowest_edge_of_each_side() -> None:
+    # Two masses, five couplings; region N_exp >= 2.3 at couplings 1-3 of the first mass
+    # and 2-4 of the second (no upper edge there: the grid ends inside the region).
+    from darkdump.yields.grid import edge_precision
+    from darkdump.yields.model import YieldGrid
+
+    n_exp = np.array([[1.0, 3.0, 9.0, 3.0, 1.0], [0.0, 1.0, 4.0, 8.0, 9.0]])
+    n_eff = np.array([[5.0, 700.0, 50.0, 40.0, 1.0], [1.0, 2.0, 300.0, 60.0, 90.0]])
+    grid = YieldGrid(
+        masses=np.array([10.0, 20.0]) * MeV,
+        epsilons=np.logspace(-7, -5, 5),
+        values={("ee", "brems"): {"n_exp": n_exp, "n_eff_selected": n_eff}},
+        production_rate={"brems": np.ones(2)},
+        branching_ratio={"ee": np.ones(2)},
+        n_simulated={("ee", "brems"): np.ones(2)},
+        n_selected={("ee", "brems"): np.ones(2)},
+        n_pot=1.0,
+        config={},
+    )
+    got = edge_precision(grid)[("ee", "brems")]
+    assert got["lower"] == (300.0, 20.0 * MeV)  # 700 at 10 MeV, 300 at 20 MeV
+    assert got["upper"] == (40.0, 10.0 * MeV)
+
+
 def test_precision_target_config_is_checked() -> None:
     with pytest.raises(ValueError, match="max_event_factor"):
         YieldConfig(masses=(10.0,), epsilons=(1e-6,), max_event_factor=0)

@@ -129,10 +129,28 @@ class Comparison:
         return rows
 
 
-def compare(ours: Curve, reference: Curve, mass_range_GeV: tuple[float, float]) -> Comparison:
-    """Per-mass ratios ours / reference of both edges inside ``mass_range_GeV``."""
+def compare(
+    ours: Curve,
+    reference: Curve,
+    mass_range_GeV: tuple[float, float],
+    simulated_GeV: Iterable[float] | None = None,
+) -> Comparison:
+    """Per-mass ratios ours / reference of both edges inside ``mass_range_GeV``.
+
+    ``simulated_GeV``: the masses we simulated [GeV]; the reference masses off that grid
+    are left out (a coarse grid, such as ``--quick``'s, is then compared where it has
+    masses), while a simulated mass where we exclude nothing gives NaN ratios.
+
+    >>> ref = {0.1: (1e-7, 1e-5), 0.15: (1e-7, 1e-5), 0.2: (1e-7, 1e-5)}
+    >>> c = compare({0.1: (2e-7, 1e-5)}, ref, (0.1, 0.2), simulated_GeV=[0.1, 0.2])
+    >>> c.masses_GeV, c.lower_ratio, c.upper_ratio
+    ((0.1, 0.2), (2.0, nan), (1.0, nan))
+    """
     lo_m, hi_m = mass_range_GeV
     masses = [m for m in reference if lo_m - 1e-9 <= m <= hi_m + 1e-9]
+    if simulated_GeV is not None:
+        on_grid = {_key(m) for m in simulated_GeV}
+        masses = [m for m in masses if _key(m) in on_grid]
     nan = math.nan
     lower = [ours[m][0] / reference[m][0] if m in ours else nan for m in masses]
     upper = [ours[m][1] / reference[m][1] if m in ours else nan for m in masses]

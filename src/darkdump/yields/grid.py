@@ -102,6 +102,7 @@ __all__ = [
     "default_masses",
     "edge_effective_events",
     "edge_momentum_band",
+    "edge_precision",
     "fill_sigma_m",
     "signal_events",
     "simulate_mass",
@@ -236,6 +237,16 @@ def _concat(
     return merged, sel, np.concatenate([g for _, _, g in parts])
 
 
+def _edge_masks(n_exp: FloatArray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Grid couplings just inside a lower edge and just inside an upper edge of ``n_exp >= t``."""
+    inside = np.asarray(n_exp) >= threshold
+    lower = np.zeros(inside.shape, dtype=np.bool_)
+    upper = np.zeros(inside.shape, dtype=np.bool_)
+    lower[1:] = inside[1:] & ~inside[:-1]
+    upper[:-1] = inside[:-1] & ~inside[1:]
+    return lower, upper
+
+
 def edge_effective_events(values: dict[str, FloatArray], threshold: float = EDGE_EVENTS) -> float:
     """Smallest ``n_eff_selected`` at the couplings just inside an edge of ``n_exp >= threshold``.
 
@@ -248,13 +259,36 @@ def edge_effective_events(values: dict[str, FloatArray], threshold: float = EDGE
     >>> edge_effective_events(v)
     20.0
     """
-    inside = np.asarray(values["n_exp"]) >= threshold
-    edge = np.zeros(inside.shape, dtype=np.bool_)
-    edge[1:] |= inside[1:] & ~inside[:-1]
-    edge[:-1] |= inside[:-1] & ~inside[1:]
+    lower, upper = _edge_masks(values["n_exp"], threshold)
+    edge = lower | upper
     if not np.any(edge):
         return float("inf")
     return float(np.min(np.asarray(values["n_eff_selected"])[edge]))
+
+
+def edge_precision(
+    grid: YieldGrid, threshold: float = EDGE_EVENTS
+) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
+    """Lowest effective selected events behind the lower and the upper edges, per (channel, mode).
+
+    Returns ``{(channel, mode): {"lower": (n_eff, mass), "upper": (n_eff, mass)}}`` with
+    the mass [MeV] where the lowest is found (``(inf, nan)`` where no mass has such an
+    edge), edges as in :func:`edge_effective_events`.
+    """
+    out: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
+    for (ch, mode), n_exp in grid.n_exp.items():
+        n_eff = grid.get("n_eff_selected", ch, mode)
+        best = {"lower": (float("inf"), float("nan")), "upper": (float("inf"), float("nan"))}
+        for i, mass in enumerate(np.asarray(grid.masses, dtype=np.float64)):
+            for side, mask in zip(
+                ("lower", "upper"), _edge_masks(n_exp[i], threshold), strict=True
+            ):
+                if np.any(mask):
+                    low = float(np.min(n_eff[i][mask]))
+                    if low < best[side][0]:
+                        best[side] = (low, float(mass))
+        out[(ch, mode)] = best
+    return out
 
 
 def batches_needed(n_eff: float, config: YieldConfig) -> int:
@@ -333,11 +367,8 @@ def edge_momentum_band(
     >>> round(lo / 1e3), round(hi / 1e3)                   # 40 / 1.25 and 60 x 1.25 GeV
     (32, 75)
     """
-    inside = np.asarray(values["n_exp"]) >= threshold
-    edge = np.zeros(inside.shape, dtype=np.bool_)
-    edge[1:] |= inside[1:] & ~inside[:-1]
-    edge[:-1] |= inside[:-1] & ~inside[1:]
-    short = np.flatnonzero(edge & (np.asarray(values["n_eff_selected"]) < target))
+    lower, upper = _edge_masks(values["n_exp"], threshold)
+    short = np.flatnonzero((lower | upper) & (np.asarray(values["n_eff_selected"]) < target))
     if short.size == 0:
         return None
     r = decays if isinstance(decays, _Reweightable) else _Reweightable.of(decays)

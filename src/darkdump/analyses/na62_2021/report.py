@@ -108,8 +108,9 @@ def comparisons_from_rows(
         "fig14_mumu": curve_from_rows(mumu_rows, kind="observed"),
     }
     published = published_curves()
+    simulated = sorted({float(row[0]) for row in zero})
     return [
-        (spec, compare(ours[name], published[name], spec["compare_GeV"]))  # type: ignore[arg-type]
+        (spec, compare(ours[name], published[name], spec["compare_GeV"], simulated))  # type: ignore[arg-type]
         for name, spec in REFERENCES.items()
     ]
 
@@ -311,16 +312,22 @@ def _comparison_section(grid: YieldGrid, limits: Mapping[str, Sequence[LimitRow]
     tables = []
     for spec, comp in published_comparisons(grid, limits):
         lo_m, hi_m = spec["compare_GeV"]
-        verdict = "within" if comp.within(float(spec["tolerance"])) else "NOT within"
+        span = f"{lo_m * 1e3:.0f}-{hi_m * 1e3:.0f} MeV"
+        if comp.masses_GeV:
+            verdict = "within" if comp.within(float(spec["tolerance"])) else "NOT within"
+            worst = (
+                f"worst edge x{comp.worst:.2f} over the {len(comp.masses_GeV)} simulated "
+                f"masses of {span} ({verdict} x{spec['tolerance']})"
+            )
+        else:
+            worst = f"no simulated mass in {span}"
         tables.append(
             Table(
                 ["M [MeV]", "lower edge ours/published", "upper edge ours/published"],
                 comp.table(),
                 caption=(
-                    f"{spec['title']}: worst edge x{comp.worst:.2f} over "
-                    f"{lo_m * 1e3:.0f}-{hi_m * 1e3:.0f} MeV ({verdict} x{spec['tolerance']}); "
-                    f"mass reach {comp.reach_GeV * 1e3:.0f} MeV against "
-                    f"{comp.reference_reach_GeV * 1e3:.0f} MeV published."
+                    f"{spec['title']}: {worst}; mass reach {comp.reach_GeV * 1e3:.0f} MeV "
+                    f"against {comp.reference_reach_GeV * 1e3:.0f} MeV published."
                 ),
             )
         )
@@ -427,6 +434,27 @@ def _batches_text(cfg: Any) -> str:
     )
 
 
+def _precision_table(grid: YieldGrid) -> Table:
+    """Lowest effective simulated events behind the edges of each (channel, mode)."""
+    from darkdump.yields.grid import edge_precision
+
+    def cell(value: tuple[float, float]) -> str:
+        n_eff, mass = value  # mass in MeV (hepunits)
+        return "no edge" if not np.isfinite(n_eff) else f"{n_eff:.0f} ({mass:g} MeV)"
+
+    rows = [
+        [ch, mode, cell(sides["lower"]), cell(sides["upper"])]
+        for (ch, mode), sides in edge_precision(grid).items()
+    ]
+    return Table(
+        ["channel", "production", "lowest at a lower edge", "lowest at an upper edge"],
+        rows,
+        caption="Monte-Carlo precision: the fewest effective simulated selected events, "
+        "(sum w)^2 / sum w^2, at the grid couplings just inside the edges of N_exp >= 2.3 "
+        "(issue 10 asks for 1000), with the mass where it is found.",
+    )
+
+
 def _modelling_paragraph(experiment: Experiment) -> str:
     b, mes = experiment.modelling.brems, experiment.modelling.mesons
     return (
@@ -526,6 +554,7 @@ def write_report(
             "resolution; N_exp the expected events of JHEP eq. 3.4, with the 2.3-event contour. Cells with "
             "fewer than 10 effective simulated events are blank."
         ],
+        tables=[_precision_table(grid)],
         figures=[
             Figure(f"figures/{q}_{c}_{m}.png", f"{label} - {c}, {m}")
             for c, m in channels_modes
