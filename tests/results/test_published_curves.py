@@ -36,6 +36,7 @@ def default_grid() -> YieldGrid:
         seed=cfg.seed,
         min_effective_events=cfg.min_effective_events,
         max_event_factor=cfg.max_event_factor,
+        split_factor=cfg.split_factor,
     )
     return compute_grid(load("na62-2021"), ycfg, workers=2)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -212,19 +213,17 @@ def _low_mass(n_events: int, **kwargs: Any) -> MassResult:
     return simulate_mass(10.0 * MeV, load("na62-2021"), cfg)
 
 
-def test_precision_batches_merge_without_bias(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_precision_batches_merge_without_bias() -> None:
     # At 10 MeV few e+e- decays pass the STRAW1 isolation, so a high precision target
     # asks for every allowed batch. The merged batches are an unbiased estimate: in the
     # bulk of the region (>= 100 effective events in the single batch, <= 10 % error) the
     # expected yield agrees with the single batch within 4 combined standard errors.
     # Plain batches here (no splitting; see the next test for the split ones).
-    import darkdump.yields.grid as grid_module
     from darkdump.yields.grid import edge_effective_events
 
-    monkeypatch.setattr(grid_module, "SPLIT_FACTOR", 1)
     one = _low_mass(20_000)
     same = _low_mass(20_000, min_effective_events=1.0, max_event_factor=4)
-    four = _low_mass(20_000, min_effective_events=1e9, max_event_factor=4)
+    four = _low_mass(20_000, min_effective_events=1e9, max_event_factor=4, split_factor=1)
     key = ("ee", "brems")
     # a target already met adds nothing: identical to no target
     np.testing.assert_array_equal(same.values[key]["n_exp"], one.values[key]["n_exp"])
@@ -246,17 +245,16 @@ def test_precision_batches_merge_without_bias(monkeypatch: pytest.MonkeyPatch) -
 
 def test_split_batches_agree_with_plain_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     # Where plain batches cannot reach the target within the cap, the A' in the pilot's
-    # edge momentum band are decayed SPLIT_FACTOR times at 1/SPLIT_FACTOR of the weight.
-    # Same cap, same production: the yields agree with plain batches within 4 combined
+    # edge momentum band are decayed split_factor times at 1/split_factor of the weight.
+    # Same batches, same productions: the yields agree with plain batches within 4 combined
     # standard errors wherever both rest on >= 30 effective events (<= 18 % error each),
-    # and the upper edge rests on several times more effective events.
+    # and the upper edge rests on several times more effective events (copies of one A'
+    # counted as one).
     import darkdump.yields.grid as grid_module
-    from darkdump.yields.grid import SPLIT_FACTOR
 
+    monkeypatch.setattr(grid_module, "SPLIT_MAX_COST", 10**6)  # 4 split batches too
     split = _low_mass(20_000, min_effective_events=1e9, max_event_factor=4)
-    monkeypatch.setattr(grid_module, "SPLIT_FACTOR", 1)
-    plain = _low_mass(20_000, min_effective_events=1e9, max_event_factor=4)
-    assert SPLIT_FACTOR > 1
+    plain = _low_mass(20_000, min_effective_events=1e9, max_event_factor=4, split_factor=1)
     for k in (("ee", "brems"), ("ee", "meson")):
         a, b = plain.values[k], split.values[k]
         assert split.n_simulated[k] > 1.5 * plain.n_simulated[k]  # the band was split
@@ -269,6 +267,60 @@ def test_split_batches_agree_with_plain_batches(monkeypatch: pytest.MonkeyPatch)
         # upper edge of the region N_exp >= 2.3 (the grid coupling just inside it)
         j = int(np.flatnonzero(a["n_exp"] >= 2.3)[-1])
         assert b["n_eff_selected"][j] > 3.0 * a["n_eff_selected"][j], k
+
+
+def test_copies_of_one_parent_count_once() -> None:
+    # The effective events of a split sample group the copies of each A':
+    # sum_A (sum_copies w)^2 in the denominator. Copies with identical decays (all the
+    # same) must give the n_eff of the unsplit sample, not factor times it.
+    from darkdump.models import dark_photon
+    from darkdump.yields.grid import _channel_yields, _Reweightable, _simulate_channel
+    from darkdump.yields.sampling import mass_rng, production_sample
+
+    mass = 20.0 * MeV
+    s = np.logspace(-7, -4, 40) ** 2
+    ctau1 = float(np.asarray(dark_photon.ctau(mass, 1.0)))
+    prod = production_sample("brems", mass, 20_000, mass_rng(3, mass, 0), EXP)
+    dec, sel, geo = _simulate_channel(prod, "ee", mass_rng(3, mass, 0, 100), EXP, {})
+    base = _Reweightable.of(dec)
+    one, _ = _channel_yields(base, sel, geo, ctau1, s, 1.0, base.rate, 1.0)
+    factor = 4
+    rep = np.repeat(np.arange(len(base)), factor)
+    copies = _Reweightable(
+        base.mass,
+        base.momentum[rep],
+        base.weight[rep] / factor,
+        base.decay_distance[rep],
+        base.path_length[rep],
+        parent=rep,
+    )
+    sel_rep = type(sel)(**{f: getattr(sel, f)[rep] for f in sel.__dataclass_fields__})
+    grouped, _ = _channel_yields(copies, sel_rep, geo[rep], ctau1, s, 1.0, copies.rate, 1.0)
+    ungrouped, _ = _channel_yields(
+        replace(copies, parent=None), sel_rep, geo[rep], ctau1, s, 1.0, copies.rate, 1.0
+    )
+    live = one["n_eff_selected"] > 10
+    assert live.sum() > 10
+    np.testing.assert_allclose(grouped["n_exp"][live], one["n_exp"][live], rtol=1e-3)
+    np.testing.assert_allclose(
+        grouped["n_eff_selected"][live], one["n_eff_selected"][live], rtol=2e-3
+    )
+    np.testing.assert_allclose(
+        ungrouped["n_eff_selected"][live], factor * one["n_eff_selected"][live], rtol=2e-3
+    )
+
+
+def test_split_batches_keep_to_their_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The split batches of a (mass, mode) decay at most SPLIT_MAX_COST x max_event_factor
+    # x n_events A' (but at least one batch): here fewer than the 16 batches asked for.
+    import darkdump.yields.grid as grid_module
+
+    monkeypatch.setattr(grid_module, "SPLIT_MAX_COST", 2)
+    res = _low_mass(20_000, min_effective_events=1e9, max_event_factor=16)
+    budget = 2 * 16 * 20_000
+    for key in (("ee", "brems"), ("ee", "meson")):
+        # more than the plain cap (the band was split), within the split budget
+        assert 16 * 20_000 < res.n_simulated[key] <= budget, (key, res.n_simulated[key])
 
 
 def test_merged_batches_are_the_mean_of_the_batches() -> None:

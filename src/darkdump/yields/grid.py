@@ -40,15 +40,17 @@ batches, each with its own random streams, are simulated and merged with their
 production weights divided by their number (every batch is an unbiased estimate, so
 their mean is too; the pilot is left out, as its share would depend on its outcome).
 
-In those batches the produced A' whose momentum lies in the band that carries the
-pilot's short edges (:func:`edge_momentum_band`) are split (:func:`split_sample`): each
-is decayed :data:`SPLIT_FACTOR` times, every copy with ``1 / SPLIT_FACTOR`` of its
-weight, as in Geant4's geometrical-importance splitting. This is unbiased for any band
-that does not depend on the batch's own decays, and it attacks the variance where it
-is: at the upper e+e- edges below 15 MeV the selected weight sits in a narrow momentum
-band (the STRAW1 isolation sets its top, the lifetime its bottom) where about 1 % of
-the decays pass the selection. The pilot's own production, split and decayed afresh
-(a second pilot, also left out), sets the number of split batches.
+Where even ``max_event_factor`` plain batches cannot reach the target
+(:func:`target_out_of_reach`), the produced A' whose momentum lies in the band that
+carries those edges' selected weight in the pilot (:func:`_split_plan`) are split
+(:func:`split_sample`): each is decayed ``YieldConfig.split_factor`` times, every copy
+with ``1 / split_factor`` of its weight (particle splitting). This is unbiased for any
+band that does not depend on the batch's own decays, and it attacks the variance where
+it is: at the upper e+e- edges below 15 MeV the selected weight sits in a narrow
+momentum band (the STRAW1 isolation sets its top, the lifetime its bottom) where 1-2 %
+of the decays pass the selection. A second pilot (a fresh production, split; also left
+out) sets the number of split batches. The copies of one A' share its momentum and
+production point, so the effective events count them as one (:func:`_channel_yields`).
 """
 
 from __future__ import annotations
@@ -78,11 +80,12 @@ from darkdump.yields.model import (
     default_epsilons,
     default_masses,
 )
-from darkdump.yields.reweight import LogBins
+from darkdump.yields.reweight import LogBins, exp_sums
 from darkdump.yields.sampling import _production, _rng, map_masses
 
 if TYPE_CHECKING:
     from darkdump.experiments.schema import Experiment
+    from darkdump.production.sample import ProductionSample
 
 __all__ = [
     "CHANNELS",
@@ -90,7 +93,6 @@ __all__ = [
     "PRODUCTION_MODES",
     "QUANTITIES",
     "QUICK_GRID",
-    "SPLIT_FACTOR",
     "MassResult",
     "SignalEvents",
     "YieldConfig",
@@ -101,12 +103,12 @@ __all__ = [
     "default_epsilons",
     "default_masses",
     "edge_effective_events",
-    "edge_momentum_band",
     "edge_precision",
     "fill_sigma_m",
     "signal_events",
     "simulate_mass",
     "split_sample",
+    "target_out_of_reach",
 ]
 
 
@@ -193,6 +195,9 @@ class _Reweightable:
     weight: FloatArray
     decay_distance: FloatArray
     path_length: FloatArray
+    #: Index of the produced A' each event is a copy of (:func:`split_sample`); ``None``:
+    #: every event is its own.
+    parent: np.ndarray | None = None
 
     @property
     def rate(self) -> float:
@@ -202,11 +207,30 @@ class _Reweightable:
         return int(self.weight.shape[0])
 
     @classmethod
-    def of(cls, decays: Any) -> _Reweightable:
+    def of(cls, decays: Any, parent: np.ndarray | None = None) -> _Reweightable:
         prod = decays.production
         return cls(
-            float(prod.mass), prod.momentum, prod.weight, decays.decay_distance, decays.path_length
+            float(prod.mass),
+            prod.momentum,
+            prod.weight,
+            decays.decay_distance,
+            decays.path_length,
+            parent,
         )
+
+    def variables(self, ctau1: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Per event: momentum ``p`` [MeV] and the re-weighting variables ``x``, ``a``.
+
+        The production x decay weight at ``s`` (eps^2, with ``ctau1`` the proper decay
+        length at eps = 1 [mm]) is ``s a exp(-s x)`` (:mod:`.reweight`), with
+        ``k = M / (p ctau1)``, ``x = k D`` and ``a = W L k``. Not finite where ``p = 0``.
+        """
+        p = np.sqrt(np.einsum("ij,ij->i", self.momentum, self.momentum))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = self.mass / (p * ctau1)  # 1 / (lambda_i at eps = 1) [1/mm]
+            x = k * np.asarray(self.decay_distance, dtype=np.float64)
+            a = np.asarray(self.weight, dtype=np.float64) * np.asarray(self.path_length) * k
+        return p, x, a
 
 
 def _concat(
@@ -221,12 +245,22 @@ def _concat(
 
     k = float(len(parts))
     decs = [d for d, _, _ in parts]
+    parent = None
+    if any(d.parent is not None for d in decs):
+        # parents of different batches are different A': number them apart
+        ids, offset = [], 0
+        for d in decs:
+            own = np.arange(len(d)) if d.parent is None else np.asarray(d.parent)
+            ids.append(own + offset)
+            offset += int(own.max()) + 1 if own.size else 0
+        parent = np.concatenate(ids)
     merged = _Reweightable(
         mass=decs[0].mass,
         momentum=np.concatenate([d.momentum for d in decs]),
         weight=np.concatenate([d.weight for d in decs]) / k,
         decay_distance=np.concatenate([d.decay_distance for d in decs]),
         path_length=np.concatenate([d.path_length for d in decs]),
+        parent=parent,
     )
     sel = _Selected(
         **{
@@ -311,12 +345,6 @@ def batches_needed(n_eff: float, config: YieldConfig) -> int:
     return int(min(config.max_event_factor, max(1, int(np.ceil(target / n_eff)))))
 
 
-#: Precision batches: how many times a produced A' in the pilot's edge band is decayed.
-#: At the upper e+e- edges of 5 and 10 MeV one split batch decays 4-10 times as many
-#: A' and has 10-25 times the effective events; the spread of N_exp between seeds
-#: drops 4-5 fold, with no bias (``validation/split_batches.py``).
-SPLIT_FACTOR = 16
-
 #: Precision batches: the band is the pilot's selected edge weight between the
 #: quantiles ``SPLIT_QUANTILE`` and ``1 - SPLIT_QUANTILE`` in A' momentum, widened by
 #: ``SPLIT_MARGIN`` on each side, so that the rare selected A' just outside the
@@ -327,21 +355,29 @@ SPLIT_MARGIN = 1.25
 
 #: Precision batches: the split batches are counted for ``SPLIT_SAFETY`` times the target,
 #: since the second pilot, one batch, misses the rare heavy events that lower the
-#: effective events of the merged batches (3 seeds at 5 and 10 MeV: 825-1310 without it).
+#: effective events of the merged batches (4 seeds at 5 and 10 MeV: 825-1310 without it).
 SPLIT_SAFETY = 1.25
+
+#: Precision batches: the split batches of a (mass, mode) decay at most about this many
+#: times the A' that its plain batches may (``max_event_factor x n_events``; the number of
+#: batches is set from the second pilot's size), a bound on memory and time (the default
+#: run's largest, 5 MeV meson decays, uses 3.0 of it: peak 1.3 GB per worker).
+SPLIT_MAX_COST = 4
 
 
 def _weighted_quantiles(values: FloatArray, weights: FloatArray, q: FloatArray) -> FloatArray:
+    """Return the ``q`` quantiles of ``values`` weighted by ``weights`` (lower values)."""
     order = np.argsort(values)
     cum = np.cumsum(weights[order])
     idx = np.searchsorted(cum, np.asarray(q) * cum[-1])
     return np.asarray(values[order][np.clip(idx, 0, values.size - 1)], dtype=np.float64)
 
 
-def edge_momentum_band(
+def _edge_momentum_band(
     decays: Any,
-    sel: _Selected,
+    sel: Any,
     values: dict[str, FloatArray],
+    *,
     s: FloatArray,
     ctau1: float,
     target: float,
@@ -349,12 +385,12 @@ def edge_momentum_band(
 ) -> tuple[float, float] | None:
     """Return the A' momentum band [MeV] that carries the selected weight at the short edges.
 
-    ``decays``, ``sel``: a simulated (mass, mode, channel) sample and its selection;
-    ``values``: its re-weighted quantities over ``s`` (eps^2, or 1/c tau for ALPs, with
-    ``ctau1`` as in :func:`_channel_yields`). A short edge is an edge coupling (as in
-    :func:`edge_effective_events`) with fewer than ``target`` effective events. Returns
-    the widest band over the short edges (:data:`SPLIT_QUANTILE`, :data:`SPLIT_MARGIN`),
-    or ``None`` when no edge is short or none has a selected event.
+    ``decays``, ``sel``: a simulated (mass, mode, channel) sample and its selection (an
+    object with a boolean ``mask``); ``values``: its re-weighted quantities over ``s``
+    (eps^2, with ``ctau1`` as in :func:`_channel_yields`). A short edge is an edge
+    coupling (as in :func:`edge_effective_events`) with fewer than ``target`` effective
+    events. Returns the widest band over the short edges (:data:`SPLIT_QUANTILE`,
+    :data:`SPLIT_MARGIN`), or ``None`` when no edge is short or none has a selected event.
 
     >>> import numpy as np
     >>> from types import SimpleNamespace
@@ -363,7 +399,8 @@ def edge_momentum_band(
     >>> dec = _Reweightable(10.0, np.stack([0 * p, 0 * p, p], axis=1), one, 1e5 * one, one)
     >>> sel = SimpleNamespace(mask=(p > 40e3) & (p < 60e3))  # selected: 40-60 GeV
     >>> v = {"n_exp": np.array([1.0, 3.0, 1.0]), "n_eff_selected": np.array([5.0, 50.0, 5.0])}
-    >>> lo, hi = edge_momentum_band(dec, sel, v, np.array([0.0, 1e-9, 1.0]), 1.0, 1000.0)
+    >>> lo, hi = _edge_momentum_band(dec, sel, v, s=np.array([0.0, 1e-9, 1.0]), ctau1=1.0,
+    ...                              target=1000.0)
     >>> round(lo / 1e3), round(hi / 1e3)                   # 40 / 1.25 and 60 x 1.25 GeV
     (32, 75)
     """
@@ -372,12 +409,9 @@ def edge_momentum_band(
     if short.size == 0:
         return None
     r = decays if isinstance(decays, _Reweightable) else _Reweightable.of(decays)
-    p = np.sqrt(np.einsum("ij,ij->i", r.momentum, r.momentum))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = r.mass / (p * ctau1)
-        x = k * np.asarray(r.decay_distance, dtype=np.float64)
-        a = np.asarray(r.weight, dtype=np.float64) * np.asarray(r.path_length) * k
-    use = np.asarray(sel.mask, dtype=np.bool_) & np.isfinite(x) & np.isfinite(a) & (a > 0)
+    p, x, a = r.variables(ctau1)
+    use = np.asarray(sel.mask, dtype=np.bool_) & np.isfinite(x) & (x > 0)
+    use &= np.isfinite(a) & (a > 0)  # as _channel_yields
     if not np.any(use):
         return None
     p, x, log_a = p[use], x[use], np.log(a[use])
@@ -391,7 +425,7 @@ def edge_momentum_band(
     return float(min(lows)), float(max(highs))
 
 
-def _union_band(bands: list[tuple[float, float] | None]) -> tuple[float, float] | None:
+def _band_hull(bands: list[tuple[float, float] | None]) -> tuple[float, float] | None:
     """Return the smallest band that contains every given band (``None`` if none is given)."""
     given = [b for b in bands if b is not None]
     if not given:
@@ -399,33 +433,62 @@ def _union_band(bands: list[tuple[float, float] | None]) -> tuple[float, float] 
     return min(b[0] for b in given), max(b[1] for b in given)
 
 
-def split_sample(prod: Any, band: tuple[float, float], factor: int) -> Any:
+def split_sample(
+    prod: ProductionSample, band: tuple[float, float], factor: int
+) -> tuple[ProductionSample, np.ndarray]:
     """Repeat every produced A' with momentum in ``band`` [MeV] ``factor`` times, weight / factor.
 
-    Each copy is then decayed independently, so the sample estimates the same yields
-    (the weights still sum to the production rate) with less decay and selection noise
-    inside the band.
+    Each copy is then decayed independently (particle splitting), so the sample estimates
+    the same yields (the weights still sum to the production rate) with less decay and
+    selection noise inside the band. Also returns, per row, the index of its A' in
+    ``prod`` (for the effective events, :func:`_channel_yields`).
 
     >>> import numpy as np
     >>> from darkdump.production.sample import ProductionSample
     >>> mom = np.array([[0.0, 0.0, 5e3], [0.0, 0.0, 50e3]])
     >>> prod = ProductionSample(10.0, "brems", mom, np.zeros((2, 3)), np.array([1.0, 2.0]))
-    >>> out = split_sample(prod, (10e3, 100e3), 4)
-    >>> len(out), out.weight.tolist(), float(out.rate)
-    (5, [1.0, 0.5, 0.5, 0.5, 0.5], 3.0)
+    >>> out, parent = split_sample(prod, (10e3, 100e3), 4)
+    >>> len(out), out.weight.tolist(), float(out.rate), parent.tolist()
+    (5, [1.0, 0.5, 0.5, 0.5, 0.5], 3.0, [0, 1, 1, 1, 1])
     """
     from darkdump.production.sample import ProductionSample
 
     p = prod.p
     reps = np.where((p >= band[0]) & (p <= band[1]), int(factor), 1)
     idx = np.repeat(np.arange(len(prod)), reps)
-    return ProductionSample(
+    out = ProductionSample(
         mass=prod.mass,
         mechanism=prod.mechanism,
         momentum=prod.momentum[idx],
         production_point=prod.production_point[idx],
         weight=prod.weight[idx] / reps[idx],
     )
+    return out, idx
+
+
+def _same_parent_pairs(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs ``(i, j)``, ``i != j``, each unordered pair once, of events with one parent.
+
+    >>> first, second = _same_parent_pairs(np.array([7, 3, 7, 5, 7]))
+    >>> sorted(zip(first.tolist(), second.tolist()))
+    [(0, 2), (0, 4), (2, 4)]
+    """
+    order = np.argsort(parent, kind="stable")
+    ps = np.asarray(parent)[order]
+    firsts, seconds = [], []
+    k = 1
+    while k < ps.size:
+        # copies of one parent are contiguous once sorted: a group of g has pairs at
+        # every distance 1..g-1, so none at distance k means none beyond it
+        at = np.flatnonzero(ps[k:] == ps[:-k])
+        if at.size == 0:
+            break
+        firsts.append(order[at])
+        seconds.append(order[at + k])
+        k += 1
+    if not firsts:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    return np.concatenate(firsts), np.concatenate(seconds)
 
 
 def _channel_yields(
@@ -448,11 +511,7 @@ def _channel_yields(
     :class:`_Reweightable` part.
     """
     r = decays if isinstance(decays, _Reweightable) else _Reweightable.of(decays)
-    p = np.sqrt(np.einsum("ij,ij->i", r.momentum, r.momentum))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = r.mass / (p * ctau1)  # 1 / (lambda_i at eps = 1) [1/mm]
-        x = k * np.asarray(r.decay_distance, dtype=np.float64)
-        a = np.asarray(r.weight, dtype=np.float64) * np.asarray(r.path_length) * k
+    _, x, a = r.variables(ctau1)
     # Events that never reach the decay volume (zero path) or have no momentum weigh 0.
     live = np.isfinite(x) & (x > 0) & np.isfinite(a) & (a > 0)
     pre = np.asarray(sel.pre_region, dtype=np.bool_)[live]
@@ -503,8 +562,18 @@ def _channel_yields(
     else:
         out["sigma_m"] = np.full(s.size, np.nan)
     # Effective number of selected MC events, (sum w)^2 / sum w^2: where it is small,
-    # A_sel and sigma_M rest on a few high-weight events (extreme couplings).
+    # A_sel and sigma_M rest on a few high-weight events (extreme couplings). Copies of
+    # one produced A' (split samples) share its momentum and production point, so they
+    # count as one: sum over A' of (sum of its copies' w)^2, i.e. the cross terms too.
     sq = np.clip(bins.sums(af * af, 2.0 * s, iff)[:, 0], 0, None)
+    if r.parent is not None:
+        first, second = _same_parent_pairs(np.asarray(r.parent)[live][iff])
+        if first.size:
+            xs = x[iff]
+            cross, _ = exp_sums(
+                0.5 * (xs[first] + xs[second]), 2.0 * af[first] * af[second], 2.0 * s, bins.shift
+            )
+            sq = sq + np.clip(cross[:, 0], 0, None)
     out["n_eff_selected"] = np.where(sq > 0, sf[:, 0] ** 2 / np.where(sq > 0, sq, 1.0), 0.0)
 
     ig = np.flatnonzero(geo)
@@ -616,13 +685,93 @@ def signal_events(
         prod, channel, _rng(seed, mass, i_mode, 100 + i_ch), experiment, {}
     )
     ctau1 = float(np.asarray(dark_photon.ctau(mass, 1.0)))
-    p = np.sqrt(np.einsum("ij,ij->i", prod.momentum, prod.momentum))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = mass / (p * ctau1)
-        x = k * dec.decay_distance
-        a = prod.weight * dec.path_length * k
+    _, x, a = _Reweightable.of(dec).variables(ctau1)
     bad = ~(np.isfinite(x) & np.isfinite(a) & (a > 0))
     return SignalEvents(sel, np.where(bad, 0.0, x), np.where(bad, 0.0, a))
+
+
+def target_out_of_reach(edge_n_eff: float, config: YieldConfig) -> bool:
+    """Whether ``config.max_event_factor`` plain batches cannot bring ``edge_n_eff`` to target.
+
+    >>> from darkdump.yields.model import YieldConfig
+    >>> cfg = YieldConfig(masses=(5.0,), epsilons=(1e-6,), min_effective_events=1000.0,
+    ...                   max_event_factor=16)
+    >>> target_out_of_reach(40.0, cfg), target_out_of_reach(100.0, cfg)
+    (True, False)
+    """
+    target = config.min_effective_events
+    return target is not None and target > config.max_event_factor * edge_n_eff
+
+
+def _split_plan(
+    mass: float,
+    i_mode: int,
+    mode: str,
+    sims: dict[int, list[tuple[Any, _Selected, np.ndarray]]],
+    values: dict[tuple[str, str], dict[str, FloatArray]],
+    edge_n_eff: float,
+    experiment: Experiment,
+    config: YieldConfig,
+    timings: dict[str, float],
+) -> tuple[tuple[float, float] | None, int]:
+    """Band and number of split batches of one (mass, mode), from its pilot (``sims``).
+
+    The band covers the edges that plain batches cannot bring to the target (at the NA62
+    e+e- upper edges below 15 MeV; elsewhere plain batches cost less). A second pilot, a
+    fresh production split in that band, counts the split batches needed for
+    :data:`SPLIT_SAFETY` times the target, within :data:`SPLIT_MAX_COST`; like the first
+    pilot it is left out of the result. ``(None, plain batches)`` if there is no band.
+    """
+    from darkdump.models import dark_photon
+
+    assert config.min_effective_events is not None  # target_out_of_reach was checked
+    eps = np.asarray(config.epsilons, dtype=np.float64)
+    s = eps * eps
+    ctau1 = float(np.asarray(dark_photon.ctau(mass, 1.0)))
+    out_of_reach = config.min_effective_events / config.max_event_factor
+    band = _band_hull(
+        [
+            _edge_momentum_band(
+                part[0][0],
+                part[0][1],
+                values[(config.channels[i], mode)],
+                s=s,
+                ctau1=ctau1,
+                target=out_of_reach,
+            )
+            for i, part in sims.items()
+        ]
+    )
+    if band is None:
+        return None, batches_needed(edge_n_eff, config)
+    t0 = time.perf_counter()
+    fresh = _production(
+        mode, mass, config.n_events, _rng(config.seed, mass, i_mode, 2000), experiment
+    )
+    split, parent = split_sample(fresh, band, config.split_factor)
+    timings["production"] = timings.get("production", 0.0) + time.perf_counter() - t0
+    rate = float(split.rate)
+    needed = []
+    for i_ch in sims:
+        ch = config.channels[i_ch]
+        rng = _rng(config.seed, mass, i_mode, 200 + i_ch)
+        dec, sel, geo = _simulate_channel(split, ch, rng, experiment, timings)
+        t0 = time.perf_counter()
+        br = float(np.asarray(dark_photon.branching_ratio(ch, mass)))
+        trial, _ = _channel_yields(
+            _Reweightable.of(dec, parent),
+            sel,
+            geo,
+            ctau1,
+            s,
+            float(experiment.beam.n_pot),
+            rate,
+            br,
+        )
+        needed.append(batches_needed(edge_effective_events(trial) / SPLIT_SAFETY, config))
+        timings["reweighting"] = timings.get("reweighting", 0.0) + time.perf_counter() - t0
+    budget = SPLIT_MAX_COST * config.max_event_factor * config.n_events
+    return band, max(1, min(max(needed), budget // len(split)))
 
 
 def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> MassResult:
@@ -690,42 +839,11 @@ def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> M
             default=float("inf"),
         )
         n_batches = batches_needed(edge_n_eff, config)
-        # Splitting where the plain batches cannot reach the target within the cap (at
-        # the NA62 e+e- upper edges below 15 MeV), in the band of those edges only:
-        # elsewhere plain batches cost less.
         band = None
-        target = config.min_effective_events
-        if target is not None and target > config.max_event_factor * edge_n_eff:
-            out_of_reach = target / config.max_event_factor
-            band = _union_band(
-                [
-                    edge_momentum_band(
-                        sims[i][0][0],
-                        sims[i][0][1],
-                        values[(config.channels[i], mode)],
-                        s,
-                        ctau1,
-                        out_of_reach,
-                    )
-                    for i in sims
-                ]
+        if config.split_factor > 1 and target_out_of_reach(edge_n_eff, config):
+            band, n_batches = _split_plan(
+                mass, i_mode, mode, sims, values, edge_n_eff, experiment, config, timings
             )
-        if band is not None:
-            # Second pilot: the pilot's production, split in the band and decayed afresh,
-            # counts the split batches needed (and is left out, like the first).
-            split = split_sample(prod, band, SPLIT_FACTOR)
-            needed = []
-            for i_ch in sims:
-                ch = config.channels[i_ch]
-                rng = _rng(config.seed, mass, i_mode, 200 + i_ch)
-                dec, sel, geo = _simulate_channel(split, ch, rng, experiment, timings)
-                t0 = time.perf_counter()
-                trial, _ = _channel_yields(dec, sel, geo, ctau1, s, n_pot, rates[mode], brs[ch])
-                n_eff = edge_effective_events(trial) / SPLIT_SAFETY
-                needed.append(batches_needed(n_eff, config))
-                tick("reweighting", t0)
-            del split
-            n_batches = max(needed)
         if n_batches > 1 or band is not None:
             for parts in sims.values():
                 parts.clear()
@@ -738,17 +856,19 @@ def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> M
                     _rng(config.seed, mass, i_mode, 1000 + b),
                     experiment,
                 )
+                parent = None
                 if band is not None:
-                    extra = split_sample(extra, band, SPLIT_FACTOR)
+                    extra, parent = split_sample(extra, band, config.split_factor)
                 tick("production", t0)
                 for i_ch, parts in sims.items():
-                    # b >= 1: SeedSequence pads keys with zeros, so b = 0 would repeat the
-                    # pilot's stream (i_mode, 100 + i_ch).
+                    # Streams: pilot (i_mode) and (i_mode, 100 + i_ch); second pilot
+                    # (i_mode, 2000) and (i_mode, 200 + i_ch); batch b >= 1
+                    # (i_mode, 1000 + b) and (i_mode, 100 + i_ch, b).
                     rng = _rng(config.seed, mass, i_mode, 100 + i_ch, b)
                     dec, sel, geo = _simulate_channel(
                         extra, config.channels[i_ch], rng, experiment, timings
                     )
-                    parts.append((_Reweightable.of(dec), sel, geo))
+                    parts.append((_Reweightable.of(dec, parent), sel, geo))
                 del extra
             for i_ch, parts in sims.items():
                 t0 = time.perf_counter()

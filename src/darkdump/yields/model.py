@@ -103,14 +103,19 @@ class YieldConfig:
         inside the region ``n_exp >= EDGE_EVENTS`` of one of its channels) resting on
         fewer effective selected events than this, that first batch is a pilot: the
         mass is simulated again in as many fresh, independent batches of ``n_events`` as
-        the pilot says are needed, and they are merged (issue 10 asks for 1000). Where
-        ``max_event_factor`` plain batches cannot reach it, the A' in the momentum band
-        of those edges are split (:func:`darkdump.yields.grid.split_sample`).
+        the pilot says are needed, and they are merged (issue 10 asks for 1000).
         ``None``: one batch everywhere.
     max_event_factor
         Most batches any (mass, mode) may get, so that the run time stays bounded; the
         precision reached where the cap binds is printed by
         ``benchmarks/bench_precision.py``.
+    split_factor
+        With ``min_effective_events``, where ``max_event_factor`` plain batches cannot
+        reach it (the e+e- upper edges at 5 and 10 MeV of na62-2021), every A' in the
+        momentum band of those edges is decayed this many times at ``1 / split_factor``
+        of its weight (:func:`darkdump.yields.grid.split_sample`); 1: no splitting.
+        16 gives one batch 10-25 times the effective events at those edges for 4-5 times
+        the decays (``validation/split_batches.py``).
     """
 
     masses: tuple[float, ...]
@@ -121,6 +126,7 @@ class YieldConfig:
     seed: int = 1
     min_effective_events: float | None = None
     max_event_factor: int = 1
+    split_factor: int = 16
 
     def __post_init__(self) -> None:
         import operator
@@ -128,6 +134,9 @@ class YieldConfig:
         operator.index(self.max_event_factor)  # a whole number (TypeError otherwise)
         if self.max_event_factor < 1:
             raise ValueError(f"max_event_factor={self.max_event_factor}: must be >= 1")
+        operator.index(self.split_factor)
+        if self.split_factor < 1:
+            raise ValueError(f"split_factor={self.split_factor}: must be >= 1")
         if self.min_effective_events is not None and not self.min_effective_events > 0:
             raise ValueError(
                 f"min_effective_events={self.min_effective_events}: must be > 0 or None"
@@ -187,7 +196,8 @@ class YieldGrid(ChannelModeKeys):
     branching_ratio
         ``channel -> (n_mass,)``: BR(A' -> ll).
     n_simulated, n_selected
-        ``(channel, mode) -> (n_mass,)`` event counts (unweighted).
+        ``(channel, mode) -> (n_mass,)`` event counts (unweighted): decays simulated and
+        selected, every copy of a split A' counted (``YieldConfig.split_factor``).
     n_pot
         Protons on target used for ``n_exp``.
     config

@@ -421,16 +421,14 @@ def _run_section(cfg: Any) -> Section:
 
 def _batches_text(cfg: Any) -> str:
     """Describe the precision target of the yields, if any (``min_effective_events``)."""
-    from darkdump.yields.grid import SPLIT_FACTOR
-
     target = getattr(cfg, "min_effective_events", None)
     if not target:
         return ""
     return (
         f", in up to {cfg.max_event_factor} such batches where a contour edge rests on fewer "
         f"than {target:g} effective events (with the A' of its momentum band decayed "
-        f"{SPLIT_FACTOR} times at 1/{SPLIT_FACTOR} of the weight where plain batches cannot "
-        "reach that)"
+        f"{cfg.split_factor} times at 1/{cfg.split_factor} of the weight where plain batches "
+        "cannot reach that)"
     )
 
 

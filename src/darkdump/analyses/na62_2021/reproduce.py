@@ -104,11 +104,12 @@ class ReproduceConfig:
     #: in up to ``max_event_factor`` fresh batches of ``n_events`` (the e+e- masses below
     #: 30 MeV, where few decays pass the STRAW1 isolation); where that cannot reach the
     #: target (the e+e- upper edges at 5 and 10 MeV), the A' of the short edges' momentum
-    #: band are split (:data:`darkdump.yields.grid.SPLIT_FACTOR`). Every edge then has
-    #: at least 1000 (``benchmarks/bench_precision.py``), for about 4 s of the yields step
-    #: on two cores.
+    #: band are decayed ``split_factor`` times at 1/``split_factor`` of the weight
+    #: (``YieldConfig.split_factor``). Every edge then has at least 1000 effective events
+    #: (``benchmarks/bench_precision.py``); the yields step takes 27.9 s on two cores.
     min_effective_events: float | None = 1000.0
     max_event_factor: int = 16
+    split_factor: int = 16
     n_toys: int = 600
     refine_toys: int | None = None
     #: Target Monte-Carlo error of every CLs contour edge, relative in eps, reached by
@@ -561,6 +562,7 @@ def _run_reproduction(
         seed=cfg.seed,
         min_effective_events=cfg.min_effective_events,
         max_event_factor=cfg.max_event_factor,
+        split_factor=cfg.split_factor,
     )
     alp_masses = np.asarray(cfg.alp_masses_MeV) * MeV
     acfg = AlpConfig(
