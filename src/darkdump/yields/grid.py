@@ -355,7 +355,8 @@ SPLIT_MARGIN = 1.25
 
 #: Precision batches: the split batches are counted for ``SPLIT_SAFETY`` times the target,
 #: since the second pilot, one batch, misses the rare heavy events that lower the
-#: effective events of the merged batches (4 seeds at 5 and 10 MeV: 825-1310 without it).
+#: effective events of the merged batches (4 seeds at 5 and 10 MeV gave 825-1310 without
+#: it, copies then counted apart; 1103-1729 with it, copies counted as one).
 SPLIT_SAFETY = 1.25
 
 #: Precision batches: the split batches of a (mass, mode) decay at most about this many
