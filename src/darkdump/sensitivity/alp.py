@@ -96,13 +96,13 @@ def _alp_mass(
     from darkdump.sensitivity.acceptance import ChannelAcceptance, channel_acceptance
     from darkdump.sensitivity.grid import _channel_reach
     from darkdump.yields.model import CHANNELS
-    from darkdump.yields.sampling import mass_rng
+    from darkdump.yields.sampling import ALP_MODE_KEY, CHANNEL_KEY, mass_rng
 
     assert experiment.acceptance is not None
     s = 1.0 / (c_light * np.asarray(config.taus, dtype=np.float64))  # 1 / (c tau) [1/mm]
     n_pot = float(config.n_pot if config.n_pot is not None else experiment.beam.n_pot)
     prod = production.generate(
-        "B", mass, config.n_events, mass_rng(config.seed, mass, 7), experiment
+        "B", mass, config.n_events, mass_rng(config.seed, mass, ALP_MODE_KEY), experiment
     )
     rate = float(prod.rate)
     dv = experiment.decay_volume
@@ -112,7 +112,7 @@ def _alp_mass(
         if rate <= 0.0 or mass <= 2.0 * lepton_mass(lepton):
             out[ch] = np.zeros(s.size)
             continue
-        rng = mass_rng(config.seed, mass, 7, 100 + CHANNELS.index(ch))
+        rng = mass_rng(config.seed, mass, ALP_MODE_KEY, CHANNEL_KEY + CHANNELS.index(ch))
         dec = decay.decay_in_volume(prod, lepton, dv.z_min_m * m, dv.z_max_m * m, rng)
         acc = ChannelAcceptance.build(experiment, ch)
         accepted = channel_acceptance(

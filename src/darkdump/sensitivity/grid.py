@@ -221,7 +221,7 @@ def reach_mass(
     from darkdump.models import dark_photon
     from darkdump.sensitivity.acceptance import ChannelAcceptance, channel_acceptance
     from darkdump.yields.model import CHANNELS, PRODUCTION_MODES
-    from darkdump.yields.sampling import mass_rng, production_sample
+    from darkdump.yields.sampling import CHANNEL_KEY, mass_rng, production_sample
 
     assert experiment.acceptance is not None
     channels = tuple(experiment.acceptance.channels())
@@ -246,7 +246,7 @@ def reach_mass(
                 values[(ch, mode)] = {q: np.zeros(eps.size) for q in QUANTITIES}
                 continue
             t0 = time.perf_counter()
-            rng = mass_rng(config.seed, mass, i_mode, 100 + CHANNELS.index(ch))
+            rng = mass_rng(config.seed, mass, i_mode, CHANNEL_KEY + CHANNELS.index(ch))
             dec = decay.decay_in_volume(
                 prod, {"ee": "e", "mumu": "mu"}[ch], dv.z_min_m * m, dv.z_max_m * m, rng
             )

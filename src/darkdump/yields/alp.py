@@ -76,10 +76,13 @@ def simulate_alp_mass(
     from darkdump import production
     from darkdump.selection.select import lepton_mass
     from darkdump.yields.grid import _channel_yields, _simulate_channel, _zeros
+    from darkdump.yields.sampling import ALP_MODE_KEY, CHANNEL_KEY
     from darkdump.yields.sampling import mass_rng as _rng
 
     s = 1.0 / (c_light * np.asarray(config.taus, dtype=np.float64))  # 1 / (c tau) [1/mm]
-    prod = production.generate("B", mass, config.n_events, _rng(config.seed, mass, 7), experiment)
+    prod = production.generate(
+        "B", mass, config.n_events, _rng(config.seed, mass, ALP_MODE_KEY), experiment
+    )
     rate = float(prod.rate)
     out: dict[str, Any] = {}
     timings: dict[str, float] = {}
@@ -88,7 +91,7 @@ def simulate_alp_mass(
             out[ch] = _zeros(s.size)
             continue
         dec, sel, geo = _simulate_channel(
-            prod, ch, _rng(config.seed, mass, 7, 100 + i_ch), experiment, timings
+            prod, ch, _rng(config.seed, mass, ALP_MODE_KEY, CHANNEL_KEY + i_ch), experiment, timings
         )
         out[ch], _n = _channel_yields(
             dec,

@@ -81,7 +81,15 @@ from darkdump.yields.model import (
     default_masses,
 )
 from darkdump.yields.reweight import LogBins, exp_sums
-from darkdump.yields.sampling import _production, _rng, map_masses
+from darkdump.yields.sampling import (
+    BATCH_KEY,
+    CHANNEL_KEY,
+    SECOND_PILOT_CHANNEL_KEY,
+    SECOND_PILOT_KEY,
+    _production,
+    _rng,
+    map_masses,
+)
 
 if TYPE_CHECKING:
     from darkdump.experiments.schema import Experiment
@@ -683,7 +691,7 @@ def signal_events(
     if prod is None:
         raise ValueError(f"no {mode} production at {mass / GeV:g} GeV")
     dec, sel, _ = _simulate_channel(
-        prod, channel, _rng(seed, mass, i_mode, 100 + i_ch), experiment, {}
+        prod, channel, _rng(seed, mass, i_mode, CHANNEL_KEY + i_ch), experiment, {}
     )
     ctau1 = float(np.asarray(dark_photon.ctau(mass, 1.0)))
     _, x, a = _Reweightable.of(dec).variables(ctau1)
@@ -747,7 +755,7 @@ def _split_plan(
         return None, batches_needed(edge_n_eff, config)
     t0 = time.perf_counter()
     fresh = _production(
-        mode, mass, config.n_events, _rng(config.seed, mass, i_mode, 2000), experiment
+        mode, mass, config.n_events, _rng(config.seed, mass, i_mode, SECOND_PILOT_KEY), experiment
     )
     split, parent = split_sample(fresh, band, config.split_factor)
     timings["production"] = timings.get("production", 0.0) + time.perf_counter() - t0
@@ -755,7 +763,7 @@ def _split_plan(
     needed = []
     for i_ch in sims:
         ch = config.channels[i_ch]
-        rng = _rng(config.seed, mass, i_mode, 200 + i_ch)
+        rng = _rng(config.seed, mass, i_mode, SECOND_PILOT_CHANNEL_KEY + i_ch)
         dec, sel, geo = _simulate_channel(split, ch, rng, experiment, timings)
         t0 = time.perf_counter()
         br = float(np.asarray(dark_photon.branching_ratio(ch, mass)))
@@ -822,7 +830,7 @@ def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> M
                 n_sim[key] = 0
                 n_sel[key] = 0
                 continue
-            rng = _rng(config.seed, mass, i_mode, 100 + i_ch)
+            rng = _rng(config.seed, mass, i_mode, CHANNEL_KEY + i_ch)
             sims[i_ch] = [_simulate_channel(prod, ch, rng, experiment, timings)]
             t0 = time.perf_counter()
             values[key], n_sel[key] = _channel_yields(
@@ -854,7 +862,7 @@ def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> M
                     mode,
                     mass,
                     config.n_events,
-                    _rng(config.seed, mass, i_mode, 1000 + b),
+                    _rng(config.seed, mass, i_mode, BATCH_KEY + b),
                     experiment,
                 )
                 parent = None
@@ -862,10 +870,8 @@ def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> M
                     extra, parent = split_sample(extra, band, config.split_factor)
                 tick("production", t0)
                 for i_ch, parts in sims.items():
-                    # Streams: pilot (i_mode) and (i_mode, 100 + i_ch); second pilot
-                    # (i_mode, 2000) and (i_mode, 200 + i_ch); batch b >= 1
-                    # (i_mode, 1000 + b) and (i_mode, 100 + i_ch, b).
-                    rng = _rng(config.seed, mass, i_mode, 100 + i_ch, b)
+                    # stream keys: darkdump.yields.sampling (CHANNEL_KEY, BATCH_KEY)
+                    rng = _rng(config.seed, mass, i_mode, CHANNEL_KEY + i_ch, b)
                     dec, sel, geo = _simulate_channel(
                         extra, config.channels[i_ch], rng, experiment, timings
                     )

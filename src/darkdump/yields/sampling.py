@@ -22,10 +22,33 @@ from darkdump.yields.model import MESONS, PRODUCTION_MODES
 if TYPE_CHECKING:
     from darkdump.experiments.schema import Experiment
 
-__all__ = ["map_masses", "mass_rng", "production_sample"]
+__all__ = [
+    "ALP_MODE_KEY",
+    "BATCH_KEY",
+    "CHANNEL_KEY",
+    "SECOND_PILOT_CHANNEL_KEY",
+    "SECOND_PILOT_KEY",
+    "map_masses",
+    "mass_rng",
+    "production_sample",
+]
 
 #: Minimum share of the meson-mode events given to each open meson channel.
 _MESON_MIN_SHARE = 1.0 / 20.0
+
+#: Keys of the per-mass random streams, after (seed, mass) (:func:`mass_rng`). Production
+#: mode ``i`` (its index in ``PRODUCTION_MODES``; the ALP's B mesons: ``ALP_MODE_KEY``) is
+#: produced on ``(i,)`` and decayed in channel ``c`` (index in ``CHANNELS``) on
+#: ``(i, CHANNEL_KEY + c)``. The precision batches ``b >= 1`` of
+#: :func:`darkdump.yields.grid.simulate_mass` use ``(i, BATCH_KEY + b)`` and
+#: ``(i, CHANNEL_KEY + c, b)``; its second pilot ``(i, SECOND_PILOT_KEY)`` and
+#: ``(i, SECOND_PILOT_CHANNEL_KEY + c)``. Distinct for fewer than 100 channels and
+#: batches.
+ALP_MODE_KEY = 7
+CHANNEL_KEY = 100
+SECOND_PILOT_CHANNEL_KEY = 200
+BATCH_KEY = 1000
+SECOND_PILOT_KEY = 2000
 
 
 def _rng(seed: int, mass: float, *keys: int) -> np.random.Generator:
