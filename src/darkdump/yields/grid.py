@@ -333,24 +333,44 @@ def edge_precision(
     return out
 
 
-def batches_needed(n_eff: float, config: YieldConfig) -> int:
-    """Batches that bring ``n_eff`` (from one batch) to ``config.min_effective_events``.
+#: Precision batches: a pilot short of the target asks for the batches that reach this
+#: many times it, since n_eff of merged batches grows a little slower than their number
+#: (rare heavy events) and a pilot's n_eff is itself uncertain. Without it the default run
+#: ended 3 events above the target at 15 MeV (1003), and seeds differ by more; with it
+#: the lowest edge behind batches has 1176 (``benchmarks/bench_precision.py``; 1045 at
+#: 30 MeV is a pilot that met the target alone). Split batches: 4 seeds at 5 and 10 MeV
+#: gave 825-1310 without it, 1103-1729 with it.
+PRECISION_SAFETY = 1.25
 
-    The effective number of events grows in proportion to the simulated events, so
-    ``ceil(target / n_eff)``, between 1 and ``config.max_event_factor``.
 
-    >>> from darkdump.yields.model import YieldConfig
-    >>> cfg = YieldConfig(masses=(5.0,), epsilons=(1e-6,), min_effective_events=1000.0,
-    ...                   max_event_factor=8)
-    >>> batches_needed(300.0, cfg), batches_needed(20.0, cfg), batches_needed(2000.0, cfg)
-    (4, 8, 1)
-    """
+def _batches_for(n_eff: float, config: YieldConfig) -> int:
+    """``ceil(PRECISION_SAFETY x target / n_eff)`` between 1 and ``config.max_event_factor``."""
     target = config.min_effective_events
     if target is None or not np.isfinite(n_eff):
         return 1
     if n_eff <= 0.0:
         return config.max_event_factor
-    return int(min(config.max_event_factor, max(1, int(np.ceil(target / n_eff)))))
+    wanted = int(np.ceil(PRECISION_SAFETY * target / n_eff))
+    return int(min(config.max_event_factor, max(1, wanted)))
+
+
+def batches_needed(n_eff: float, config: YieldConfig) -> int:
+    """Batches that bring ``n_eff`` (from one batch) to ``config.min_effective_events``.
+
+    1 where the target is met. Elsewhere the effective number of events grows about in
+    proportion to the simulated events, so ``ceil(PRECISION_SAFETY x target / n_eff)``,
+    at most ``config.max_event_factor``.
+
+    >>> from darkdump.yields.model import YieldConfig
+    >>> cfg = YieldConfig(masses=(5.0,), epsilons=(1e-6,), min_effective_events=1000.0,
+    ...                   max_event_factor=8)
+    >>> [batches_needed(n, cfg) for n in (300.0, 600.0, 20.0, 999.0, 2000.0)]
+    [5, 3, 8, 2, 1]
+    """
+    target = config.min_effective_events
+    if target is None or not n_eff < target:
+        return 1
+    return _batches_for(n_eff, config)
 
 
 #: Precision batches: the band is the pilot's selected edge weight between the
@@ -360,12 +380,6 @@ def batches_needed(n_eff: float, config: YieldConfig) -> int:
 #: are split too.
 SPLIT_QUANTILE = 0.005
 SPLIT_MARGIN = 1.25
-
-#: Precision batches: the split batches are counted for ``SPLIT_SAFETY`` times the target,
-#: since the second pilot, one batch, misses the rare heavy events that lower the
-#: effective events of the merged batches (4 seeds at 5 and 10 MeV gave 825-1310 without
-#: it, copies then counted apart; 1103-1729 with it, copies counted as one).
-SPLIT_SAFETY = 1.25
 
 #: Precision batches: the split batches of a (mass, mode) decay at most about this many
 #: times the A' that its plain batches may (``max_event_factor x n_events``; the number of
@@ -728,7 +742,7 @@ def _split_plan(
     The band covers the edges that plain batches cannot bring to the target (at the NA62
     e+e- upper edges below 15 MeV; elsewhere plain batches cost less). A second pilot, a
     fresh production split in that band, counts the split batches needed for
-    :data:`SPLIT_SAFETY` times the target, within :data:`SPLIT_MAX_COST`; like the first
+    :data:`PRECISION_SAFETY` times the target, within :data:`SPLIT_MAX_COST`; like the first
     pilot it is left out of the result. ``(None, plain batches)`` if there is no band.
     """
     from darkdump.models import dark_photon
@@ -777,7 +791,8 @@ def _split_plan(
             rate,
             br,
         )
-        needed.append(batches_needed(edge_effective_events(trial) / SPLIT_SAFETY, config))
+        # always for the safety margin: one batch misses the rare heavy events
+        needed.append(_batches_for(edge_effective_events(trial), config))
         timings["reweighting"] = timings.get("reweighting", 0.0) + time.perf_counter() - t0
     budget = SPLIT_MAX_COST * config.max_event_factor * config.n_events
     return band, max(1, min(max(needed), budget // len(split)))

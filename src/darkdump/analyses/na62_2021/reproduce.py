@@ -106,7 +106,7 @@ class ReproduceConfig:
     #: target (the e+e- upper edges at 5 and 10 MeV), the A' of the short edges' momentum
     #: band are decayed ``split_factor`` times at 1/``split_factor`` of the weight
     #: (``YieldConfig.split_factor``). Every edge then has at least 1000 effective events
-    #: (``benchmarks/bench_precision.py``); the yields step takes 27.9 s on two cores.
+    #: (``benchmarks/bench_precision.py``); the yields step takes 25-28 s on two cores.
     min_effective_events: float | None = 1000.0
     max_event_factor: int = 16
     split_factor: int = 16
