@@ -424,11 +424,16 @@ def _batches_text(cfg: Any) -> str:
     target = getattr(cfg, "min_effective_events", None)
     if not target:
         return ""
+    split = int(getattr(cfg, "split_factor", 1))
     return (
         f", in up to {cfg.max_event_factor} such batches where a contour edge rests on fewer "
-        f"than {target:g} effective events (with the A' of its momentum band decayed "
-        f"{cfg.split_factor} times at 1/{cfg.split_factor} of the weight where plain batches "
-        "cannot reach that)"
+        f"than {target:g} effective events"
+        + (
+            f" (with the A' of its momentum band decayed {split} times at 1/{split} of the "
+            "weight where plain batches cannot reach that)"
+            if split > 1
+            else ""
+        )
     )
 
 
