@@ -736,6 +736,10 @@ def _split_plan(
     experiment: Experiment,
     config: YieldConfig,
     timings: dict[str, float],
+    *,
+    s: FloatArray,
+    ctau1: float,
+    brs: dict[str, float],
 ) -> tuple[tuple[float, float] | None, int]:
     """Band and number of split batches of one (mass, mode), from its pilot (``sims``).
 
@@ -744,13 +748,10 @@ def _split_plan(
     fresh production split in that band, counts the split batches needed for
     :data:`PRECISION_SAFETY` times the target, within :data:`SPLIT_MAX_COST`; like the first
     pilot it is left out of the result. ``(None, plain batches)`` if there is no band.
+    ``s``, ``ctau1``, ``brs``: as in :func:`simulate_mass` (eps^2, c tau at eps = 1 [mm],
+    branching ratio per channel).
     """
-    from darkdump.models import dark_photon
-
     assert config.min_effective_events is not None  # target_out_of_reach was checked
-    eps = np.asarray(config.epsilons, dtype=np.float64)
-    s = eps * eps
-    ctau1 = float(np.asarray(dark_photon.ctau(mass, 1.0)))
     out_of_reach = config.min_effective_events / config.max_event_factor
     band = _band_hull(
         [
@@ -780,17 +781,9 @@ def _split_plan(
         rng = _rng(config.seed, mass, i_mode, SECOND_PILOT_CHANNEL_KEY + i_ch)
         dec, sel, geo = _simulate_channel(split, ch, rng, experiment, timings)
         t0 = time.perf_counter()
-        br = float(np.asarray(dark_photon.branching_ratio(ch, mass)))
-        trial, _ = _channel_yields(
-            _Reweightable.of(dec, parent),
-            sel,
-            geo,
-            ctau1,
-            s,
-            float(experiment.beam.n_pot),
-            rate,
-            br,
-        )
+        n_pot = float(experiment.beam.n_pot)
+        reweightable = _Reweightable.of(dec, parent)
+        trial, _ = _channel_yields(reweightable, sel, geo, ctau1, s, n_pot, rate, brs[ch])
         # always for the safety margin: one batch misses the rare heavy events
         needed.append(_batches_for(edge_effective_events(trial), config))
         timings["reweighting"] = timings.get("reweighting", 0.0) + time.perf_counter() - t0
@@ -866,7 +859,18 @@ def simulate_mass(mass: float, experiment: Experiment, config: YieldConfig) -> M
         band = None
         if config.split_factor > 1 and target_out_of_reach(edge_n_eff, config):
             band, n_batches = _split_plan(
-                mass, i_mode, mode, sims, values, edge_n_eff, experiment, config, timings
+                mass,
+                i_mode,
+                mode,
+                sims,
+                values,
+                edge_n_eff,
+                experiment,
+                config,
+                timings,
+                s=s,
+                ctau1=ctau1,
+                brs=brs,
             )
         if n_batches > 1 or band is not None:
             for parts in sims.values():
