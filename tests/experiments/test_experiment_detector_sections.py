@@ -46,7 +46,25 @@ def test_regions_are_read_by_the_selection_stage() -> None:
     sr = regions_for("ee", exp)["SR"]
     assert sr.kind == "ellipse"
     assert sr.cda_half_axis == pytest.approx(30.0)  # PRL eq. 1: 0.03 m in mm
-    assert math.isinf(exp.regions.ee["SR"].z_min_m)
+    # An ellipse has no box sides: unset (None), read as unbounded by the selection stage.
+    assert exp.regions.ee["SR"].z_min_m is None
+    assert math.isinf(sr.z_min)
+
+
+@pytest.mark.parametrize("name", ["na62-2021", "na62-1e18", "charm", "nucal"])
+def test_a_dumped_experiment_is_strict_json_and_validates_again(name: str) -> None:
+    """Provenance files embed the experiment: no Infinity/NaN (invalid JSON), and it reloads."""
+    import json
+
+    from darkdump.experiments.schema import Experiment
+
+    exp = load(name)
+
+    def reject(constant: str) -> float:
+        raise ValueError(f"non-finite {constant} in the dumped experiment")
+
+    dumped = json.loads(exp.model_dump_json(), parse_constant=reject)
+    assert Experiment.model_validate(dumped) == exp
 
 
 @pytest.mark.parametrize(

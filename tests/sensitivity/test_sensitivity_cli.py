@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import h5py
@@ -66,7 +67,10 @@ def test_maps_figures_report_and_provenance(na62_reach: Path) -> None:
     html = (na62_reach / "report.html").read_text(encoding="utf-8")
     assert "na62-1e18" in html
     assert "data:image/png;base64" in html
-    assert (na62_reach / "provenance.json").is_file()
+    # Strict JSON (the experiment's unbounded region sides once came out as Infinity).
+    text = (na62_reach / "provenance.json").read_text(encoding="utf-8")
+    provenance = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in provenance"))
+    assert provenance["experiment"]["name"] == "na62-1e18"
 
 
 def test_pot_scales_the_lower_edge_as_the_fourth_root(tmp_path: Path) -> None:

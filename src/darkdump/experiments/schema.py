@@ -571,17 +571,20 @@ class Selection(_Strict):
 
 
 class Cut(_Strict):
-    """``min < variable < max`` on a named selection variable (units in its name)."""
+    """``min < variable < max`` on a named selection variable (units in its name).
+
+    A bound left out (None) is open, so that a dumped cut holds no infinity.
+    """
 
     variable: Literal[
         "z_tax_m", "cda_tax_m", "vertex_z_m", "vertex_rho_m", "m_ll_GeV", "p_total_GeV"
     ]
-    min: float = -math.inf
-    max: float = math.inf
+    min: float | None = None
+    max: float | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Cut:
-        if not self.min < self.max:
+        if self.min is not None and self.max is not None and not self.min < self.max:
             raise ValueError("min must be smaller than max")
         return self
 
@@ -592,14 +595,15 @@ class RegionSpec(_Strict):
     A box or an ellipse of the (Z_TAX, CDA_TAX) plane (metres), or ``kind = "cuts"``:
     every cut of ``cuts`` on named variables.
 
-    Defaults equal those of :class:`darkdump.selection.regions.Region` so that
-    ``model_dump()`` is a valid region table.
+    A box side left out (None) is unbounded. ``model_dump(exclude_none=True)`` is a
+    valid region table; every value stays finite, so a dumped experiment is valid JSON
+    and validates again.
     """
 
     kind: Literal["box", "ellipse", "cuts"]
-    z_min_m: float = -math.inf
-    z_max_m: float = math.inf
-    cda_max_m: float = math.inf
+    z_min_m: float | None = None
+    z_max_m: float | None = None
+    cda_max_m: float | None = None
     z_center_m: float = 0.0
     z_half_axis_m: PosFloat = 1.0
     cda_half_axis_m: PosFloat = 1.0
@@ -609,7 +613,12 @@ class RegionSpec(_Strict):
 
     @model_validator(mode="after")
     def _box_range(self) -> RegionSpec:
-        if self.kind == "box" and not self.z_min_m < self.z_max_m:
+        if (
+            self.kind == "box"
+            and self.z_min_m is not None
+            and self.z_max_m is not None
+            and not self.z_min_m < self.z_max_m
+        ):
             raise ValueError("z_min_m must be smaller than z_max_m")
         if self.kind == "cuts" and not self.cuts:
             raise ValueError("a region of kind 'cuts' needs at least one cut")

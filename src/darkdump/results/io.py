@@ -114,8 +114,13 @@ def to_jsonable(value: Any) -> Any:
 
 
 def write_json(path: str | Path, data: Any) -> Path:
-    """Write ``data`` as indented, key-sorted JSON, atomically."""
-    return atomic_write_text(path, json.dumps(to_jsonable(data), indent=2, sort_keys=True) + "\n")
+    """Write ``data`` as indented, key-sorted JSON, atomically.
+
+    Strict JSON: a NaN or an infinity raises ``ValueError`` instead of being written as
+    the non-standard ``NaN`` / ``Infinity`` that other readers reject.
+    """
+    text = json.dumps(to_jsonable(data), indent=2, sort_keys=True, allow_nan=False)
+    return atomic_write_text(path, text + "\n")
 
 
 def format_float(value: float) -> str:

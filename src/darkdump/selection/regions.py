@@ -137,7 +137,8 @@ def _experiment_section(experiment: Experiment | None, name: str) -> Mapping[str
     if value is None:
         return None
     if hasattr(value, "model_dump"):
-        dumped: Mapping[str, Any] = value.model_dump()
+        # Unset bounds are None in the schema (unbounded): left out, the Region defaults apply.
+        dumped: Mapping[str, Any] = value.model_dump(exclude_none=True)
         return dumped
     if isinstance(value, Mapping):
         return value

@@ -176,7 +176,9 @@ def _write_h5(path: Path, grid: ReachGrid, provenance: dict[str, Any]) -> None:
             f.attrs["format"] = "darkdump-reach-1"
             f.attrs["threshold_events"] = grid.threshold
             f.attrs["n_pot"] = grid.n_pot
-            f.attrs["provenance_json"] = json.dumps(provenance, sort_keys=True, default=str)
+            f.attrs["provenance_json"] = json.dumps(
+                provenance, sort_keys=True, default=str, allow_nan=False
+            )
             opts = {"track_times": False}
             f.create_dataset("mass_GeV", data=grid.masses / GeV, **opts)
             f.create_dataset("epsilon", data=grid.epsilons, **opts)

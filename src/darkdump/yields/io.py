@@ -94,7 +94,9 @@ def write_grid(path: str | Path, grid: YieldGrid, provenance: dict[str, Any] | N
             f.attrs["experiment"] = str(grid.config.get("experiment", ""))
             f.attrs["seed"] = int(grid.config.get("seed", 0))
             f.attrs["config_json"] = json.dumps(grid.config, sort_keys=True)
-            f.attrs["provenance_json"] = json.dumps(provenance or {}, sort_keys=True, default=str)
+            f.attrs["provenance_json"] = json.dumps(
+                provenance or {}, sort_keys=True, default=str, allow_nan=False
+            )
             opts = {"track_times": False}
             f.create_dataset("mass_GeV", data=grid.masses / GeV, **opts)
             f.create_dataset("epsilon", data=grid.epsilons, **opts)
@@ -138,7 +140,9 @@ def write_alp_grid(
             f.attrs["experiment"] = str(grid.config.get("experiment", ""))
             f.attrs["seed"] = int(grid.config.get("seed", 0))
             f.attrs["config_json"] = json.dumps(grid.config, sort_keys=True)
-            f.attrs["provenance_json"] = json.dumps(provenance or {}, sort_keys=True, default=str)
+            f.attrs["provenance_json"] = json.dumps(
+                provenance or {}, sort_keys=True, default=str, allow_nan=False
+            )
             opts = {"track_times": False}
             f.create_dataset("mass_GeV", data=grid.masses / GeV, **opts)
             f.create_dataset("tau_ns", data=grid.taus / ns, **opts)
