@@ -186,6 +186,27 @@ def test_grid_file_roundtrip_and_identical_bytes(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*tmp"))
 
 
+def test_grid_file_marks_undefined_moments_and_refuses_infinity(tmp_path: Path) -> None:
+    import dataclasses
+
+    import h5py
+
+    grid = _toy_grid()
+    values = {k: dict(v) for k, v in grid.values.items()}
+    rms = values[("mumu", "brems")]["cda_tax_rms"].copy()
+    rms[0] = np.nan  # an empty selected sample: undefined moment
+    values[("mumu", "brems")]["cda_tax_rms"] = rms
+    path = write_grid(tmp_path / "nan.h5", dataclasses.replace(grid, values=values))
+    with h5py.File(path) as f:
+        assert "nan_means" in f["mumu/brems/cda_tax_rms_mm"].attrs
+        assert "nan_means" not in f["ee/brems/cda_tax_rms_mm"].attrs
+    rms[0] = np.inf
+    with pytest.raises(ValueError, match="infinite"):
+        write_grid(tmp_path / "inf.h5", dataclasses.replace(grid, values=values))
+    assert not (tmp_path / "inf.h5").exists()
+    assert not list(tmp_path.glob(".*tmp"))
+
+
 def test_zero_event_csv(tmp_path: Path) -> None:
     rows = zero_event_rows(_toy_grid())
     assert len(rows) == 2 * 3 * 3

@@ -10,6 +10,10 @@ HDF5 layout (every unit in the dataset name; GeV and metres, CDA in mm):
 ``acceptance_geo``, ``n_exp_geo``, ``z_tax_mean_m``, ``z_tax_rms_m``,
 ``cda_tax_rms_mm``, ``n_eff_selected``; and ``n_simulated``, ``n_selected`` (n_mass,).
 
+The Z_TAX and CDA_TAX moments are NaN, with the dataset attribute ``nan_means``, where
+no simulated decay is selected (for mu+mu-, every mass below the dimuon threshold): the
+moments of an empty sample are undefined. Every other quantity is finite.
+
 Root attributes: ``format`` (``darkdump-yields-1``), ``n_pot``, ``experiment``,
 ``seed`` and ``config_json`` / ``provenance_json`` (the run's configuration and the
 versions that made it). Channels are ``ee``, ``mumu``; modes ``brems``, ``meson``.
@@ -38,6 +42,12 @@ from darkdump.yields.grid import QUANTITIES, YieldGrid
 
 if TYPE_CHECKING:
     from darkdump.yields.alp import AlpGrid
+
+#: The ``nan_means`` attribute of a dataset that holds NaN.
+UNDEFINED_NOTE = (
+    "undefined: no simulated decay is selected at this mass and coupling (for mu+mu-, "
+    "every mass below the dimuon threshold)"
+)
 
 __all__ = [
     "FILE_NAMES",
@@ -109,7 +119,11 @@ def write_grid(path: str | Path, grid: YieldGrid, provenance: dict[str, Any] | N
             for (ch, mode), quantities in grid.values.items():
                 for q, arr in quantities.items():
                     name, unit = FILE_NAMES[q]
-                    f.create_dataset(f"{ch}/{mode}/{name}", data=arr / unit, **opts)
+                    data = f.create_dataset(f"{ch}/{mode}/{name}", data=arr / unit, **opts)
+                    if np.isinf(arr).any():
+                        raise ValueError(f"{ch}/{mode}/{name}: infinite values, not written")
+                    if np.isnan(arr).any():
+                        data.attrs["nan_means"] = UNDEFINED_NOTE
                 f.create_dataset(
                     f"{ch}/{mode}/n_simulated", data=grid.n_simulated[(ch, mode)], **opts
                 )
