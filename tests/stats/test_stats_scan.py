@@ -231,3 +231,37 @@ def test_masses_in_gev_are_rejected() -> None:
     # No signal below the dimuon threshold: such masses are allowed (zero rows).
     zero = GridChannel(spec, np.zeros_like(n_exp), np.full(n_exp.shape, 3.0))
     scan([zero], np.array([5.0, 100.0]), eps, n_toys=100)
+
+
+def test_precision_stage_resolves_empty_brackets_and_spurious_holes() -> None:
+    # Near-zero background with the POT constraint: the strong -2 sigma curve has
+    # CL_sb ~ 0.002 at its edge, so 300 toys often see no signal-like toy (CLs = 0).
+    # Such a bracket is unresolved, and two crossings one or two grid points apart are
+    # mostly toy noise: the precision stage must give both more toys (up to max_toys).
+    from darkdump.stats.scan import CURVES, SHORT_RUN
+
+    mass, eps, n_exp = _grid()
+    ch = ChannelSpec("flat", LogNormal(1e-3, 1.0), FlatShape((0.0, 1000.0)))
+    max_toys = 4800
+    res = scan(
+        [GridChannel(ch, n_exp, np.full(n_exp.shape, 5.0))],
+        mass,
+        eps,
+        n_toys=300,
+        refine_toys=None,
+        seed=5,
+        precision=0.05,
+        max_toys=max_toys,
+    )
+    assert res.outer_band_precision == 0.05
+    below = res.cls < 0.1
+    cross = below[..., 1:] != below[..., :-1]
+    pair_toys = np.minimum(res.toys_used[:, :-1], res.toys_used[:, 1:])
+    empty = cross & ((res.cls[..., :-1] <= 0) | (res.cls[..., 1:] <= 0))
+    assert not np.any(empty & (pair_toys < max_toys)[None]), "a CLs = 0 bracket kept few toys"
+    for gap in range(1, SHORT_RUN + 1):
+        short = cross[..., :-gap] & cross[..., gap:]
+        assert not np.any(short & (pair_toys[:, :-gap] < max_toys)[None])
+    strong = CURVES.index("expected_m2sigma")
+    assert res.toys_used.max() == max_toys
+    assert all(len(iv) <= 1 for iv in res.contours[CURVES[strong]].intervals)

@@ -64,8 +64,11 @@ class ClsResult:
     relative_error
         Monte-Carlo error of ln CLs, shape (6, P): observed then the expected curves,
         from the binomial errors of CL_sb and CL_b, ``sqrt((1 - p_sb)/(N p_sb) +
-        (1 - p_b)/(N p_b))`` (for the expected curves the quantile of q is taken as
-        exact, so the error is slightly underestimated there).
+        (1 - p_b)/(N p_b))``. For the expected curves the toy quantile of q is taken as
+        exact; its own spread adds little: with 40 seeds x 3000 toys on the NA62 e+e-
+        model at s = 2 events the reported errors are 0.85-1.04 of the measured spread of
+        ln CLs (a test pins it). Where no signal-like toy is seen (p_sb = 0, CLs = 0), the
+        error uses p_sb = 1/N.
     """
 
     cls: FloatArray

@@ -36,7 +36,16 @@ from darkdump.stats.engine import ToyMode
 from darkdump.stats.model import ChannelSpec, Convention, LogNormal, Model
 from darkdump.typing import FloatArray
 
-__all__ = ["CURVES", "PRESCREEN_SIGNAL_FACTOR", "GridChannel", "ScanResult", "proxy_cls", "scan"]
+__all__ = [
+    "CURVES",
+    "PRESCREEN_SIGNAL_FACTOR",
+    "SHORT_RUN",
+    "UNRESOLVED_FACTOR",
+    "GridChannel",
+    "ScanResult",
+    "proxy_cls",
+    "scan",
+]
 
 #: Names of the CLs curves: observed, then expected at the quantiles of
 #: :data:`darkdump.stats.cls.EXPECTED_QUANTILES` of q under b (0.023 ... 0.977). The band
@@ -60,6 +69,16 @@ CURVES: tuple[str, ...] = (
 #: factor, allows an exclusion that the plain proxy does not gets toys at its peak; the
 #: bracketing then follows the toys. 2 covers the strong band (2.303 / 1.6 = 1.44) with margin.
 PRESCREEN_SIGNAL_FACTOR = 2.0
+
+#: Toy multiplier for a contour edge next to a toy-based CLs of 0 (no signal-like toy
+#: among N: CLs below about 1 / (N CL_b), not 0), applied in the precision stage until
+#: ``max_toys``. 4 resolves the strong -2 sigma band (CL_sb ~ 0.002 at its edge) from
+#: the 600 base toys in two rounds.
+UNRESOLVED_FACTOR = 4.0
+
+#: Longest run of grid points (in coupling) between two crossings of one curve that the
+#: precision stage treats as possible toy noise and refines (see ``UNRESOLVED_FACTOR``).
+SHORT_RUN = 2
 
 
 @dataclass(frozen=True)
@@ -117,7 +136,7 @@ class ScanResult:
     (with the relative Monte-Carlo error of every edge, :attr:`Contour.errors`);
     ``cls_error`` (6, n_mass, n_eps) is the Monte-Carlo error of ln CLs (0 where the
     value is the analytic proxy); ``seed``, ``mode``, ``n_toys``, ``refine_toys``,
-    ``precision`` and ``max_toys`` record how it was made.
+    ``precision``, ``outer_band_precision`` and ``max_toys`` record how it was made.
     """
 
     mass: FloatArray
@@ -135,6 +154,7 @@ class ScanResult:
     cls_error: FloatArray | None = None
     precision: float | None = None
     max_toys: int | None = None
+    outer_band_precision: float | None = None
 
 
 def proxy_cls(
@@ -226,6 +246,7 @@ def scan(
     convention: Convention = "median",
     refine_toys: int | None = 5000,
     precision: float | None = None,
+    outer_band_precision: float | None = None,
     max_toys: int = 20_000,
     max_rounds: int = 30,
     executor: Executor | None = None,
@@ -264,6 +285,9 @@ def scan(
         After the bracketing stages, the two points that bracket an edge whose error
         (:func:`_edge_log_errors`) is above it get more toys, up to ``max_toys``, and the
         bracketing is repeated; ``None`` skips this stage.
+    outer_band_precision
+        Target of the +-2 sigma curves instead of ``precision`` (default: the same). The
+        strong -2 sigma edge costs the most toys by far: CL_sb is about 0.1 x 0.023 there.
     max_toys
         Largest number of toys per hypothesis spent on one point by ``precision``.
     max_rounds
@@ -396,19 +420,38 @@ def scan(
     for stage, target in enumerate(targets):
         bracket(target, stage == 0)
     if precision is not None:
+        outer = precision if outer_band_precision is None else outer_band_precision
+        target_of = np.array([outer if name.endswith("2sigma") else precision for name in CURVES])[
+            :, None, None
+        ]
         last = targets[-1]
         for _ in range(max_rounds):
-            sig, _cross = _edge_log_errors(values, log_err, eps, level)
+            sig, cross = _edge_log_errors(values, log_err, eps, level)
             # An edge whose error would stay above twice the target even with max_toys
             # at both points is a shallow crossing (the tip of a contour, where CLs
             # barely dips below the level): toys cannot pin it, so none are spent there.
             pair_toys = np.minimum(toys_used[:, :-1], toys_used[:, 1:])
             at_max = np.nan_to_num(sig) * np.sqrt(np.maximum(pair_toys, 1) / max_toys)
-            too_big = (np.nan_to_num(sig, nan=0.0) > precision) & (at_max <= 2.0 * precision)
+            too_big = (np.nan_to_num(sig, nan=0.0) > target_of) & (at_max <= 2.0 * target_of)
             # Toys needed at both bracketing points, scaled by the error ratio squared
             # (at least doubled, at most max_toys), for every curve of the point.
             want = np.zeros((n_m, n_e))
-            ratio2 = np.where(too_big, (np.nan_to_num(sig) / precision) ** 2, 0.0)
+            ratio2 = np.where(too_big, (np.nan_to_num(sig) / target_of) ** 2, 0.0)
+            # A bracketing point whose CLs is 0 had no signal-like toy: ln CLs is
+            # unbounded there, so the interpolated edge sits at the other point and its
+            # error formula gives ~0. Such a crossing is unresolved, not precise: its
+            # points get UNRESOLVED_FACTOR times the toys (up to max_toys).
+            unresolved = cross & ((values[..., :-1] <= 0) | (values[..., 1:] <= 0))
+            # Two crossings within SHORT_RUN grid steps bound a run of one or two points
+            # on the other side of the level: mostly toy noise near an edge (a spurious
+            # hole or island), which each crossing's own error does not see. Both are
+            # treated as unresolved too.
+            for gap in range(1, SHORT_RUN + 1):
+                both = cross[..., :-gap] & cross[..., gap:]
+                unresolved[..., :-gap] |= both
+                unresolved[..., gap:] |= both
+            unresolved &= (pair_toys < max_toys)[None]
+            ratio2 = np.where(unresolved, np.maximum(ratio2, UNRESOLVED_FACTOR), ratio2)
             per_pair = np.max(ratio2, axis=0)
             want[:, :-1] = np.maximum(want[:, :-1], per_pair)
             want[:, 1:] = np.maximum(want[:, 1:], per_pair)
@@ -444,4 +487,9 @@ def scan(
         cls_error=log_err,
         precision=precision,
         max_toys=max_toys if precision is not None else None,
+        outer_band_precision=(
+            (precision if outer_band_precision is None else outer_band_precision)
+            if precision is not None
+            else None
+        ),
     )

@@ -404,7 +404,7 @@ def _run_section(cfg: Any) -> Section:
         f"{min(cfg.epsilons):.0e}-{max(cfg.epsilons):.0e}; {cfg.n_events} decays per mass, mode "
         f"and channel{_batches_text(cfg)}; toys {cfg.n_toys}"
         + (
-            f", edge precision {cfg.precision:g} (up to {cfg.max_toys} toys)"
+            f", edge precision {cfg.precision:g}{_outer_band_text(cfg)} (up to {cfg.max_toys} toys)"
             if cfg.precision
             else ""
         )
@@ -435,6 +435,14 @@ def _batches_text(cfg: Any) -> str:
             else ""
         )
     )
+
+
+def _outer_band_text(cfg: Any) -> str:
+    """Describe the +-2 sigma curves' own edge precision, if it differs (read tolerantly)."""
+    outer = getattr(cfg, "outer_band_precision", None)
+    if outer is None or outer == cfg.precision:
+        return ""
+    return f" ({outer:g} for the +-2 sigma curves)"
 
 
 def _precision_table(grid: YieldGrid) -> Table:
