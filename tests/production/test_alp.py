@@ -124,3 +124,31 @@ def test_bad_mass_is_one_line_error(mass: float) -> None:
 def test_bad_kstar_fraction() -> None:
     with pytest.raises(DarkdumpInputError, match="k_star_fraction"):
         alp.generate_alp(100.0, 10, np.random.default_rng(0), EXP, k_star_fraction=1.5)
+
+
+def test_modelling_b_sets_the_nuclear_exponent_and_the_kstar_share() -> None:
+    """[modelling.b]: alpha scales the B yield per POT as A^(alpha - 1) for each dump layer.
+    Analytic: chi_bb = A^alpha sigma_bb / sigma_inel with sigma_inel = A / (N_A lambda_I), so
+    at alpha = 1 a layer's chi_bb is proportional to lambda_I (PDG: Cu 137.3, Fe 132.1
+    g/cm2) and the ratio is the mean of A^-0.05 weighted by interactions x lambda_I.
+    k_star_fraction = 1 gives every event the K* two-body momentum."""
+    from darkdump.production.pythia_gen import interaction_probabilities
+
+    low = EXP.with_modelling({"b": {"nuclear_exponent": 0.95}})
+    base = alp.generate_alp(300 * MeV, 1000, np.random.default_rng(8), EXP)
+    alt = alp.generate_alp(300 * MeV, 1000, np.random.default_rng(8), low)
+    prob = interaction_probabilities(EXP)
+    a = np.array([layer.mass_number for layer in EXP.target.layers])
+    lambda_i = np.array([{"Cu": 137.3, "Fe": 132.1}[layer.material] for layer in EXP.target.layers])
+    expected = float(np.dot(prob * lambda_i, a**-0.05) / np.dot(prob, lambda_i))
+    assert alt.rate / base.rate == pytest.approx(expected, rel=1e-12)
+    assert 0.81 < expected < 0.82  # Cu 63.5^-0.05 = 0.813, Fe 55.8^-0.05 = 0.818
+
+    kstar = EXP.with_modelling({"b": {"k_star_fraction": 1.0}})
+    from_file = alp.generate_alp(300 * MeV, 1000, np.random.default_rng(9), kstar)
+    explicit = alp.generate_alp(300 * MeV, 1000, np.random.default_rng(9), EXP, k_star_fraction=1.0)
+    np.testing.assert_array_equal(from_file.momentum, explicit.momentum)
+    default = alp.generate_alp(300 * MeV, 1000, np.random.default_rng(9), EXP)
+    assert not np.array_equal(default.momentum, from_file.momentum)
+    with pytest.raises(ValueError, match="k_star_fraction"):
+        EXP.with_modelling({"b": {"k_star_fraction": 1.5}})

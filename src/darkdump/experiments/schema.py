@@ -692,11 +692,19 @@ class BModelling(_Strict):
     """b-bbar production for the ALP from B -> K(*) a (:mod:`darkdump.production.alp`).
 
     The B momentum spectra and species fractions are PYTHIA's; their number per POT is
-    ``chi_bb`` (:func:`darkdump.production.spectra.chi_bb`) from this cross-section.
+    ``chi_bb`` (:func:`darkdump.production.spectra.chi_bb`) from this cross-section and
+    the nuclear exponent; ``k_star_fraction`` splits the decays between K a and K* a
+    (:func:`darkdump.production.alp.generate_alp`), which sets the ALP momenta only.
     """
 
     sigma_bb_per_nucleon_nb: Annotated[float, Interval(gt=0, le=1e6)] = Field(
         1.7, description="sigma(pN -> b bbar X) per nucleon at the beam energy [nb]"
+    )
+    nuclear_exponent: Annotated[float, Interval(ge=0.5, le=1.2)] = Field(
+        1.0, description="alpha in sigma_bb(pA) = A^alpha sigma_bb(pN) [dimensionless]"
+    )
+    k_star_fraction: Annotated[float, Interval(ge=0.0, le=1.0)] = Field(
+        0.5, description="share of B -> K*(892) a among the B -> K(*) a decays [dimensionless]"
     )
     source: str = ""
 

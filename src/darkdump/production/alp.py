@@ -15,8 +15,9 @@ with chi_bb from :func:`darkdump.production.spectra.chi_bb` (shipped table metad
 Bs mesons are not used (b -> s a in a Bs gives phi a / eta a, not K(*) a).
 
 Kinematics: the parent species is drawn in proportion to its yield; the final state
-is K a with probability ``1 - k_star_fraction`` and K*(892) a otherwise (the split
-changes only the ALP momentum distribution, not the normalisation); the two-body
+is K a with probability ``1 - k_star_fraction`` and K*(892) a otherwise (the split,
+``[modelling.b] k_star_fraction`` of the experiment, changes only the ALP momentum
+distribution, not the normalisation); the two-body
 decay is isotropic in the B rest frame (spin-0 parent) and boosted to the lab with the
 B momentum sampled from the PYTHIA spectrum. K*(892) is taken at its pole mass (its
 95 MeV width smears the ALP momentum by far less than the B spectrum does). Masses
@@ -58,17 +59,18 @@ def b_spectra_for(experiment: Experiment) -> Spectra | _RescaledB:
 
     The table's B numbers per POT were made for its own dump and ``sigma(bb)``; they are
     rescaled to the experiment's dump (:func:`darkdump.production.spectra.chi_bb_for_experiment`
-    and its interaction probability) and to ``[modelling.b] sigma_bb_per_nucleon_nb``. For the
-    table's own settings the factor is exactly 1.
+    and its interaction probability) and to ``[modelling.b] sigma_bb_per_nucleon_nb`` and
+    ``nuclear_exponent``. For the table's own settings the factor is exactly 1.
     """
     from darkdump.production.pythia_gen import interaction_probabilities
     from darkdump.production.spectra import chi_bb_for_experiment
 
     table = shipped_for_beam("b", float(experiment.beam.energy_GeV))
-    sigma = float(experiment.modelling.b.sigma_bb_per_nucleon_nb)
+    b_model = experiment.modelling.b
+    sigma = float(b_model.sigma_bb_per_nucleon_nb)
     made = table.metadata
     scale_table = float(made["chi_bb"]) * float(made["interaction_probability"])
-    scale = chi_bb_for_experiment(experiment, sigma) * float(
+    scale = chi_bb_for_experiment(experiment, sigma, float(b_model.nuclear_exponent)) * float(
         interaction_probabilities(experiment).sum()
     )
     if scale == scale_table:
@@ -104,7 +106,7 @@ def generate_alp(
     n: int,
     rng: np.random.Generator,
     experiment: Experiment,
-    k_star_fraction: float = 0.5,
+    k_star_fraction: float | None = None,
     spectra: Spectra | None = None,
 ) -> ProductionSample:
     """Weighted sample of ALPs from B -> K a and B -> K* a per proton on target.
@@ -120,7 +122,8 @@ def generate_alp(
     experiment
         Experiment description (target for the production points).
     k_star_fraction
-        Fraction of the decays that are B -> K*(892) a [dimensionless].
+        Fraction of the decays that are B -> K*(892) a [dimensionless]; default the
+        experiment's ``[modelling.b] k_star_fraction``.
     spectra
         B spectra; default: the shipped table for the beam energy (:func:`b_spectra_for`).
 
@@ -135,6 +138,8 @@ def generate_alp(
         raise DarkdumpInputError(f"ALP mass {mass} MeV: must be a positive, finite number")
     if n < 1:
         raise DarkdumpInputError(f"number of ALPs n = {n}: must be at least 1")
+    if k_star_fraction is None:
+        k_star_fraction = float(experiment.modelling.b.k_star_fraction)
     if not 0.0 <= k_star_fraction <= 1.0:
         raise DarkdumpInputError(f"k_star_fraction = {k_star_fraction}: must be in [0, 1]")
     table = b_spectra_for(experiment) if spectra is None else spectra

@@ -113,11 +113,13 @@ def chi_bb(
     mass_number: float,
     material: str,
     sigma_bb_per_nucleon_nb: float = SIGMA_BB_PER_NUCLEON_NB,
+    nuclear_exponent: float = 1.0,
 ) -> float:
     """Return the number of b bbar pairs per inelastic proton-nucleus interaction [1].
 
-    ``chi_bb = A^1 sigma_bb(pN) / sigma_inel(pA)``: hard processes scale with the number
-    of nucleons (alpha = 1 within errors for open heavy flavour, e.g. E789 and HERA-B),
+    ``chi_bb = A^alpha sigma_bb(pN) / sigma_inel(pA)`` with ``alpha = nuclear_exponent``
+    (default 1): hard processes scale with the number of nucleons (alpha = 1 within errors
+    for open heavy flavour, e.g. E789 and HERA-B),
     whereas the inelastic cross-section grows like about A^0.71 and is taken from the
     measured PDG nuclear interaction length, ``sigma_inel(pA) = A / (N_A lambda_I)``.
 
@@ -129,6 +131,8 @@ def chi_bb(
         Element symbol, for its PDG interaction length (Cu, Fe, W, Mo, Pb).
     sigma_bb_per_nucleon_nb
         sigma(pN -> b bbar X) per nucleon [nb].
+    nuclear_exponent
+        alpha of the A dependence [dimensionless].
 
     >>> round(chi_bb(63.546, "Cu") / 1e-7, 2)
     1.41
@@ -142,11 +146,13 @@ def chi_bb(
         )
     sigma_inel_cm2 = mass_number / (_AVOGADRO * _LAMBDA_I_G_CM2[material])
     sigma_bb_cm2 = sigma_bb_per_nucleon_nb * 1e-33
-    return mass_number * sigma_bb_cm2 / sigma_inel_cm2
+    return float(mass_number**nuclear_exponent * sigma_bb_cm2 / sigma_inel_cm2)
 
 
 def chi_bb_for_experiment(
-    experiment: Experiment, sigma_bb_per_nucleon_nb: float = SIGMA_BB_PER_NUCLEON_NB
+    experiment: Experiment,
+    sigma_bb_per_nucleon_nb: float = SIGMA_BB_PER_NUCLEON_NB,
+    nuclear_exponent: float = 1.0,
 ) -> float:
     """:func:`chi_bb` averaged over the dump layers, weighted by where protons interact.
 
@@ -158,7 +164,7 @@ def chi_bb_for_experiment(
 
     prob = interaction_probabilities(experiment)
     values = [
-        chi_bb(layer.mass_number, layer.material, sigma_bb_per_nucleon_nb)
+        chi_bb(layer.mass_number, layer.material, sigma_bb_per_nucleon_nb, nuclear_exponent)
         for layer in experiment.target.layers
     ]
     return float(np.dot(prob, values) / prob.sum())
