@@ -79,6 +79,8 @@ def test_a_dumped_experiment_is_strict_json_and_validates_again(name: str) -> No
         ("lkr_stochastic = 0.048", "lkr_stochastik = 0.048", r"detector\.resolutions"),
         ("z_min_m = 102.0", "z_min_m = 190.0", r"decay_volume"),
         ('lepton = "mu"', 'lepton = "tau"', r"selection\.mumu\.lepton"),
+        ("vertex_cda_max_mm = 25.0", "vertex_cda_max_mm = 0.0", r"selection\.vertex_cda_max_mm"),
+        ("vertex_cda_max_mm = 25.0", "", r"selection\.vertex_cda_max_mm"),
         ('kind = "ellipse"', 'kind = "circle"', r"regions\.ee\.SR\.kind"),
         ('kind = "muon"', 'kind = "muon3"', r"detector\.elements\.\d+\[MUV3\]\.kind"),
         ("r_max_m = 1.07 ", "r_max_m = -1.07 ", r"elements\.\d+\[LAV12\]\.aperture\.r_max_m"),

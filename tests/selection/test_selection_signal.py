@@ -110,3 +110,21 @@ def test_ee_signal_region_costs_what_the_prl_quotes() -> None:
         after = float(w[sel.cuts["signal_region"]].sum())
         losses.append(1.0 - after / before)
     assert 0.007 < float(np.mean(losses)) < 0.043, losses
+
+
+def test_vertex_cda_cut_comes_from_the_experiment_file() -> None:
+    # selection.vertex_cda_max_mm (NA62: 25 mm, a CHOICE): the vertex step keeps exactly the
+    # events whose two reconstructed tracks pass within that distance; 25 mm keeps all of
+    # the signal, 1 mm (below the ~2 mm rms) cuts part of it.
+    _dec, tracks = _signal(400 * MeV, "mu", 5000, 6)
+    assert EXP.selection is not None
+    assert EXP.selection.vertex_cda_max_mm == 25.0
+    nominal = select(tracks, "mumu", EXP)
+    tight = EXP.model_copy(
+        update={"selection": EXP.selection.model_copy(update={"vertex_cda_max_mm": 1.0})}
+    )
+    cut = select(tracks, "mumu", tight)
+    before = nominal.cuts["charge"]
+    assert np.array_equal(nominal.cuts["vertex"], before)
+    assert np.array_equal(cut.cuts["vertex"], before & (cut.vertex_cda < 1.0 * mm))
+    assert 0 < cut.cuts["vertex"].sum() < before.sum()

@@ -566,6 +566,9 @@ class Selection(_Strict):
     """Track and vertex requirements shared by the channels."""
 
     track_momentum_min_GeV: NonNegFloat
+    vertex_cda_max_mm: PosFloat = Field(
+        description="largest distance of closest approach of the two tracks at the vertex [mm]"
+    )
     ee: ChannelSelection
     mumu: ChannelSelection
 

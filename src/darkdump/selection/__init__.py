@@ -9,7 +9,6 @@ from darkdump.selection.geometry import closest_approach, z_tax_cda_tax
 from darkdump.selection.regions import CHANNELS, Region, in_region, regions_for
 from darkdump.selection.select import (
     CUT_NAMES,
-    VERTEX_CDA_MAX,
     Selection,
     dilepton_mass,
     lepton_mass,
@@ -19,7 +18,6 @@ from darkdump.selection.select import (
 __all__ = [
     "CHANNELS",
     "CUT_NAMES",
-    "VERTEX_CDA_MAX",
     "Region",
     "Selection",
     "closest_approach",

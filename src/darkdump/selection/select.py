@@ -21,12 +21,8 @@ of :attr:`Selection.cuts`):
     tracks"; PRL: e+e- vertices).
 ``vertex``
     two-track vertex at the midpoint of the closest approach of the two
-    reconstructed lines, with CDA below :data:`VERTEX_CDA_MAX` (25 mm). The
-    papers only say "consistent with originating from a common point" (PRL):
-    25 mm is a CHOICE, loose for signal: with the fast simulation the signal
-    vertex CDA has an rms of about 2 mm and a 99th percentile of 5-6 mm
-    (brems, 50 MeV ee and 400 MeV ee/mumu), so the cut loses no signal; it
-    matters only for the combinatorial background.
+    reconstructed lines, with CDA below ``selection.vertex_cda_max_mm`` of the
+    experiment file (NA62: 25 mm, a CHOICE stated there with its range).
 ``fiducial``
     vertex Z in ``selection.<channel>.vertex_z_min_m``-``vertex_z_max_m``
     (105-180 m, JHEP sec. 4) and, when given, the vertex radius about the Z axis
@@ -58,12 +54,9 @@ from darkdump.typing import FloatArray
 if TYPE_CHECKING:
     from darkdump.experiments.schema import Experiment
 
-__all__ = ["CUT_NAMES", "VERTEX_CDA_MAX", "Selection", "dilepton_mass", "lepton_mass", "select"]
+__all__ = ["CUT_NAMES", "Selection", "dilepton_mass", "lepton_mass", "select"]
 
 BoolArray = npt.NDArray[np.bool_]
-
-#: Maximum distance of closest approach of the two tracks at the vertex [mm] (CHOICE, module doc).
-VERTEX_CDA_MAX = 25.0 * mm
 
 CUT_NAMES = (
     "acceptance",
@@ -267,7 +260,7 @@ def select(tracks: Any, channel: str, experiment: Experiment) -> Selection:
         ("trigger", np.asarray(_field(tracks, "trigger"), dtype=np.bool_)),
         ("pid", _pid_mask(tracks, channel)),
         ("charge", charge[:, 0] * charge[:, 1] < 0),
-        ("vertex", vertex_cda < VERTEX_CDA_MAX),
+        ("vertex", vertex_cda < sel_cfg.vertex_cda_max_mm * mm),
         ("fiducial", fiducial),
         ("signal_region", in_region(channel, "SR", z_tax, cda_tax, experiment, variables)),
     ]

@@ -13,7 +13,7 @@ re-weighted for every coupling (:mod:`darkdump.yields.reweight`):
   importance weights; the meson mixture's weights carry each meson's rate).
 - ``n_exp`` (JHEP eq. 3.4): ``N_POT eps^2 P(pN -> A')/eps^2 P_D BR(A' -> ll) A_sel``.
 - ``sigma_m``: decay-weighted rms of the reconstructed dilepton mass of the
-  selected events inside a core window (median +- 5 x 1.4826 MAD of the
+  selected events inside a core window (median +- ``SIGMA_M_CORE`` = 5 x 1.4826 MAD of the
   unweighted selected sample), so that rare mis-measured events do not inflate
   the Gaussian width used by the likelihood (PRL appendix B: Gaussian signal pdf
   of width sigma_M). Measured where at least 20 effective events are selected
@@ -333,6 +333,13 @@ def edge_precision(
     return out
 
 
+#: Half-width of the core window of sigma_M, in robust standard deviations (1.4826 x MAD)
+#: of the selected dilepton masses about their median (module doc). A definition, not a
+#: physics parameter: PRL appendix B takes the signal pdf as a Gaussian of width sigma_M,
+#: and +-5 robust sigma keeps the whole Gaussian core while rare mis-measured events (a
+#: track's momentum off by several sigma) do not inflate it.
+SIGMA_M_CORE = 5.0
+
 #: Precision batches: a pilot short of the target asks for the batches that reach this
 #: many times it, since n_eff of merged batches grows a little slower than their number
 #: (rare heavy events) and a pilot's n_eff is itself uncertain. Without it the default run
@@ -571,7 +578,7 @@ def _channel_yields(
     if n_sel >= 2:
         med = float(np.median(mll))
         mad = float(np.median(np.abs(mll - med))) * 1.4826
-        half = 5.0 * mad if mad > 0 else np.inf
+        half = SIGMA_M_CORE * mad if mad > 0 else np.inf
         core = np.abs(mll - med) <= half
         dm = np.where(core, mll - med, 0.0)
     else:
