@@ -442,7 +442,7 @@ def _outer_band_text(cfg: Any) -> str:
     outer = getattr(cfg, "outer_band_precision", None)
     if outer is None or outer == cfg.precision:
         return ""
-    return f" ({outer:g} for the +-2 sigma curves)"
+    return f", {outer:g} for the +-2 sigma curves"
 
 
 def _precision_table(grid: YieldGrid) -> Table:
