@@ -28,13 +28,15 @@ m_B - m_K(*) gives zero weight for that channel (never NaN).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from particle import Particle
 
 from darkdump.errors import DarkdumpInputError
 from darkdump.experiments.schema import Experiment
-from darkdump.kinematics import boost, isotropic_directions, two_body_momentum
+from darkdump.kinematics import two_body_momentum
+from darkdump.production.meson_decays import forward_two_body_decay
 from darkdump.production.sample import ProductionSample
 from darkdump.production.spectra import Spectra, shipped_for_beam
 from darkdump.production.target import sample_production_points
@@ -45,6 +47,25 @@ __all__ = [
     "generate_alp",
     "two_body_momentum",
 ]
+
+#: Importance sampling (Monte-Carlo precision, not physics; unbiased through the weights),
+#: as for the meson-decay A' (:mod:`darkdump.production.meson_decays`): a fraction of the B
+#: drawn from the spectrum weighted by p^k (:data:`HARD_POWERS`) and from the cone
+#: ``theta < FORWARD_CONE x`` the detector's acceptance angle, and a fraction of the ALPs
+#: emitted forward about their B with cos(theta*) from ``(k + 1)(1 + c)^k / 2^(k + 1)``.
+#: Most ALPs leave the B far outside the few-mrad cone of the detector (p* ~ 2.5 GeV
+#: against p ~ 20 GeV). Chosen among six settings by the effective selected e+e- events
+#: per 50 000 ALPs (2 seeds, 100 / 300 / 600 MeV), against isotropic natural sampling:
+#: at the best lifetime 110 / 63 / 44 -> 215 / 189 / 124, at 100 ns 88 / 54 / 38 ->
+#: 112 / 125 / 75, at 0.1 ns 83 / 17 / 4 -> 285 / 199 / 72. Twelve seeds each agree on
+#: N_exp at 0.03-100 ns within -1.6 to +1.3 standard errors, except two +2.3, +2.7 at
+#: 0.03 ns, where the natural sample's mean rests on a few rare events.
+HARD_FRACTION = 0.3
+HARD_POWERS: tuple[float, ...] = (3.0, 6.0)
+FORWARD_FRACTION = 0.5
+FORWARD_CONE = 5.0
+EMISSION_FORWARD_FRACTION = 0.5
+EMISSION_POWER = 4.0
 
 #: B species used (names of :data:`darkdump.production.spectra.B_SPECIES`) -> PDG ids of
 #: the parent, of the K and of the K*(892) in B -> K(*) a (charge conjugates implied).
@@ -92,6 +113,12 @@ class _RescaledB:
     def sample(self, species: str, n: int, rng: np.random.Generator) -> np.ndarray:
         """Lab momenta from the table, shape ``(n, 3)`` [MeV]."""
         return self._table.sample(species, n, rng)
+
+    def sample_weighted(
+        self, species: str, n: int, rng: np.random.Generator, **options: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Importance-sampled lab momenta and weights (:meth:`Spectra.sample_weighted`)."""
+        return self._table.sample_weighted(species, n, rng, **options)
 
 
 def _mass(pdgid: int) -> float:
@@ -149,6 +176,7 @@ def generate_alp(
     counts = rng.multinomial(n, yields / total)
     momenta = np.zeros((n, 3))
     weight = np.full(n, total / n)
+    sample_weighted = getattr(table, "sample_weighted", None)
     start = 0
     for name, count in zip(names, counts, strict=True):
         if count == 0:
@@ -158,14 +186,33 @@ def generate_alp(
         b_id, k_id, kstar_id = ALP_PARENTS[name]
         m_b = _mass(b_id)
         is_kstar = rng.random(count) < k_star_fraction
-        m_k = np.where(is_kstar, _mass(kstar_id), _mass(k_id))
-        p_b = table.sample(name, count, rng)
-        p_star = two_body_momentum(m_b, mass, m_k)
-        open_channel = mass + m_k < m_b
-        direction = isotropic_directions(count, rng)
-        e_star = np.sqrt(p_star**2 + mass**2)
-        momenta[sl] = boost(direction * p_star[:, None], e_star, p_b, m_b)
-        weight[sl] = np.where(open_channel, weight[sl], 0.0)
+        if sample_weighted is None:
+            p_b, w_b = np.asarray(table.sample(name, count, rng)), np.ones(count)
+        else:
+            p_b, w_b = sample_weighted(
+                name,
+                count,
+                rng,
+                hard_fraction=HARD_FRACTION,
+                hard_powers=HARD_POWERS,
+                forward_fraction=FORWARD_FRACTION,
+                forward_theta_max=FORWARD_CONE * experiment.acceptance_angle_rad,
+            )
+        w_emit = np.ones(count)
+        for kstar, k_pdg in ((False, k_id), (True, kstar_id)):
+            sub = np.flatnonzero(is_kstar == kstar)
+            m_k = _mass(k_pdg)
+            if sub.size == 0 or mass + m_k >= m_b:
+                weight[sl][sub] = 0.0
+                momenta[sl][sub] = p_b[sub]  # finite; zero weight (closed channel)
+                continue
+            momenta[sl.start + sub], w_emit[sub] = forward_two_body_decay(
+                p_b[sub], m_b, mass, m_k, rng, EMISSION_FORWARD_FRACTION, EMISSION_POWER
+            )
+        # Importance weights normalised to mean 1 per parent species, so that the sample
+        # still sums to exactly the B -> K(*) a decays per POT (an O(1/n) ratio bias).
+        w = np.asarray(w_b, dtype=np.float64) * w_emit
+        weight[sl] = np.where(weight[sl] > 0.0, weight[sl] * w / w.mean(), 0.0)
     order = rng.permutation(n)
     points = sample_production_points(experiment, n, rng)
     return ProductionSample(
