@@ -265,3 +265,25 @@ def test_precision_stage_resolves_empty_brackets_and_spurious_holes() -> None:
     strong = CURVES.index("expected_m2sigma")
     assert res.toys_used.max() == max_toys
     assert all(len(iv) <= 1 for iv in res.contours[CURVES[strong]].intervals)
+
+
+def test_edge_error_on_the_wide_slope_ignores_a_pair_flattened_by_noise() -> None:
+    # ln CLs falls by 0.6 per grid step; toy noise made the two points around the
+    # crossing of 0.1 nearly equal (0.105, 0.098). Their own difference gives a large
+    # error (the pairwise interpolation is that uncertain); the slope over the neighbours
+    # says what more toys would reach, which decides whether toys can pin the edge.
+    from darkdump.stats.scan import _edge_log_errors
+
+    eps = np.exp(np.arange(6) * 0.058)
+    values = np.array([[0.55, 0.3, 0.105, 0.098, 0.03, 0.016]])
+    err = np.full(values.shape, 0.1)
+    pair, cross = _edge_log_errors(values, err, eps, 0.1)
+    wide, _ = _edge_log_errors(values, err, eps, 0.1, wide_slope=True)
+    j = int(np.flatnonzero(cross[0])[0])
+    assert j == 2
+    slope = abs(np.log(0.03) - np.log(0.3)) / 3.0  # over points 1..4
+    # pairwise: 0.058 / |ln(0.098 / 0.105)| ~ 0.84 per unit error; wide: 0.058 / 0.77
+    assert pair[0, j] > 5 * wide[0, j]
+    t = np.log(0.1 / 0.105) / -slope  # where the steep curve through point 2 crosses
+    expected = 0.058 / slope * 0.1 * np.hypot(1 - t, t)
+    assert wide[0, j] == pytest.approx(expected, rel=1e-9)

@@ -210,13 +210,22 @@ def _needed(values: FloatArray, have: np.ndarray, level: float) -> np.ndarray:
 
 
 def _edge_log_errors(
-    values: FloatArray, log_err: FloatArray, eps: FloatArray, level: float
+    values: FloatArray,
+    log_err: FloatArray,
+    eps: FloatArray,
+    level: float,
+    *,
+    wide_slope: bool = False,
 ) -> tuple[FloatArray, np.ndarray]:
     """Monte-Carlo error of ln eps of every crossing of ``level`` (log-log interpolation).
 
     With ``l = ln CLs`` at the bracketing couplings e0 < e1 and ``t = (ln level - l0) /
     (l1 - l0)`` the edge is ``ln e* = ln e0 + t (ln e1 - ln e0)``, so
     ``sigma(ln e*) = |ln e1 - ln e0| / |l1 - l0| sqrt((1 - t)^2 s0^2 + t^2 s1^2)``.
+    With ``wide_slope``, ``|l1 - l0|`` is replaced by the larger of it and a third of
+    ``|l(j+2) - l(j-1)|`` (the slope over the neighbouring points): toy noise can make
+    two bracketing values nearly equal where the curve is steep, and the error then says
+    what more toys would reach, not what the noisy pair shows.
     Returns ``(sigma, crossing)`` of shape (..., n_eps - 1): ``sigma`` at each crossing
     between grid points j and j+1 (NaN elsewhere) and the crossing mask.
     """
@@ -226,6 +235,10 @@ def _edge_log_errors(
     l0, l1 = lv[..., :-1], lv[..., 1:]
     s0, s1 = log_err[..., :-1], log_err[..., 1:]
     dl = l1 - l0
+    if wide_slope and lv.shape[-1] >= 4:
+        wide = np.zeros(dl.shape)
+        wide[..., 1:-1] = np.abs(lv[..., 3:] - lv[..., :-3]) / 3.0
+        dl = np.where(np.abs(dl) >= wide, dl, np.copysign(wide, dl))
     safe = np.where(np.abs(dl) > 1e-12, dl, 1e-12)
     t = np.clip((np.log(level) - l0) / safe, 0.0, 1.0)
     de = np.diff(np.log(eps))
@@ -430,8 +443,11 @@ def scan(
             # An edge whose error would stay above twice the target even with max_toys
             # at both points is a shallow crossing (the tip of a contour, where CLs
             # barely dips below the level): toys cannot pin it, so none are spent there.
+            # "Shallow" is judged on the slope over the neighbouring points, so that a
+            # pair made flat by toy noise on a steep curve still gets its toys.
             pair_toys = np.minimum(toys_used[:, :-1], toys_used[:, 1:])
-            at_max = np.nan_to_num(sig) * np.sqrt(np.maximum(pair_toys, 1) / max_toys)
+            sig_wide, _ = _edge_log_errors(values, log_err, eps, level, wide_slope=True)
+            at_max = np.nan_to_num(sig_wide) * np.sqrt(np.maximum(pair_toys, 1) / max_toys)
             too_big = (np.nan_to_num(sig, nan=0.0) > target_of) & (at_max <= 2.0 * target_of)
             # Toys needed at both bracketing points, scaled by the error ratio squared
             # (at least doubled, at most max_toys), for every curve of the point.
