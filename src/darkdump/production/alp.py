@@ -19,7 +19,8 @@ is K a with probability ``1 - k_star_fraction`` and K*(892) a otherwise (the spl
 ``[modelling.b] k_star_fraction`` of the experiment, changes only the ALP momentum
 distribution, not the normalisation); the two-body
 decay is isotropic in the B rest frame (spin-0 parent) and boosted to the lab with the
-B momentum sampled from the PYTHIA spectrum. K*(892) is taken at its pole mass (its
+B momentum sampled from the PYTHIA spectrum (both sampled with importance weights that
+favour what the detector can see, :data:`HARD_FRACTION` and below; unbiased). K*(892) is taken at its pole mass (its
 95 MeV width smears the ALP momentum by far less than the B spectrum does). Masses
 come from ``particle``. An ALP mass above a channel's kinematic limit
 m_B - m_K(*) gives zero weight for that channel (never NaN).
@@ -203,8 +204,8 @@ def generate_alp(
             sub = np.flatnonzero(is_kstar == kstar)
             m_k = _mass(k_pdg)
             if sub.size == 0 or mass + m_k >= m_b:
-                weight[sl][sub] = 0.0
-                momenta[sl][sub] = p_b[sub]  # finite; zero weight (closed channel)
+                weight[sl.start + sub] = 0.0
+                momenta[sl.start + sub] = p_b[sub]  # finite; zero weight (closed channel)
                 continue
             momenta[sl.start + sub], w_emit[sub] = forward_two_body_decay(
                 p_b[sub], m_b, mass, m_k, rng, EMISSION_FORWARD_FRACTION, EMISSION_POWER

@@ -432,8 +432,8 @@ def scan(
     targets = [n_toys] if refine_toys is None or refine_toys <= n_toys else [n_toys, refine_toys]
     for stage, target in enumerate(targets):
         bracket(target, stage == 0)
+    outer = precision if outer_band_precision is None or precision is None else outer_band_precision
     if precision is not None:
-        outer = precision if outer_band_precision is None else outer_band_precision
         target_of = np.array([outer if name.endswith("2sigma") else precision for name in CURVES])[
             :, None, None
         ]
@@ -503,9 +503,5 @@ def scan(
         cls_error=log_err,
         precision=precision,
         max_toys=max_toys if precision is not None else None,
-        outer_band_precision=(
-            (precision if outer_band_precision is None else outer_band_precision)
-            if precision is not None
-            else None
-        ),
+        outer_band_precision=outer,
     )
