@@ -119,9 +119,9 @@ def write_grid(path: str | Path, grid: YieldGrid, provenance: dict[str, Any] | N
             for (ch, mode), quantities in grid.values.items():
                 for q, arr in quantities.items():
                     name, unit = FILE_NAMES[q]
-                    data = f.create_dataset(f"{ch}/{mode}/{name}", data=arr / unit, **opts)
                     if np.isinf(arr).any():
                         raise ValueError(f"{ch}/{mode}/{name}: infinite values, not written")
+                    data = f.create_dataset(f"{ch}/{mode}/{name}", data=arr / unit, **opts)
                     if np.isnan(arr).any():
                         data.attrs["nan_means"] = UNDEFINED_NOTE
                 f.create_dataset(
