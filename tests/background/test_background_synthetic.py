@@ -51,7 +51,7 @@ def test_single_track_acceptance() -> None:
     # (x = 0.1012 m in the experiment file) rejected; at (0, 0.5 m) accepted (the 270 MeV
     # kick moves it 0.24 m at the LKr, still inside); at (0, 1.2 m) outside the STRAW
     # (r < 1 m) rejected.
-    hole = EXPERIMENT.detector.straw[0].aperture.offset_m[0] * m
+    hole = EXPERIMENT.detector.trackers[0].aperture.offset_m[0] * m
     pos = np.array([[hole, 0.0, 180 * m], [0.0, 0.5 * m, 180 * m], [0.0, 1.2 * m, 180 * m]])
     mom = np.tile([0.0, 0.0, 50 * GeV], (3, 1))
     ok = single_track_acceptance(pos, mom, np.array([1, -1, 1]), EXPERIMENT)

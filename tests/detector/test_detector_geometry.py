@@ -7,8 +7,16 @@ import pytest
 from hepunits import GeV, MeV, m
 
 from darkdump.decay import DecaySample
-from darkdump.detector import detector_geometry, magnet_kick, propagate, simulate
-from darkdump.experiments import load
+from darkdump.detector import (
+    DetectorGeometry,
+    cut_order,
+    detector_geometry,
+    magnet_kick,
+    propagate,
+    simulate,
+)
+from darkdump.errors import DarkdumpInputError
+from darkdump.experiments import Experiment, load
 from darkdump.production.sample import ProductionSample
 
 EXP = load("na62-2021")
@@ -37,7 +45,7 @@ def _pair(
 
 
 def test_straw1_annulus_about_the_beam_hole() -> None:
-    s1 = GEO.straw[0]
+    s1 = GEO.trackers[0]
     # DESIGN.md: active 0.07 < r < 1.0 m about the (kicked) beam axis.
     r = np.array([0.05, 0.5, 0.99, 1.01]) * m
     assert s1.accepts(s1.cx + r, np.full(4, s1.cy)).tolist() == [False, True, True, False]
@@ -49,7 +57,7 @@ def test_straw1_annulus_about_the_beam_hole() -> None:
 
 def test_track_at_5cm_in_straw1_is_rejected_and_at_50cm_accepted() -> None:
     # Tracks parallel to Z from a decay at 175 m: their STRAW1 position is the decay x.
-    s1 = GEO.straw[0]
+    s1 = GEO.trackers[0]
     n = 3
     x = s1.cx + np.array([0.05, 0.5, 0.3]) * m
     points = np.column_stack([x, np.zeros(n), np.full(n, 175 * m)])
@@ -64,7 +72,7 @@ def test_track_at_5cm_in_straw1_is_rejected_and_at_50cm_accepted() -> None:
 
 
 def test_lkr_octagon_corners_and_inner_hole() -> None:
-    lkr, active = GEO.lkr, GEO.lkr_active
+    lkr, active = GEO.calorimeter, GEO.calorimeter_active
     # DESIGN.md: |x|, |y| < 1.13 m, |x| + |y| < 1.598 m, r > 0.08 m (0.15 m fiducial).
     x = np.array([1.12, 1.14, 0.0, 0.79, 0.80, -0.79, 0.10, 0.10, 0.0]) * m
     y = np.array([0.0, 0.0, -1.12, 0.79, 0.80, -0.79, 0.0, 0.0, 0.16]) * m
@@ -76,7 +84,7 @@ def test_muv3_square_and_lav12_aperture() -> None:
     # DESIGN.md: MUV3 2.64 x 2.64 m with r > 0.11 m; LAV12 inner radius 1.07 m.
     x = np.array([1.30, 1.34, 0.10, 0.5]) * m
     y = np.array([1.30, 0.0, 0.0, 0.0]) * m
-    assert GEO.muv3.accepts(x, y).tolist() == [True, False, False, True]
+    assert GEO.muon_detector.accepts(x, y).tolist() == [True, False, False, True]
     lav12 = next(p for p in GEO.acceptance if p.name == "LAV12")
     assert lav12.accepts(np.array([1.06, 1.08]) * m, np.zeros(2)).tolist() == [True, False]
 
@@ -100,7 +108,7 @@ def test_kick_opens_opposite_charges_in_x_after_the_magnet() -> None:
     p = np.array([[0.0, 0.0, 27 * GeV]])
     d = _pair(points, p, p)
     t = propagate(d.decay_point, np.moveaxis(d.daughter_momenta, 1, 0), np.array([-1.0, 1.0]), GEO)
-    dz = GEO.lkr.z - GEO.z_magnet
+    dz = GEO.calorimeter.z - GEO.z_magnet
     np.testing.assert_allclose(t.x["LKr"][:, 0], [dz * 0.01, -dz * 0.01], rtol=1e-4)
     np.testing.assert_allclose(t.x["STRAW2"][:, 0], 0.0)  # upstream of the magnet: untouched
 
@@ -115,7 +123,69 @@ def test_isolation_and_acceptance_masks_of_hand_placed_pairs() -> None:
     d = _pair(points, p_minus, p_plus)
     tracks = simulate(d, EXP, np.random.default_rng(3))
     assert tracks.cuts["isolation_straw1"].tolist() == [True, False]
-    assert tracks.cuts["straw"].tolist() == [True, True]
+    assert tracks.cuts["trackers"].tolist() == [True, True]
     assert tracks.cuts["lkr"].tolist() == [True, True]
-    assert tracks.track_masks["straw"].shape == (2, 2)
+    assert tracks.track_masks["trackers"].shape == (2, 2)
     assert tracks.in_acceptance.tolist() == [True, False]
+
+
+def _renamed(mapping: dict[str, str]) -> Experiment:
+    """NA62 with its detector elements renamed (layout and roles follow the new names)."""
+    data = EXP.model_dump(exclude_none=True)
+    for element in data["detector"]["elements"]:
+        element["name"] = mapping.get(element["name"], element["name"])
+    sp = data["detector"]["spectrometer"]
+    for key, value in sp.items():
+        if isinstance(value, str):
+            sp[key] = mapping.get(value, value)
+        elif isinstance(value, list):
+            sp[key] = [mapping.get(v, v) for v in value]
+    for acceptance in data["acceptance"].values():
+        if isinstance(acceptance, dict) and "elements" in acceptance:
+            acceptance["elements"] = [mapping.get(v, v) for v in acceptance["elements"]]
+    return Experiment.model_validate(data)
+
+
+def test_cut_names_come_from_the_experiment_not_from_the_code() -> None:
+    # The generic stage knows no NA62 name: renaming the elements renames the cuts, and
+    # the same pairs pass the same cuts.
+    mapping = {"STRAW1": "T1", "LKr": "ECAL", "MUV3": "MuonWall", "ANTI0": "Veto-0"}
+    other = _renamed(mapping)
+    order = cut_order(detector_geometry(other))
+    assert order == (
+        "decay_upstream",
+        "momentum",
+        "trackers",
+        "chod",
+        "na48_chod",
+        "lav12",
+        "ecal",
+        "muonwall",
+        "veto_0",
+        "isolation_t1",
+        "isolation_ecal",
+        "muonwall_one_track",
+    )
+    points = np.array([[0.0, 0.0, 150 * m], [0.0, 0.4 * m, 150 * m]])
+    p_minus = np.array([[0.0, 0.1 * GeV, 20 * GeV], [0.0, 0.0, 20 * GeV]])
+    p_plus = np.array([[0.0, -0.1 * GeV, 20 * GeV], [0.0, 0.0, 20 * GeV]])
+    d = _pair(points, p_minus, p_plus)
+    ours = simulate(d, other, np.random.default_rng(3))
+    na62 = simulate(d, EXP, np.random.default_rng(3))
+    for new, old in zip(order, cut_order(GEO), strict=True):
+        assert ours.cuts[new].tolist() == na62.cuts[old].tolist()
+    assert ours.upstream_veto_cut == "veto_0"
+    assert na62.upstream_veto_cut == "anti0"
+    assert "ecal_active" in ours.track_masks
+
+
+def test_clashing_cut_names_are_refused() -> None:
+    # The calorimeter also listed as an acceptance plane would give two "lkr" cuts, and a
+    # calorimeter called "Trackers" would overwrite the fixed "trackers" cut.
+    data = EXP.model_dump(exclude_none=True)
+    data["detector"]["spectrometer"]["acceptance"].append("LKr")
+    twice = Experiment.model_validate(data)
+    with pytest.raises(DarkdumpInputError, match=r"'detector\.spectrometer': element\(s\) LKr "):
+        DetectorGeometry.from_experiment(twice)
+    with pytest.raises(DarkdumpInputError, match=r"element\(s\) Trackers give clashing"):
+        DetectorGeometry.from_experiment(_renamed({"LKr": "Trackers"}))

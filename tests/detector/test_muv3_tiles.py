@@ -13,9 +13,9 @@ GEO = detector_geometry(load("na62-2021"))
 
 
 def test_muons_in_one_tile_share_a_signal() -> None:
-    tile = GEO.muv3_tile
-    assert tile == 220 * mm  # na62-2021 [detector.isolation] muv3_tile_mm
-    cx, cy = GEO.muv3.cx, GEO.muv3.cy
+    tile = GEO.muon_detector_tile
+    assert tile == 220 * mm  # na62-2021 [detector.isolation] muon_detector_tile_mm
+    cx, cy = GEO.muon_detector.cx, GEO.muon_detector.cy
     # Event 0: 10 mm apart inside one tile; event 1: 10 mm apart across a tile edge;
     # event 2: far apart. Arrays are (track, event).
     x = np.array(

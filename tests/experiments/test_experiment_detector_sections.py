@@ -30,7 +30,7 @@ def test_na62_detector_numbers_from_the_papers() -> None:
         det.magnet.pt_kick_GeV, rel=1e-3
     )
     # The magnet sits between STRAW2 and STRAW3 (JHEP sec. 2.1).
-    assert det.straw[1].z_m < det.magnet.z_center_m < det.straw[2].z_m
+    assert det.trackers[1].z_m < det.magnet.z_center_m < det.trackers[2].z_m
     # JHEP sec. 2.1 resolutions and sec. 6 trigger inefficiency of 2 %.
     assert det.resolutions.momentum_constant == 0.0030
     assert det.resolutions.momentum_linear_per_GeV == 0.00005
@@ -76,7 +76,7 @@ def test_a_dumped_experiment_is_strict_json_and_validates_again(name: str) -> No
             r"detector\.elements\.3\[MNP33\]\.pt_kick_GeV",
         ),
         ("efficiency = 0.98 ", "efficiency = 1.5 ", r"detector\.trigger\.efficiency"),
-        ("lkr_stochastic = 0.048", "lkr_stochastik = 0.048", r"detector\.resolutions"),
+        ("calorimeter_stochastic = 0.048", "lkr_stochastik = 0.048", r"detector\.resolutions"),
         ("z_min_m = 102.0", "z_min_m = 190.0", r"decay_volume"),
         ('lepton = "mu"', 'lepton = "tau"', r"selection\.mumu\.lepton"),
         ("vertex_cda_max_mm = 25.0", "vertex_cda_max_mm = 0.0", r"selection\.vertex_cda_max_mm"),

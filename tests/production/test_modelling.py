@@ -115,11 +115,11 @@ def test_variations_override_detector_and_selection_tables() -> None:
     from darkdump.experiments.schema import Variation
 
     wide = NA62.with_variation(
-        Variation(name="w", detector={"isolation": {"straw1_min_mm": 30.0}}, source="test")
+        Variation(name="w", detector={"isolation": {"first_tracker_min_mm": 30.0}}, source="test")
     )
-    assert wide.detector.isolation.straw1_min_mm == 30.0
-    assert wide.detector.isolation.lkr_min_mm == NA62.detector.isolation.lkr_min_mm
-    assert NA62.detector.isolation.straw1_min_mm == 15.0  # the nominal is untouched
+    assert wide.detector.isolation.first_tracker_min_mm == 30.0
+    assert wide.detector.isolation.calorimeter_min_mm == NA62.detector.isolation.calorimeter_min_mm
+    assert NA62.detector.isolation.first_tracker_min_mm == 15.0  # the nominal is untouched
     anti0 = NA62.with_variation(
         Variation(name="a", selection={"mumu": {"upstream_veto_acceptance": True}})
     )
@@ -128,9 +128,13 @@ def test_variations_override_detector_and_selection_tables() -> None:
     with pytest.raises(ValueError, match="no key 'straw_mm'"):
         NA62.with_variation(Variation(name="x", detector={"isolation": {"straw_mm": 1.0}}))
     with pytest.raises(ValueError, match=r"detector\.isolations is not a table"):
-        NA62.with_variation(Variation(name="x", detector={"isolations": {"straw1_min_mm": 1.0}}))
-    with pytest.raises(ValueError, match="straw1_min_mm"):
-        NA62.with_variation(Variation(name="x", detector={"isolation": {"straw1_min_mm": -1.0}}))
+        NA62.with_variation(
+            Variation(name="x", detector={"isolations": {"first_tracker_min_mm": 1.0}})
+        )
+    with pytest.raises(ValueError, match="first_tracker_min_mm"):
+        NA62.with_variation(
+            Variation(name="x", detector={"isolation": {"first_tracker_min_mm": -1.0}})
+        )
     with pytest.raises(ValueError, match="overrides nothing"):
         Variation(name="empty")
 

@@ -185,8 +185,8 @@ class DetectorGeometry:
 
     Attributes
     ----------
-    straw
-        STRAW chambers, upstream to downstream.
+    trackers
+        Tracking planes, upstream to downstream (NA62: STRAW1-4).
     z_magnet
         Centre of the spectrometer magnet (thin-kick plane) [mm].
     kick
@@ -196,46 +196,46 @@ class DetectorGeometry:
         of each is named after the element (lower case, ``-`` as ``_``).
     trigger_plane
         Hodoscope of the two-track trigger (NA62: CHOD).
-    lkr, lkr_active, muv3
-        Calorimeter (fiducial region), its active region, muon detector.
-    anti0
-        The ANTI0 plane (upstream extrapolation).
-    anti0_in_acceptance
-        Whether the ANTI0 mask enters ``in_acceptance``.
+    calorimeter, calorimeter_active, muon_detector
+        Calorimeter (fiducial region), its active region, muon detector (NA62: LKr, MUV3).
+    upstream_veto
+        The veto plane whose upstream extrapolation may be required (NA62: ANTI0), or None.
+    upstream_veto_in_acceptance
+        Whether the upstream-veto mask enters ``in_acceptance``.
     """
 
-    straw: tuple[Plane, ...]
+    trackers: tuple[Plane, ...]
     z_magnet: float
     kick: float
     acceptance: tuple[Plane, ...]
     trigger_plane: Plane
-    lkr: Plane
-    lkr_active: Plane
-    muv3: Plane
-    anti0: Plane | None
-    anti0_in_acceptance: bool
+    calorimeter: Plane
+    calorimeter_active: Plane
+    muon_detector: Plane
+    upstream_veto: Plane | None
+    upstream_veto_in_acceptance: bool
     momentum_min: float
     sigma_p_constant: float
     sigma_p_linear: float  # per MeV
     sigma_angle_ms: float  # rad MeV
     sigma_angle_constant: float  # rad
     sigma_position: float  # mm
-    lkr_stochastic: float  # sqrt(MeV)
-    lkr_noise: float  # MeV
-    lkr_constant: float
+    calorimeter_stochastic: float  # sqrt(MeV)
+    calorimeter_noise: float  # MeV
+    calorimeter_constant: float
     cluster_threshold: float  # MeV
     muon_e_over_p_max: float
     electron_e_over_p_min: float
     electron_e_over_p_max: float
     electron_pivot: float  # MeV
     electron_slope: float  # per MeV
-    muon_lkr_mpv: float  # MeV
-    muon_lkr_width: float  # MeV
-    muv3_efficiency: float
-    electron_muv3_probability: float
-    isolation_straw1: float  # mm
-    isolation_lkr: float  # mm
-    muv3_tile: float  # mm, 0: not modelled
+    muon_calorimeter_mpv: float  # MeV
+    muon_calorimeter_width: float  # MeV
+    muon_detector_efficiency: float
+    electron_muon_detector_probability: float
+    isolation_tracker: float  # mm
+    isolation_calorimeter: float  # mm
+    muon_detector_tile: float  # mm, 0: not modelled
     trigger_efficiency: float
 
     @classmethod
@@ -259,42 +259,54 @@ class DetectorGeometry:
             raise DarkdumpInputError(
                 "detector.spectrometer needs resolutions, pid, isolation, trigger"
             )
+        roles = [*sp.acceptance, sp.calorimeter, sp.muon_detector]
+        roles += [sp.upstream_veto] if sp.upstream_veto is not None else []
+        names = [cut_name(r) for r in roles]
+        clash = sorted({r for r, c in zip(roles, names, strict=True) if names.count(c) > 1})
+        clash += [r for r, c in zip(roles, names, strict=True) if c in _FIXED_CUTS]
+        if clash:
+            raise DarkdumpInputError(
+                f"experiment key 'detector.spectrometer': element(s) {', '.join(clash)} "
+                "give clashing cut names; allowed: each of acceptance, calorimeter, "
+                "muon_detector and upstream_veto a different element, none named "
+                + " / ".join(_FIXED_CUTS)
+            )
         mag = det.element(sp.magnet)
         calo = det.element(sp.calorimeter)
         veto = det.element(sp.upstream_veto) if sp.upstream_veto is not None else None
         return cls(
-            straw=tuple(Plane.from_element(det.element(n)) for n in sp.trackers),
+            trackers=tuple(Plane.from_element(det.element(n)) for n in sp.trackers),
             z_magnet=mag.z_center_m * m,
             kick=mag.kick_sign_positive * mag.pt_kick_GeV * GeV,
             acceptance=tuple(Plane.from_element(det.element(n)) for n in sp.acceptance),
             trigger_plane=Plane.from_element(det.element(sp.trigger_hodoscope)),
-            lkr=Plane.from_element(calo, r_min_m=sp.calorimeter_fiducial_r_min_m),
-            lkr_active=Plane.from_element(calo),
-            muv3=Plane.from_element(det.element(sp.muon_detector)),
-            anti0=Plane.from_element(veto) if veto is not None else None,
-            anti0_in_acceptance=sp.upstream_veto_in_acceptance and veto is not None,
+            calorimeter=Plane.from_element(calo, r_min_m=sp.calorimeter_fiducial_r_min_m),
+            calorimeter_active=Plane.from_element(calo),
+            muon_detector=Plane.from_element(det.element(sp.muon_detector)),
+            upstream_veto=Plane.from_element(veto) if veto is not None else None,
+            upstream_veto_in_acceptance=sp.upstream_veto_in_acceptance and veto is not None,
             momentum_min=sel.track_momentum_min_GeV * GeV,
             sigma_p_constant=res.momentum_constant,
             sigma_p_linear=res.momentum_linear_per_GeV / GeV,
             sigma_angle_ms=res.angle_ms_mrad_GeV * 1e-3 * GeV,
             sigma_angle_constant=res.angle_constant_mrad * 1e-3,
-            sigma_position=res.position_straw1_mm * mm,
-            lkr_stochastic=res.lkr_stochastic * np.sqrt(GeV),
-            lkr_noise=res.lkr_noise_GeV * GeV,
-            lkr_constant=res.lkr_constant,
-            cluster_threshold=pid.lkr_cluster_threshold_GeV * GeV,
+            sigma_position=res.position_first_tracker_mm * mm,
+            calorimeter_stochastic=res.calorimeter_stochastic * np.sqrt(GeV),
+            calorimeter_noise=res.calorimeter_noise_GeV * GeV,
+            calorimeter_constant=res.calorimeter_constant,
+            cluster_threshold=pid.cluster_threshold_GeV * GeV,
             muon_e_over_p_max=pid.muon_e_over_p_max,
             electron_e_over_p_min=pid.electron_e_over_p_min,
             electron_e_over_p_max=pid.electron_e_over_p_max,
             electron_pivot=pid.electron_e_over_p_min_pivot_GeV * GeV,
             electron_slope=pid.electron_e_over_p_min_slope_per_GeV / GeV,
-            muon_lkr_mpv=pid.muon_lkr_mpv_GeV * GeV,
-            muon_lkr_width=pid.muon_lkr_width_GeV * GeV,
-            muv3_efficiency=pid.muv3_efficiency,
-            electron_muv3_probability=pid.electron_muv3_probability,
-            isolation_straw1=iso.straw1_min_mm * mm,
-            isolation_lkr=iso.lkr_min_mm * mm,
-            muv3_tile=iso.muv3_tile_mm * mm,
+            muon_calorimeter_mpv=pid.muon_calorimeter_mpv_GeV * GeV,
+            muon_calorimeter_width=pid.muon_calorimeter_width_GeV * GeV,
+            muon_detector_efficiency=pid.muon_detector_efficiency,
+            electron_muon_detector_probability=pid.electron_muon_detector_probability,
+            isolation_tracker=iso.first_tracker_min_mm * mm,
+            isolation_calorimeter=iso.calorimeter_min_mm * mm,
+            muon_detector_tile=iso.muon_detector_tile_mm * mm,
             trigger_efficiency=trig.efficiency,
         )
 
@@ -318,9 +330,11 @@ class DetectorGeometry:
         return out
 
     def sigma_e_over_e(self, e: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """LKr resolution ``s/sqrt(E) (+) n/E (+) c`` (JHEP sec. 2.1); ``E`` in MeV (> 0)."""
+        """Calorimeter resolution ``s/sqrt(E) (+) n/E (+) c`` (JHEP sec. 2.1); ``E`` in MeV (> 0)."""
         out: npt.NDArray[np.float64] = np.sqrt(
-            self.lkr_stochastic**2 / e + (self.lkr_noise / e) ** 2 + self.lkr_constant**2
+            self.calorimeter_stochastic**2 / e
+            + (self.calorimeter_noise / e) ** 2
+            + self.calorimeter_constant**2
         )
         return out
 
@@ -329,6 +343,10 @@ def cut_name(element_name: str) -> str:
     """Name of the per-track cut of an element: ``"NA48-CHOD"`` -> ``"na48_chod"``."""
     return element_name.lower().replace("-", "_").replace(" ", "_")
 
+
+#: Cut names of the fast simulation that are not element names
+#: (:func:`darkdump.detector.simulate.cut_order`).
+_FIXED_CUTS = ("decay_upstream", "momentum", "trackers")
 
 _CACHE: dict[int, tuple[Experiment, DetectorGeometry]] = {}
 _LOCK = threading.Lock()

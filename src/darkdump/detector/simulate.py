@@ -1,7 +1,11 @@
-"""Fast simulation of the NA62 detector response to a lepton pair.
+"""Fast simulation of a magnetic-spectrometer detector's response to a lepton pair.
 
-What is modelled
-----------------
+The elements and their roles come from the experiment file (``detector.elements`` and
+``detector.spectrometer``); nothing here names an experiment's detectors. NA62's
+layout (``analyses/na62_2021/experiment.toml``) is the example below.
+
+What is modelled (NA62 names)
+-----------------------------
 - Tracks are straight lines from the decay point (no residual field in the
   vacuum tank, no multiple scattering along the path: the scattering in the
   STRAW material is folded into the slope resolution, see below).
@@ -13,7 +17,8 @@ What is modelled
   by the magnet (see ``analyses/na62_2021/experiment.toml``: the holes do not move in dump mode);
   CHOD and NA48-CHOD annuli; inside the LAV12 inner aperture; LKr octagon with
   the fiducial inner radius (0.15 m); MUV3 square with its beam hole. The ANTI0
-  upstream extrapolation is computed as a mask (``track_masks["anti0"]``) and
+  upstream extrapolation (the spectrometer's ``upstream_veto``) is computed as a mask
+  (``track_masks["anti0"]``) and
   enters ``in_acceptance`` only when the experiment says so (its geometry is a
   placeholder). MUV1,2 are not modelled (their acceptance is close to that of
   the LKr and MUV3).
@@ -52,7 +57,6 @@ from darkdump.experiments.schema import Experiment
 from darkdump.typing import FloatArray
 
 __all__ = [
-    "CUT_ORDER",
     "TrackSample",
     "Trajectories",
     "cut_order",
@@ -62,24 +66,6 @@ __all__ = [
 ]
 
 BoolArray = npt.NDArray[np.bool_]
-
-#: Event-level cuts of ``TrackSample.cuts`` for NA62, in the order of a cut flow. An
-#: experiment's own order is :func:`cut_order` (the ``detector.spectrometer.acceptance``
-#: planes take the place of CHOD, NA48-CHOD and LAV12).
-CUT_ORDER = (
-    "decay_upstream",
-    "momentum",
-    "straw",
-    "chod",
-    "na48_chod",
-    "lav12",
-    "lkr",
-    "muv3",
-    "anti0",
-    "isolation_straw1",
-    "isolation_lkr",
-    "muv3_one_track",
-)
 
 
 @dataclass(frozen=True)
@@ -95,24 +81,28 @@ class TrackSample:
     momentum
         Smeared three-momenta upstream of the magnet, shape ``(n, 2, 3)`` [MeV].
     line_point
-        Point of the reconstructed upstream track at ``z = reference_z`` (STRAW1),
+        Point of the reconstructed upstream track at ``z = reference_z`` (the first
+        tracking plane, NA62: STRAW1),
         shape ``(n, 2, 3)`` [mm].
     direction
         Unit direction of the reconstructed upstream track, shape ``(n, 2, 3)``.
     reference_z
         Z of ``line_point`` [mm].
     e_over_p
-        LKr cluster energy over smeared momentum, shape ``(n, 2)`` (0 without cluster).
+        Calorimeter cluster energy over smeared momentum, shape ``(n, 2)`` (0 without cluster).
     track_masks
-        Per-track masks, shape ``(n, 2)``: ``momentum``, ``straw``, ``chod``,
-        ``na48_chod``, ``lav12``, ``lkr`` (fiducial), ``lkr_active``, ``muv3``,
-        ``anti0``, ``is_muon``, ``is_electron``.
+        Per-track masks, shape ``(n, 2)``, named as the per-track cuts of :func:`cut_order`
+        (NA62: ``momentum``, ``trackers``, ``chod``, ``na48_chod``, ``lav12``, ``lkr``
+        (fiducial), ``muv3``, ``anti0``), plus the calorimeter's active region
+        (``lkr_active``), ``is_muon`` and ``is_electron``.
     cuts
-        Event masks, shape ``(n,)``, named as in :data:`CUT_ORDER` (each one cut,
+        Event masks, shape ``(n,)``, named as in :func:`cut_order` (each one cut,
         not cumulative; both tracks where per track).
     acceptance_cuts
-        Names of the cuts that make ``in_acceptance`` (:data:`CUT_ORDER`, without
-        ``anti0`` unless the experiment requires it).
+        Names of the cuts that make ``in_acceptance`` (:func:`cut_order`, without
+        the upstream-veto cut unless the experiment requires it).
+    upstream_veto_cut
+        Name of the upstream-veto cut in ``cuts`` (NA62: ``anti0``), None without one.
     in_acceptance
         AND of ``acceptance_cuts``, shape ``(n,)``.
     pid_ee, pid_mumu
@@ -131,6 +121,7 @@ class TrackSample:
     track_masks: dict[str, BoolArray] = field(repr=False)
     cuts: dict[str, BoolArray] = field(repr=False)
     acceptance_cuts: tuple[str, ...]
+    upstream_veto_cut: str | None
     in_acceptance: BoolArray
     pid_ee: BoolArray
     pid_mumu: BoolArray
@@ -168,7 +159,7 @@ class Trajectories:
     Attributes
     ----------
     x, y
-        Positions by plane name (``STRAW1`` ... ``STRAW4``, ``ANTI0``, ``LAV12``,
+        Positions by element name (NA62: ``STRAW1`` ... ``STRAW4``, ``ANTI0``, ``LAV12``,
         ``CHOD``, ``NA48-CHOD``, ``LKr``, ``MUV3``), each of shape ``(2, n)`` [mm].
     ok
         Forward-going and not curled up by the magnet, shape ``(2, n)``.
@@ -259,9 +250,9 @@ def propagate(
     ty = py * inv_pz
     xs: dict[str, FloatArray] = {}
     ys: dict[str, FloatArray] = {}
-    upstream_planes = [s for s in geo.straw if s.z < geo.z_magnet]
-    downstream_planes = [s for s in geo.straw if s.z >= geo.z_magnet]
-    upstream_extra = (geo.anti0,) if geo.anti0 is not None else ()
+    upstream_planes = [s for s in geo.trackers if s.z < geo.z_magnet]
+    downstream_planes = [s for s in geo.trackers if s.z >= geo.z_magnet]
+    upstream_extra = (geo.upstream_veto,) if geo.upstream_veto is not None else ()
     for plane in (*upstream_planes, *upstream_extra):
         dz = plane.z - z0
         xs[plane.name] = _line(x0, tx, dz)
@@ -273,7 +264,13 @@ def propagate(
     inv_pz_after = 1.0 / np.where(ok, pz_after, 1.0)
     tx2 = px_after * inv_pz_after
     ty2 = py * inv_pz_after
-    for plane in (*downstream_planes, *geo.acceptance, geo.trigger_plane, geo.lkr, geo.muv3):
+    for plane in (
+        *downstream_planes,
+        *geo.acceptance,
+        geo.trigger_plane,
+        geo.calorimeter,
+        geo.muon_detector,
+    ):
         dz2 = plane.z - geo.z_magnet
         xs[plane.name] = _line(xm, tx2, dz2)
         ys[plane.name] = _line(ym, ty2, dz2)
@@ -281,34 +278,54 @@ def propagate(
 
 
 def cut_order(geo: DetectorGeometry) -> tuple[str, ...]:
-    """Event-level cuts in cut-flow order (NA62: :data:`CUT_ORDER`)."""
+    """Event-level cuts of :attr:`TrackSample.cuts` in cut-flow order.
+
+    Plane cuts are named after their element (:func:`~darkdump.detector.geometry.cut_name`),
+    so the names come from the experiment file: ``trackers`` (every tracking plane), the
+    ``detector.spectrometer.acceptance`` planes, the calorimeter, the muon detector, the
+    upstream veto (when there is one), the isolation at the first tracking plane and at
+    the calorimeter, and the one-track-per-muon-signal rule.
+
+    >>> from darkdump.detector.geometry import detector_geometry
+    >>> from darkdump.experiments import load
+    >>> cut_order(detector_geometry(load("na62-2021")))  # doctest: +NORMALIZE_WHITESPACE
+    ('decay_upstream', 'momentum', 'trackers', 'chod', 'na48_chod', 'lav12', 'lkr', 'muv3',
+     'anti0', 'isolation_straw1', 'isolation_lkr', 'muv3_one_track')
+    """
     planes = tuple(cut_name(p.name) for p in geo.acceptance)
-    veto = ("anti0",) if geo.anti0 is not None else ()
+    veto = upstream_veto_cut(geo)
+    calo = cut_name(geo.calorimeter.name)
+    muon = cut_name(geo.muon_detector.name)
     return (
         "decay_upstream",
         "momentum",
-        "straw",
+        "trackers",
         *planes,
-        "lkr",
-        "muv3",
-        *veto,
-        "isolation_straw1",
-        "isolation_lkr",
-        "muv3_one_track",
+        calo,
+        muon,
+        *((veto,) if veto is not None else ()),
+        f"isolation_{cut_name(geo.trackers[0].name)}",
+        f"isolation_{calo}",
+        f"{muon}_one_track",
     )
 
 
-def _distinct_tiles(x: FloatArray, y: FloatArray, geo: DetectorGeometry) -> BoolArray:
-    """Both muons in different MUV3 tiles (a square grid of pitch ``muv3_tile`` on the plane).
+def upstream_veto_cut(geo: DetectorGeometry) -> str | None:
+    """Name of the upstream-veto cut (NA62: ``"anti0"``), None without an upstream veto."""
+    return cut_name(geo.upstream_veto.name) if geo.upstream_veto is not None else None
 
-    JHEP sec. 4: "A signal from MUV3 must only be associated to one STRAW track"; two
-    muons in one tile share its signal. The grid is centred on the MUV3 aperture centre
-    with a tile edge on the axis (12 x 12 tiles of 22 cm over 2.64 m for NA62).
+
+def _distinct_tiles(x: FloatArray, y: FloatArray, geo: DetectorGeometry) -> BoolArray:
+    """Both muons in different muon-detector tiles (square grid of pitch ``muon_detector_tile``).
+
+    NA62 (JHEP sec. 4): "A signal from MUV3 must only be associated to one STRAW track";
+    two muons in one tile share its signal. The grid is centred on the aperture centre
+    with a tile edge on the axis (12 x 12 tiles of 22 cm over 2.64 m for NA62's MUV3).
     """
-    if geo.muv3_tile <= 0.0:
+    if geo.muon_detector_tile <= 0.0:
         return np.ones(x.shape[-1], dtype=bool)
-    ix = np.floor((x - geo.muv3.cx) / geo.muv3_tile)
-    iy = np.floor((y - geo.muv3.cy) / geo.muv3_tile)
+    ix = np.floor((x - geo.muon_detector.cx) / geo.muon_detector_tile)
+    iy = np.floor((y - geo.muon_detector.cy) / geo.muon_detector_tile)
     out: BoolArray = (ix[0] != ix[1]) | (iy[0] != iy[1])
     return out
 
@@ -380,7 +397,7 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     dir_t[..., 1] = ty * norm
     dir_t[..., 2] = norm
     momentum = direction * p_reco.T[..., None]
-    s1 = geo.straw[0]
+    s1 = geo.trackers[0]
     line_point = np.empty((n, 2, 3))
     lp_t = np.moveaxis(line_point, 1, 0)
     lp_t[..., 0] = _line(xs[s1.name], normals[3], geo.sigma_position)
@@ -391,43 +408,51 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     def acc(plane: Plane) -> BoolArray:
         return plane.accepts(xs[plane.name], ys[plane.name])
 
-    straw_ok = traj.ok.copy()
-    for plane in geo.straw:
-        straw_ok &= acc(plane)
+    order = cut_order(geo)
+    decay_upstream, momentum_cut, trackers_cut = order[:3]
+    plane_cuts = order[3 : 3 + len(geo.acceptance)]
+    calo, muon = order[3 + len(geo.acceptance) : 5 + len(geo.acceptance)]
+    iso_tracker, iso_calo, one_track = order[-3:]
+    veto = upstream_veto_cut(geo)
+    trackers_ok = traj.ok.copy()
+    for plane in geo.trackers:
+        trackers_ok &= acc(plane)
     tm: dict[str, BoolArray] = {
-        "momentum": p_reco > geo.momentum_min,
-        "straw": straw_ok,
-        **{cut_name(plane.name): acc(plane) for plane in geo.acceptance},
-        "lkr": acc(geo.lkr),
-        "lkr_active": geo.lkr_active.accepts(xs[geo.lkr.name], ys[geo.lkr.name]),
-        "muv3": acc(geo.muv3),
+        momentum_cut: p_reco > geo.momentum_min,
+        trackers_cut: trackers_ok,
+        **{name: acc(plane) for name, plane in zip(plane_cuts, geo.acceptance, strict=True)},
+        calo: acc(geo.calorimeter),
+        f"{calo}_active": geo.calorimeter_active.accepts(
+            xs[geo.calorimeter.name], ys[geo.calorimeter.name]
+        ),
+        muon: acc(geo.muon_detector),
     }
-    if geo.anti0 is not None:
-        tm["anti0"] = acc(geo.anti0)
+    if veto is not None:
+        tm[veto] = acc(geo.upstream_veto)  # type: ignore[arg-type]
 
-    # --- LKr energy and PID ---
+    # --- calorimeter energy and PID ---
     if lepton == "e":
         e_true = np.sqrt(p_true * p_true + m_l * m_l)
-        muv3_prob = geo.electron_muv3_probability
+        muon_prob = geo.electron_muon_detector_probability
     else:
         # Moyal variate -ln(Z^2) approximates the Landau deposit of a MIP.
         moyal = -np.log(normals[5] * normals[5] + 1e-300)
-        e_true = np.maximum(geo.muon_lkr_mpv + geo.muon_lkr_width * moyal, 0.0)
-        muv3_prob = geo.muv3_efficiency
+        e_true = np.maximum(geo.muon_calorimeter_mpv + geo.muon_calorimeter_width * moyal, 0.0)
+        muon_prob = geo.muon_detector_efficiency
     e_safe = np.maximum(e_true, 1e-3)
     e_meas = geo.sigma_e_over_e(e_safe)
     e_meas *= normals[6]
     e_meas += 1.0
     e_meas *= e_true
-    has_cluster = tm["lkr"] & (e_meas > geo.cluster_threshold)
+    has_cluster = tm[calo] & (e_meas > geo.cluster_threshold)
     e_over_p = np.where(has_cluster, e_meas / p_reco, 0.0)
-    muv3_signal = tm["muv3"] & (uniforms[0] < muv3_prob)
+    muon_signal = tm[muon] & (uniforms[0] < muon_prob)
     e_min = geo.electron_e_over_p_min - geo.electron_slope * np.maximum(
         p_reco - geo.electron_pivot, 0.0
     )
-    is_muon = (e_over_p < geo.muon_e_over_p_max) & muv3_signal
+    is_muon = (e_over_p < geo.muon_e_over_p_max) & muon_signal
     is_electron = (
-        has_cluster & (e_over_p > e_min) & (e_over_p < geo.electron_e_over_p_max) & ~muv3_signal
+        has_cluster & (e_over_p > e_min) & (e_over_p < geo.electron_e_over_p_max) & ~muon_signal
     )
     tm["is_muon"] = is_muon
     tm["is_electron"] = is_electron
@@ -444,20 +469,16 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         return out
 
     cuts: dict[str, BoolArray] = {
-        "decay_upstream": (decays.path_length > 0) & (decays.decay_point[:, 2] < s1.z),
-        "momentum": both(tm["momentum"]),
-        "straw": both(tm["straw"]),
-        **{cut_name(p.name): both(tm[cut_name(p.name)]) for p in geo.acceptance},
-        "lkr": both(tm["lkr"]),
-        "muv3": both(tm["muv3"]),
-        **({"anti0": both(tm["anti0"])} if geo.anti0 is not None else {}),
-        "isolation_straw1": separation(s1.name) > geo.isolation_straw1,
-        "isolation_lkr": separation(geo.lkr.name) > geo.isolation_lkr,
-        "muv3_one_track": _distinct_tiles(xs[geo.muv3.name], ys[geo.muv3.name], geo)
+        decay_upstream: (decays.path_length > 0) & (decays.decay_point[:, 2] < s1.z),
+        **{name: both(tm[name]) for name in (momentum_cut, trackers_cut, *plane_cuts, calo, muon)},
+        **({veto: both(tm[veto])} if veto is not None else {}),
+        iso_tracker: separation(s1.name) > geo.isolation_tracker,
+        iso_calo: separation(geo.calorimeter.name) > geo.isolation_calorimeter,
+        one_track: _distinct_tiles(xs[geo.muon_detector.name], ys[geo.muon_detector.name], geo)
         if lepton == "mu"
         else np.ones(n, dtype=bool),
     }
-    names = tuple(c for c in cut_order(geo) if c != "anti0" or geo.anti0_in_acceptance)
+    names = tuple(c for c in cut_order(geo) if c != veto or geo.upstream_veto_in_acceptance)
     in_acc = np.ones(n, dtype=bool)
     for name in names:
         in_acc &= cuts[name]
@@ -476,6 +497,7 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         track_masks={k: v.T for k, v in tm.items()},
         cuts=cuts,
         acceptance_cuts=names,
+        upstream_veto_cut=veto,
         in_acceptance=in_acc,
         pid_ee=both(is_electron),
         pid_mumu=both(is_muon),

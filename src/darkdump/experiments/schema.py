@@ -285,25 +285,37 @@ class Resolutions(_Strict):
         description="c in sigma_theta = c/p[GeV] (+) d, per projected slope"
     )
     angle_constant_mrad: NonNegFloat = Field(description="d in sigma_theta = c/p (+) d")
-    position_straw1_mm: NonNegFloat = Field(description="track position at STRAW1, per coordinate")
-    lkr_stochastic: NonNegFloat = Field(description="s in sigma_E/E = s/sqrt(E) (+) n/E (+) c")
-    lkr_noise_GeV: NonNegFloat = Field(description="n in sigma_E/E = s/sqrt(E) (+) n/E (+) c")
-    lkr_constant: NonNegFloat = Field(description="c in sigma_E/E = s/sqrt(E) (+) n/E (+) c")
+    position_first_tracker_mm: NonNegFloat = Field(
+        description="track position at the first tracker, per coordinate"
+    )
+    calorimeter_stochastic: NonNegFloat = Field(
+        description="s in sigma_E/E = s/sqrt(E) (+) n/E (+) c"
+    )
+    calorimeter_noise_GeV: NonNegFloat = Field(
+        description="n in sigma_E/E = s/sqrt(E) (+) n/E (+) c"
+    )
+    calorimeter_constant: NonNegFloat = Field(
+        description="c in sigma_E/E = s/sqrt(E) (+) n/E (+) c"
+    )
 
 
 class Pid(_Strict):
-    """Particle identification by E/p in the LKr and the MUV3 (JHEP sec. 4, PRL)."""
+    """Particle identification by E/p in the calorimeter and a muon-detector signal.
 
-    lkr_cluster_threshold_GeV: NonNegFloat
+    NA62 (JHEP sec. 4, PRL): the LKr and the MUV3. ``muon_calorimeter_*``: the most probable
+    value and width of a muon's (minimum-ionising) deposit in the calorimeter.
+    """
+
+    cluster_threshold_GeV: NonNegFloat
     muon_e_over_p_max: PosFloat
     electron_e_over_p_min: PosFloat
     electron_e_over_p_max: PosFloat
     electron_e_over_p_min_pivot_GeV: PosFloat
     electron_e_over_p_min_slope_per_GeV: NonNegFloat
-    muon_lkr_mpv_GeV: NonNegFloat
-    muon_lkr_width_GeV: NonNegFloat
-    muv3_efficiency: Fraction
-    electron_muv3_probability: Fraction
+    muon_calorimeter_mpv_GeV: NonNegFloat
+    muon_calorimeter_width_GeV: NonNegFloat
+    muon_detector_efficiency: Fraction
+    electron_muon_detector_probability: Fraction
 
     @model_validator(mode="after")
     def _window(self) -> Pid:
@@ -313,16 +325,17 @@ class Pid(_Strict):
 
 
 class Isolation(_Strict):
-    """Minimum distance between the two tracks at STRAW1 and at the LKr front face.
+    """Minimum distance between the two tracks at the first tracker and the calorimeter.
 
-    ``muv3_tile_mm``: pitch of the square MUV3 tiles; two muons in one tile give one MUV3
-    signal, which may be associated with only one track (JHEP sec. 4), so the pair is lost.
-    0 switches the requirement off.
+    NA62: STRAW1 and the LKr front face. ``muon_detector_tile_mm``: pitch of the square
+    muon-detector tiles; two muons in one tile give one signal, which may be associated
+    with only one track (NA62: MUV3, JHEP sec. 4), so the pair is lost. 0 switches the
+    requirement off.
     """
 
-    straw1_min_mm: NonNegFloat
-    lkr_min_mm: NonNegFloat
-    muv3_tile_mm: NonNegFloat = 0.0
+    first_tracker_min_mm: NonNegFloat
+    calorimeter_min_mm: NonNegFloat
+    muon_detector_tile_mm: NonNegFloat = 0.0
 
 
 class Trigger(_Strict):
@@ -440,7 +453,7 @@ class Detector(_Strict):
         return next((e for e in self.elements if e.kind == "magnet"), None)
 
     @property
-    def straw(self) -> list[Element]:
+    def trackers(self) -> list[Element]:
         """The spectrometer's trackers (NA62: STRAW1-4), upstream to downstream."""
         names = self.spectrometer.trackers if self.spectrometer else []
         return [self.element(n) for n in names]
@@ -728,7 +741,7 @@ class Variation(_Strict):
 
     ``modelling`` overrides keys of the experiment's ``[modelling]`` section, e.g.
     ``{brems = {form_factor = "vmd"}}``; ``detector`` keys of its ``[detector.<table>]``
-    tables (e.g. ``{isolation = {straw1_min_mm = 30.0}}``: unpublished selection
+    tables (e.g. ``{isolation = {first_tracker_min_mm = 30.0}}``: unpublished selection
     parameters) and ``selection`` keys of ``[selection.<channel>]``. ``source`` says
     where the alternative comes from.
     """

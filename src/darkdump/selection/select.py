@@ -242,10 +242,11 @@ def select(tracks: Any, channel: str, experiment: Experiment) -> Selection:
         fiducial &= rho < chan_cfg.vertex_rho_max_m * m
 
     acceptance = np.asarray(_field(tracks, "in_acceptance"), dtype=np.bool_)
-    upstream = getattr(tracks, "cuts", {}).get("anti0")
+    veto_cut = getattr(tracks, "upstream_veto_cut", None)
+    upstream = getattr(tracks, "cuts", {}).get(veto_cut) if veto_cut is not None else None
     if chan_cfg.upstream_veto_acceptance and upstream is not None:
         # JHEP sec. 4 (mu+mu-): "upstream extrapolation within the geometrical acceptance
-        # of the ANTI0", for both tracks (the fast simulation's per-event "anti0" mask;
+        # of the ANTI0", for both tracks (the fast simulation's upstream-veto mask;
         # pseudo-events of control tracks carry their own single-track acceptance).
         acceptance = acceptance & np.asarray(upstream, dtype=np.bool_)
     variables = {

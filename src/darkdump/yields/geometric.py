@@ -70,7 +70,7 @@ def lkr_masks(
     active = np.ones(decay_point.shape[0], dtype=np.bool_)
     fiducial = active.copy()
     dz_mag = geo.z_magnet - z0
-    dz_lkr = geo.lkr.z - geo.z_magnet
+    dz_lkr = geo.calorimeter.z - geo.z_magnet
     for k, charge in ((0, -1.0), (1, 1.0)):
         px, py, pz = daughter_momenta[:, k, 0], daughter_momenta[:, k, 1], daughter_momenta[:, k, 2]
         forward = pz > 0
@@ -81,8 +81,8 @@ def lkr_masks(
         inv_pz_after = 1.0 / np.sqrt(np.where(ok, pz2_after, 1.0))
         x = x0 + px * inv_pz * dz_mag + px_after * inv_pz_after * dz_lkr
         y = y0 + py * inv_pz * dz_mag + py * inv_pz_after * dz_lkr
-        active &= ok & geo.lkr_active.accepts(x, y)
-        fiducial &= ok & geo.lkr.accepts(x, y)
+        active &= ok & geo.calorimeter_active.accepts(x, y)
+        fiducial &= ok & geo.calorimeter.accepts(x, y)
     return active, fiducial
 
 

@@ -167,7 +167,7 @@ def single_track_acceptance(
 
     geo = detector_geometry(experiment)
     ok = np.zeros(charge.shape[0], dtype=np.bool_)
-    planes = (*geo.straw, *geo.acceptance, geo.lkr, geo.muv3)
+    planes = (*geo.trackers, *geo.acceptance, geo.calorimeter, geo.muon_detector)
     for q in (1, -1):
         idx = np.flatnonzero(charge == q)
         if idx.size == 0:

@@ -145,8 +145,8 @@ def override_text(overrides: Mapping[str, Mapping[str, Mapping[str, object]]]) -
 
     >>> override_text({"modelling": {"brems": {"form_factor": "vmd"}}})
     'brems.form_factor = vmd'
-    >>> override_text({"detector": {"isolation": {"straw1_min_mm": 30.0}}})
-    'detector.isolation.straw1_min_mm = 30.0'
+    >>> override_text({"detector": {"isolation": {"first_tracker_min_mm": 30.0}}})
+    'detector.isolation.first_tracker_min_mm = 30.0'
     """
     parts = []
     for section, tables in overrides.items():
