@@ -115,6 +115,23 @@ def test_resume_uses_cache_and_gives_identical_files(serial_run: Path, tmp_path:
     assert {p: p.read_bytes() for p in (serial_run / "limits").glob("*.csv")} == before
 
 
+def test_resume_under_other_code_recomputes(
+    serial_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache key holds darkdump's code fingerprint, not just its version: the same
+    # folder under changed code must not resume from the old entries.
+    import darkdump.analyses.na62_2021.reproduce as rep
+    import darkdump.results.provenance as prov
+
+    def boom(_task: object) -> object:
+        raise AssertionError("recomputed")
+
+    monkeypatch.setattr(prov, "_installed_fingerprint", lambda: "0123456789abcdef")
+    monkeypatch.setattr(rep, "_yield_task", boom)
+    with pytest.raises(AssertionError, match="recomputed"):
+        run_reproduction(tiny(), serial_run, workers=1, quiet=True, log=lambda _m: None)
+
+
 @pytest.mark.skipif(os.environ.get("DARKDUMP_SKIP_DASK") == "1", reason="Dask test disabled")
 def test_dask_local_cluster_gives_byte_identical_csvs(serial_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "dask"

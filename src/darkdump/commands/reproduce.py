@@ -32,7 +32,7 @@ def register(subparsers: Any) -> None:
             "Run production, decay, detector, selection, yields, published backgrounds and "
             "statistics; write limits (CSV, HEPData YAML; masses in GeV), ALP limits (lifetimes "
             "in ps), yield grids (HDF5), PNG figures, report.html and provenance.json into --out. "
-            "An interrupted run resumes from DIR/.cache."
+            "An interrupted run resumes from DIR/.cache (same code and libraries)."
         ),
     )
     parser.add_argument("experiment", choices=REPRODUCIBLE, help="the analysis to reproduce")

@@ -65,7 +65,7 @@ from darkdump.results.cache import TaskCache
 from darkdump.results.hepdata import LimitRow, write_hepdata_submission
 from darkdump.results.io import write_csv, write_json
 from darkdump.results.parallel import run_tasks, task_client
-from darkdump.results.provenance import Timings, cache_key, versions
+from darkdump.results.provenance import Timings, cache_key, run_identity, versions
 from darkdump.typing import FloatArray
 from darkdump.yields.grid import QUICK_GRID
 
@@ -560,7 +560,9 @@ def _run_reproduction(
     timings = Timings()
     start = time.perf_counter()
     experiment = load(cfg.experiment)
-    key = cache_key(cfg.as_dict(), load_raw(cfg.experiment), __version__)
+    # The configuration, the experiment file and the code and library versions: a
+    # folder interrupted under other code recomputes instead of resuming.
+    key = cache_key(cfg.as_dict(), load_raw(cfg.experiment), run_identity())
     cache = TaskCache(out / ".cache" / key, key, __version__, note=log)
     summary = ReproduceSummary(out=out)
     variation_info: dict[str, Any] = {}
