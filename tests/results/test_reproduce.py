@@ -70,7 +70,15 @@ def test_outputs_exist_with_documented_columns(serial_run: Path) -> None:
             if name != "mumu" and row[1] in KINDS:  # CLs edges carry their MC error
                 assert float(row[5]) >= 0
                 assert float(row[6]) >= 0
-    assert read_rows(serial_run / "alp" / "ee.csv")[0] == ["mass_GeV", "tau_ps", "br_limit"]
+    assert read_rows(serial_run / "alp" / "ee.csv")[0] == [
+        "mass_GeV",
+        "tau_ps",
+        "br_limit",
+        "br_limit_mc_error",
+    ]
+    alp = read_rows(serial_run / "alp" / "ee.csv")[1:]
+    assert alp
+    assert all(0 < float(r[3]) <= float(r[2]) for r in alp)  # bound / sqrt(n_eff), n_eff >= 1
     for name in (
         "report.html",
         "provenance.json",

@@ -266,7 +266,7 @@ def plot_zero_event(
 
 
 def plot_alp(
-    rows: Sequence[tuple[float, float, float]],
+    rows: Sequence[tuple[float, ...]],
     channel: str,
     ax: Any = None,
     *,
@@ -274,8 +274,10 @@ def plot_alp(
 ) -> Any:
     """ALP limit on BR(B -> K(*) a) x BR(a -> ll) against tau_a, a few masses (JHEP fig. 16).
 
-    ``rows`` are ``(mass_GeV, tau_ps, bound)``; ``channel`` ``ee``, ``mumu`` or ``all``
-    (both channels, l = e, mu); ``title`` replaces the default "90% CL upper limit" one.
+    ``rows`` are ``(mass_GeV, tau_ps, bound)`` or ``(mass_GeV, tau_ps, bound, mc_error)``;
+    with the Monte-Carlo error each curve gets a shaded +-1 sigma band. ``channel`` ``ee``,
+    ``mumu`` or ``all`` (both channels, l = e, mu); ``title`` replaces the default "90% CL
+    upper limit" one.
     """
     with style():
         ax = axes_or_new(ax)
@@ -287,9 +289,14 @@ def plot_alp(
         )
         for mass in shown:
             sel = sorted((r for r in rows if r[0] == mass), key=lambda r: r[1])
-            ax.plot(
-                [r[1] for r in sel], [r[2] for r in sel], label=f"$M_a$ = {mass * 1000:.0f} MeV"
-            )
+            tau = np.array([r[1] for r in sel])
+            bound = np.array([r[2] for r in sel])
+            (line,) = ax.plot(tau, bound, label=f"$M_a$ = {mass * 1000:.0f} MeV")
+            if sel and len(sel[0]) > 3:
+                err = np.array([r[3] for r in sel])
+                ax.fill_between(
+                    tau, bound - err, bound + err, color=line.get_color(), alpha=0.25, lw=0
+                )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(r"$\tau_a$ [ps]")

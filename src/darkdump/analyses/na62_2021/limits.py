@@ -42,6 +42,9 @@ def _rows(
 
 MCErrors = dict[tuple[float, str, float, float], tuple[float, float]]
 
+#: An ALP limit row: ``(mass_GeV, tau_ps, br_limit, br_limit_mc_error)``.
+AlpRow = tuple[float, float, float, float]
+
 
 def _contour_errors(contours: dict[str, Any]) -> MCErrors:
     """Relative Monte-Carlo errors of the edges, keyed by their limit row."""
@@ -169,10 +172,12 @@ def _summary_row(name: str, rows: Sequence[LimitRow]) -> dict[str, str]:
     }
 
 
-def _alp_limits(
-    alp_results: Sequence[Any], acfg: Any
-) -> dict[str, list[tuple[float, float, float]]]:
+def _alp_limits(alp_results: Sequence[Any], acfg: Any) -> dict[str, list[AlpRow]]:
     """90 % CL upper limits on BR(B -> K(*) a) x BR(a -> ll) per (mass, tau), per channel.
+
+    Rows ``(mass_GeV, tau_ps, limit, limit_mc_error)``. The Monte-Carlo error of the limit
+    is that of the expected yield it divides, ``limit / sqrt(n_eff)`` with ``n_eff`` the
+    effective number of selected simulated ALPs, ``(sum w)^2 / sum w^2``, at that lifetime.
 
     Each channel follows its own paper (:data:`ALP_STATISTICS`). ee: no observed event,
     CLs counting limit with the PRL background and POT log-normals (PRL: the ALP result
@@ -197,10 +202,11 @@ def _alp_limits(
         n: bayesian_upper_limit(n, BACKGROUND_SR["mumu"][0], pot_shape=POT_SHAPE, cl=0.9)
         for n in (0, 1)
     }
-    out: dict[str, list[tuple[float, float, float]]] = {"ee": [], "mumu": []}
+    out: dict[str, list[AlpRow]] = {"ee": [], "mumu": []}
     for mass, (values, _rate) in zip(acfg.masses, alp_results, strict=True):
         for ch in ("ee", "mumu"):
             n_per_br = np.asarray(values[ch]["n_exp"])
+            n_eff = np.asarray(values[ch]["n_eff_selected"])
             if ch == "ee":
                 limit = up_ee
             else:
@@ -211,14 +217,17 @@ def _alp_limits(
                     for m in OBSERVED_MUMU_MEV
                 )
                 limit = up_mumu[1 if inside else 0]
-            for tau, n in zip(taus, n_per_br, strict=True):
+            for tau, n, k in zip(taus, n_per_br, n_eff, strict=True):
                 # A bound above BR = 1 excludes nothing: skip it (and 0 / tiny yields).
-                if np.isfinite(n) and n > limit:
-                    out[ch].append((round(mass / GeV, 6), float(tau / ps), float(limit / n)))
+                if np.isfinite(n) and n > limit and k > 0:
+                    bound = float(limit / n)
+                    out[ch].append(
+                        (round(mass / GeV, 6), float(tau / ps), bound, bound / float(np.sqrt(k)))
+                    )
     return out
 
 
-def _alp_summary(limits: dict[str, list[tuple[float, float, float]]]) -> list[dict[str, str]]:
+def _alp_summary(limits: dict[str, list[AlpRow]]) -> list[dict[str, str]]:
     rows = []
     for ch in ("mumu", "ee"):
         best = min(limits[ch], key=lambda r: r[2], default=None)

@@ -18,6 +18,7 @@ from darkdump.results.plots import (
 from darkdump.results.report import Figure, Report, Section, Table
 
 if TYPE_CHECKING:
+    from darkdump.analyses.na62_2021.limits import AlpRow
     from darkdump.experiments.schema import Experiment
     from darkdump.yields.grid import YieldGrid
 
@@ -204,7 +205,7 @@ def limit_figure_jobs(
     out: Path,
     grid: YieldGrid,
     limits: Mapping[str, Sequence[LimitRow]],
-    alp_rows: Mapping[str, Sequence[tuple[float, float, float]]],
+    alp_rows: Mapping[str, Sequence[AlpRow]],
     earlier: Mapping[str, Sequence[tuple[float, float, float]]] | None = None,
 ) -> list[FigureJob]:
     """Figures of the limits (A' contours, JHEP fig. 4, ALP), one job each (see :func:`draw`).
@@ -293,7 +294,7 @@ def draw_figures(
     out: Path,
     grid: YieldGrid,
     limits: Mapping[str, Sequence[LimitRow]],
-    alp_rows: Mapping[str, Sequence[tuple[float, float, float]]],
+    alp_rows: Mapping[str, Sequence[AlpRow]],
     client: Any = None,
     earlier: Mapping[str, Sequence[tuple[float, float, float]]] | None = None,
 ) -> list[Path]:
@@ -577,9 +578,14 @@ def write_report(
         [
             "90% CL upper limit on BR(B -> K(*) a) x BR(a -> l+l-) against the ALP lifetime, from the B "
             "spectra of PYTHIA 8 normalised to the b-bbar fraction per proton; ee with no observed event, "
-            "mumu with the 411 MeV event counted where it falls in the mass window."
+            "mumu with the 411 MeV event counted where it falls in the mass window. The shaded band "
+            "about each curve is its Monte-Carlo error (+-1 sigma, br_limit_mc_error in alp/*.csv: "
+            "the limit over the square root of the effective number of selected simulated ALPs)."
         ],
-        figures=[Figure(f"figures/alp_{c}.png", f"ALP limit, {c}") for c in ("mumu", "ee")],
+        figures=[
+            Figure(f"figures/alp_{c}.png", f"ALP limit, {c}; band: Monte-Carlo error")
+            for c in ("mumu", "ee")
+        ],
     )
     timing = Section(
         "Run",

@@ -50,6 +50,7 @@ from darkdump.analyses.na62_2021.constants import (
     PAPER_STATEMENTS,
 )
 from darkdump.analyses.na62_2021.limits import (
+    AlpRow,
     MCErrors,
     _alp_limits,
     _alp_summary,
@@ -706,7 +707,7 @@ def _write_outputs(
     cfg: ReproduceConfig,
     grid: YieldGrid,
     limits: dict[str, list[LimitRow]],
-    alp_rows: dict[str, list[tuple[float, float, float]]],
+    alp_rows: dict[str, list[AlpRow]],
     counting_info: dict[str, Any],
     log: Callable[[str], None],
     client: Any = None,
@@ -756,7 +757,9 @@ def _write_outputs(
     for ch, alp_channel_rows in alp_rows.items():
         files.append(
             write_csv(
-                out / "alp" / f"{ch}.csv", ["mass_GeV", "tau_ps", "br_limit"], alp_channel_rows
+                out / "alp" / f"{ch}.csv",
+                ["mass_GeV", "tau_ps", "br_limit", "br_limit_mc_error"],
+                alp_channel_rows,
             )
         )
     files.append(write_json(out / "limits" / "counting_method.json", counting_info))
