@@ -66,7 +66,7 @@ def save_figure(fig: Any, path: str | Path) -> Path:
     buffer = io.BytesIO()
     # Fixed margins: one draw pass (a tight bbox or a layout engine doubles the cost,
     # dominated by the log-axis tick labels).
-    fig.subplots_adjust(left=0.14, right=0.95, bottom=0.13, top=0.92)
+    fig.subplots_adjust(left=0.14, right=0.95, bottom=0.15, top=0.92)
     fig.savefig(buffer, format="png", dpi=100)
     return atomic_write_bytes(path, buffer.getvalue())
 

@@ -53,3 +53,44 @@ def test_plot_map_writes_png(tmp_path: Path) -> None:
         plot_map, tmp_path / "m.png", m, e, values, title="t", label="N", contour_level=2.3
     )
     assert path.stat().st_size > 1000
+
+
+def test_band_fills_the_contour_tip_and_not_the_inside() -> None:
+    # The -2 sigma contour reaches 500 MeV, the +2 sigma one only 400 MeV: the band is
+    # the area inside exactly one of them, so it must cover the -2 sigma tip at 450 MeV
+    # (the old per-mass fill stopped at 400 MeV) and leave the common inside empty.
+    rows = [(m, "expected_-2sigma", 1e-7, 1e-5) for m in (0.3, 0.35, 0.4, 0.45, 0.5)]
+    rows += [(m, "expected_+2sigma", 2e-7, 5e-6) for m in (0.3, 0.35, 0.4)]
+    fig, ax = new_figure()
+    plot_limits(rows, ax=ax, title="t", xlim_mev=(250.0, 600.0), ylim=(1e-8, 1e-4))
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())
+    yellow = np.array([0xFF, 0xDD, 0x00])
+
+    def filled(mass_mev: float, eps: float) -> bool:
+        # The rendered pixel (what a reader sees), not a geometric test of the path.
+        x, y = ax.transData.transform((mass_mev, eps))
+        pixel = image[image.shape[0] - round(float(y)), round(float(x)), :3]
+        return bool(np.all(np.abs(pixel.astype(int) - yellow) < 8))
+
+    assert filled(450.0, 1e-6)  # the -2 sigma tip, beyond the +2 sigma contour
+    assert filled(350.0, 1.5e-7)  # between the lower edges
+    assert filled(350.0, 8e-6)  # between the upper edges
+    assert not filled(350.0, 1e-6)  # inside both: not part of the band
+    assert not filled(550.0, 1e-6)  # outside both
+
+
+def test_contours_close_at_their_tip_but_not_at_the_grid_start() -> None:
+    from darkdump.results.plots import contour_polygons
+
+    m = np.array([5.0, 10.0, 15.0, 30.0, 35.0])
+    lo = np.array([1e-6, 8e-7, 7e-7, 5e-7, np.nan])
+    hi = np.array([1e-4, 5e-5, 3e-5, 1e-5, np.nan])
+    runs = contour_polygons(m, lo, hi, grid_start=5.0)
+    # Two runs (a gap of 15 MeV in a 5 MeV grid), the NaN mass left out.
+    assert len(runs) == 2
+    xs, ys = runs[0]
+    assert xs.tolist() == [5.0, 10.0, 15.0, 15.0, 10.0, 5.0]  # open at the grid start
+    xs, ys = runs[1]
+    assert xs.tolist() == [30.0, 30.0, 30.0]
+    assert ys.tolist() == [5e-7, 1e-5, 5e-7]

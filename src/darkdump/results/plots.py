@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from darkdump.plotting import axes_or_new, label_epsilon, style
 from darkdump.results.hepdata import LimitRow
@@ -25,6 +26,7 @@ from darkdump.typing import FloatArray
 __all__ = [
     "CHANNEL_LABELS",
     "MODE_LABELS",
+    "contour_polygons",
     "draw_reference",
     "plot_alp",
     "plot_limits",
@@ -60,9 +62,101 @@ def _edges(rows: Sequence[LimitRow], kind: str) -> tuple[FloatArray, FloatArray,
     return masses * 1e3, lows, highs
 
 
+def _runs(masses: FloatArray, gap: float = 1.5) -> list[npt.NDArray[np.intp]]:
+    """Index runs of contiguous masses: a step over ``gap`` times the median one splits.
+
+    >>> [r.tolist() for r in _runs(np.array([10.0, 15.0, 20.0, 40.0, 45.0]))]
+    [[0, 1, 2], [3, 4]]
+    """
+    if masses.size < 2:
+        return [np.arange(masses.size)]
+    steps = np.diff(masses)
+    breaks = np.flatnonzero(steps > gap * float(np.median(steps))) + 1
+    return list(np.split(np.arange(masses.size), breaks))
+
+
+def contour_polygons(
+    masses: FloatArray,
+    lows: FloatArray,
+    highs: FloatArray,
+    *,
+    close_start: bool = True,
+    grid_start: float | None = None,
+) -> list[tuple[FloatArray, FloatArray]]:
+    """Return the closed outlines ``(x, y)`` of a region given per mass by its two edges.
+
+    Each run of contiguous masses (:func:`_runs`) is one outline: along the lower edge,
+    back along the upper edge, and closed at both ends, so a contour's tip is drawn where
+    its last two edges meet. ``close_start=False`` leaves the low-mass end open (a
+    digitised curve whose region continues below its first mass); so does ``grid_start``
+    for an outline that begins there (the first computed mass: the grid, not physics,
+    ends it). Masses whose edges are not finite (no region there) are left out.
+
+    >>> x, y = contour_polygons(np.array([1.0, 2.0]), np.array([1.0, 1.5]), np.array([4.0, 3.0]))[0]
+    >>> x.tolist(), y.tolist()
+    ([1.0, 2.0, 2.0, 1.0, 1.0], [1.0, 1.5, 3.0, 4.0, 1.0])
+    """
+    finite = np.isfinite(lows) & np.isfinite(highs)
+    masses, lows, highs = masses[finite], lows[finite], highs[finite]
+    out = []
+    for run in _runs(masses) if masses.size else []:
+        m, lo, hi = masses[run], lows[run], highs[run]
+        at_start = grid_start is not None and m[0] <= grid_start * (1 + 1e-9)
+        close = close_start and not at_start
+        xs = np.concatenate([m, m[::-1], m[:1] if close else m[:0]])
+        ys = np.concatenate([lo, hi[::-1], lo[:1] if close else lo[:0]])
+        out.append((xs, ys))
+    return out
+
+
+def _region_path(rows: Sequence[LimitRow], kinds: tuple[str, str]) -> Any:
+    """Path of the region between the contours of two kinds of ``rows``.
+
+    The outlines of the first kind run one way and those of the second the other, so
+    with the nonzero fill rule the filled area is what lies inside exactly one of the
+    two contours: a band between them, tips included, whichever contains the other.
+    """
+    from matplotlib.path import Path as MplPath
+
+    vertices: list[FloatArray] = []
+    codes: list[npt.NDArray[np.uint8]] = []
+    for kind, sign in ((kinds[0], 1), (kinds[1], -1)):
+        for xs, ys in contour_polygons(*_edges(rows, kind)):
+            # A band is a filled area: it is closed everywhere (at the grid start too).
+            if xs.size < 3:
+                continue
+            xy = np.column_stack([xs, ys])[::sign]
+            vertices.append(xy)
+            code = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+            code[0] = MplPath.MOVETO
+            codes.append(code)
+    if not vertices:
+        return None
+    return MplPath(np.concatenate(vertices), np.concatenate(codes))
+
+
+def _auto_ylim(*groups: Sequence[float]) -> tuple[float, float]:
+    """Whole decades about the data: below the smallest value, a decade above the largest."""
+    values = np.array([v for g in groups for v in g if np.isfinite(v) and v > 0])
+    if values.size == 0:
+        return (1e-8, 1e-3)
+    low = 10.0 ** np.floor(np.log10(values.min() / 1.5))
+    high = 10.0 ** (np.ceil(np.log10(values.max() * 1.5)) + 1)
+    return (float(low), float(high))
+
+
+_LOG_MASS_TICKS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+
+
 def _mass_axis(ax: Any, xlim_mev: tuple[float, float], log: bool) -> None:
     if log:
+        from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
         ax.set_xscale("log")
+        ticks = [t for t in _LOG_MASS_TICKS if xlim_mev[0] <= t <= xlim_mev[1]]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlim(*xlim_mev)
     ax.set_xlabel(_MASS_LABEL)
 
@@ -76,8 +170,9 @@ def plot_limits(
     references: Mapping[str, Mapping[float, tuple[float, float]]] | None = None,
     xlim_mev: tuple[float, float] = (0.0, 750.0),
     log_mass: bool = False,
-    ylim: tuple[float, float] = (1e-8, 1e-3),
+    ylim: tuple[float, float] | None = None,
     earlier: Mapping[str, Sequence[tuple[float, float, float]]] | None = None,
+    grid_start_mev: float | None = None,
 ) -> Any:
     """Draw 90 % CL exclusion contours: observed, expected and its +-1/2 sigma bands.
 
@@ -89,9 +184,13 @@ def plot_limits(
     combination, as in PRL fig. 4 right); ``references`` maps a label to a published
     curve ``{mass_GeV: (lower, upper)}`` drawn dotted red (validation only). Rows of
     kinds ``model_low`` / ``model_high`` (the modelling envelope of ``--variations``)
-    are drawn as a hatched band between the two contours.
+    are drawn as a hatched band between the two contours. Contours are closed outlines
+    (:func:`contour_polygons`) and bands fill the area between two of them, tips
+    included. ``ylim=None``: whole decades about the drawn curves. A contour that starts
+    at ``grid_start_mev`` (the first mass computed) is left open there: the grid, not the
+    physics, ends it.
     """
-    from matplotlib.patches import Patch
+    from matplotlib.patches import Patch, PathPatch
 
     with style():
         ax = axes_or_new(ax)
@@ -100,64 +199,49 @@ def plot_limits(
             (earlier or {}).items(), (0.75, 0.6, 0.85, 0.5), strict=False
         ):
             handles.append(draw_earlier(ax, region, label, shade))
-        m_lo, lo_lo, hi_lo = _edges(rows, "model_low")
-        m_hi, lo_hi, hi_hi = _edges(rows, "model_high")
-        if m_hi.size:
-            # Between the outer (model_high) and inner (model_low) contours, per edge.
-            inner_lo = (
-                np.interp(m_hi, m_lo, lo_lo, left=np.nan, right=np.nan)
-                if m_lo.size
-                else m_hi * np.nan
-            )
-            inner_hi = (
-                np.interp(m_hi, m_lo, hi_lo, left=np.nan, right=np.nan)
-                if m_lo.size
-                else m_hi * np.nan
-            )
-            inner_lo = np.where(np.isfinite(inner_lo), inner_lo, hi_hi)
-            inner_hi = np.where(np.isfinite(inner_hi), inner_hi, lo_hi)
-            hatch: dict[str, Any] = {
-                "facecolor": "none",
-                "edgecolor": "grey",
-                "hatch": "///",
-                "lw": 0,
-            }
-            ax.fill_between(m_hi, lo_hi, inner_lo, **hatch)
-            ax.fill_between(m_hi, inner_hi, hi_hi, **hatch)
-            handles.append(Patch(**hatch, label="modelling envelope"))
-        for (lo_kind, hi_kind), colour, label in (
-            (("expected_-2sigma", "expected_+2sigma"), "#ffdd00", r"expected $\pm 2\sigma$"),
-            (("expected_-1sigma", "expected_+1sigma"), "#00cc00", r"expected $\pm 1\sigma$"),
-        ):
-            m1, lo1, hi1 = _edges(rows, lo_kind)
-            m2, lo2, hi2 = _edges(rows, hi_kind)
-            common = np.intersect1d(m1, m2)
-            if common.size:
-                i1 = np.searchsorted(m1, common)
-                i2 = np.searchsorted(m2, common)
-                # The band of each boundary: between the two quantile contours.
-                for a, b in ((lo1[i1], lo2[i2]), (hi1[i1], hi2[i2])):
-                    ax.fill_between(common, np.minimum(a, b), np.maximum(a, b), color=colour, lw=0)
-                handles.append(Patch(color=colour, label=label))
+        hatch: dict[str, Any] = {"facecolor": "none", "edgecolor": "grey", "hatch": "///", "lw": 0}
+        bands = (
+            (("model_high", "model_low"), hatch, "modelling envelope"),
+            (("expected_-2sigma", "expected_+2sigma"), {"color": "#ffdd00", "lw": 0}, None),
+            (("expected_-1sigma", "expected_+1sigma"), {"color": "#00cc00", "lw": 0}, None),
+        )
+        for kinds, patch_style, band_label in bands:
+            path = _region_path(rows, kinds)
+            if path is None:
+                continue
+            ax.add_patch(PathPatch(path, **patch_style))
+            n_sigma = kinds[0][-6]
+            name = band_label or rf"expected $\pm {n_sigma}\sigma$"
+            handles.append(Patch(**patch_style, label=name))
         for kind, line_style, label in (
             ("observed", dict(color="k", lw=2, zorder=3), "observed"),
             ("expected", dict(color="#444444", ls="--", lw=1.5, zorder=4), "expected"),
         ):
-            masses, lows, highs = _edges(rows, kind)
-            if masses.size:
-                (line,) = ax.plot(masses, lows, **line_style, label=label)
-                ax.plot(masses, highs, **line_style)
-                handles.append(line)
+            outlines = contour_polygons(*_edges(rows, kind), grid_start=grid_start_mev)
+            for i, (xs, ys) in enumerate(outlines):
+                (line,) = ax.plot(xs, ys, **line_style, label=label if i == 0 else None)
+                if i == 0:
+                    handles.append(line)
         for label, other in (overlays or {}).items():
-            masses, lows, highs = _edges(other, "observed")
-            if masses.size:
-                (line,) = ax.plot(masses, lows, color="tab:blue", ls="-.", lw=1.5, label=label)
-                ax.plot(masses, highs, color="tab:blue", ls="-.", lw=1.5)
-                handles.append(line)
+            outlines = contour_polygons(*_edges(other, "observed"), grid_start=grid_start_mev)
+            for i, (xs, ys) in enumerate(outlines):
+                (line,) = ax.plot(xs, ys, color="tab:blue", ls="-.", lw=1.5)
+                if i == 0:
+                    line.set_label(label)
+                    handles.append(line)
         for label, curve in (references or {}).items():
             handles.append(draw_reference(ax, curve, label))
         ax.set_yscale("log")
         _mass_axis(ax, xlim_mev, log_mass)
+        if ylim is None:
+            drawn = [r for r in rows if r[1] != "model_high"] + [
+                r for other in (overlays or {}).values() for r in other
+            ]
+            ylim = _auto_ylim(
+                [r[2] for r in drawn],
+                [r[3] for r in drawn],
+                [v for c in (references or {}).values() for pair in c.values() for v in pair],
+            )
         ax.set_ylim(*ylim)
         label_epsilon(ax)
         ax.set_title(title, fontsize=14)
@@ -175,35 +259,62 @@ def plot_map(
     label: str,
     log: bool = True,
     contour_level: float | None = None,
+    contour_label: str | None = None,
     vmin: float | None = None,
+    vmax: float | None = None,
+    log_mass: bool = False,
 ) -> Any:
-    """Colour map of ``values[mass, eps]`` in the (M [MeV], eps) plane, optional contour."""
+    """Colour map of ``values[mass, eps]`` in the (M [MeV], eps) plane, optional contour.
+
+    The mass axis spans the masses that hold data (a channel's threshold is not drawn as
+    an empty band); ``log_mass`` draws it logarithmic. Values beyond ``vmin`` / ``vmax``
+    take the end colours, marked by the colour bar's arrows. ``contour_label`` names the
+    ``contour_level`` line in a legend.
+    """
     from matplotlib.colors import LogNorm, Normalize
+    from matplotlib.lines import Line2D
 
     with style():
         ax = axes_or_new(ax)
         masses_mev = np.asarray(masses_gev, dtype=float) * 1e3
-        data = np.ma.masked_invalid(np.asarray(values, dtype=float).T)
+        raw = np.asarray(values, dtype=float)
+        data = np.ma.masked_invalid(raw.T)
         if log:
             data = np.ma.masked_less_equal(data, 0.0)
-            positive = data.compressed()
-            low = vmin if vmin is not None else (float(positive.min()) if positive.size else 1e-3)
-            high = float(positive.max()) if positive.size else 1.0
+        shown = data.compressed()
+        if log:
+            low = vmin if vmin is not None else (float(shown.min()) if shown.size else 1e-3)
+            high = vmax if vmax is not None else (float(shown.max()) if shown.size else 1.0)
             norm: Normalize = LogNorm(vmin=low, vmax=max(high, low * 10))
         else:
-            norm = Normalize(vmin=vmin)
+            norm = Normalize(vmin=vmin, vmax=vmax)
+        below = shown.size > 0 and norm.vmin is not None and float(shown.min()) < norm.vmin
+        above = shown.size > 0 and norm.vmax is not None and float(shown.max()) > norm.vmax
+        extend = {(True, True): "both", (True, False): "min", (False, True): "max"}.get(
+            (below, above), "neither"
+        )
         mesh = ax.pcolormesh(
             masses_mev, epsilons, data, norm=norm, shading="nearest", cmap="viridis"
         )
-        ax.figure.colorbar(mesh, ax=ax, label=label)
-        if contour_level is not None and np.nanmax(values) >= contour_level:
-            ax.contour(
-                masses_mev,
-                epsilons,
-                np.nan_to_num(np.asarray(values, float).T),
-                [contour_level],
-                colors="k",
-            )
+        ax.figure.colorbar(mesh, ax=ax, label=label, extend=extend)
+        if contour_level is not None and np.nanmax(raw) >= contour_level:
+            ax.contour(masses_mev, epsilons, np.nan_to_num(raw.T), [contour_level], colors="k")
+            if contour_label:
+                ax.legend(
+                    handles=[Line2D([], [], color="k", label=contour_label)],
+                    loc="upper right",
+                    fontsize=12,
+                )
+        with_data = np.flatnonzero(np.any(~np.ma.getmaskarray(data), axis=0))
+        if with_data.size and masses_mev.size > 1:
+            step = np.diff(masses_mev)
+            first, last = int(with_data[0]), int(with_data[-1])
+            low_m = masses_mev[first] - 0.5 * step[max(first - 1, 0)]
+            high_m = masses_mev[last] + 0.5 * step[min(last, step.size - 1)]
+            if log_mass:
+                _mass_axis(ax, (max(low_m, 0.8 * masses_mev[first]), high_m), True)
+            else:
+                ax.set_xlim(low_m, high_m)
         ax.set_yscale("log")
         ax.set_xlabel(_MASS_LABEL)
         label_epsilon(ax)
@@ -227,6 +338,7 @@ def plot_zero_event(
     styles = {"brems": "-", "meson": "--", "total": "-"}
     colours = {"ee": "tab:green", "mumu": "tab:blue", "both": "k"}
     mode_colours = {"brems": "tab:red", "meson": "tab:purple", "total": "k"}
+    grid_start = min((r[0] for r in rows), default=0.0) * 1e3
     with style():
         axes = axes_or_new(ax, figsize=(14.0, 6.0), ncols=2)
         keys = {(r[1], r[2]) for r in rows}
@@ -248,16 +360,26 @@ def plot_zero_event(
                 hi = np.array([r[4] for r in sel])
                 colour = colours[chan] if i == 0 else mode_colours[prod]
                 label = CHANNEL_LABELS[chan] if i == 0 else MODE_LABELS[prod]
-                panel.plot(m, lo, color=colour, ls=styles[prod], label=label)
-                panel.plot(m, hi, color=colour, ls=styles[prod])
+                # On the right panel the sum lies under the two modes it is made of.
+                under = i == 1 and prod == "total"
+                line_style: dict[str, Any] = {
+                    "color": colour,
+                    "ls": styles[prod],
+                    "lw": 1.2 if under else 2.0,
+                    "zorder": 2 if under else 3,
+                }
+                outlines = contour_polygons(m, lo, hi, grid_start=grid_start)
+                for j, (xs, ys) in enumerate(outlines):
+                    panel.plot(xs, ys, **line_style, label=label if j == 0 else None)
             if i == 1:
                 for (label, curve), colour in zip(
                     (references or {}).items(), ("tab:orange", "tab:pink"), strict=False
                 ):
-                    draw_reference(panel, curve, label, color=colour)
+                    draw_reference(panel, curve, label, color=colour, close_start=False)
             panel.set_yscale("log")
-            _mass_axis(panel, (0.0, 750.0), False)
-            panel.set_ylim(1e-8, 1e-3)
+            # Log mass: the 5-100 MeV region, where meson decays set the lower edge, shows.
+            _mass_axis(panel, (4.0, 800.0), True)
+            panel.set_ylim(*_auto_ylim([r[3] for r in rows], [r[4] for r in rows]))
             panel.set_title(rf"$N_{{exp}} \geq 2.3$, geometric acceptance, {title}", fontsize=13)
             lines, _labels = panel.get_legend_handles_labels()
             panel.legend(handles=[*lines, *extra], fontsize=10)
@@ -325,21 +447,31 @@ def draw_earlier(
     m = np.array([r[0] for r in rows]) * 1e3
     lo = np.array([r[1] for r in rows])
     hi = np.array([r[2] for r in rows])
-    step = float(np.median(np.diff(m))) if m.size > 1 else 1.0
-    breaks = np.flatnonzero(np.diff(m) > 2.0 * step) + 1
-    for part in np.split(np.arange(m.size), breaks):
+    for part in _runs(m, gap=2.0):
         ax.fill_between(m[part], lo[part], hi[part], color=str(shade), alpha=0.6, lw=0, zorder=0)
     return Patch(color=str(shade), alpha=0.6, label=label)
 
 
 def draw_reference(
-    ax: Any, curve: Mapping[float, tuple[float, float]], label: str, color: str = "tab:red"
+    ax: Any,
+    curve: Mapping[float, tuple[float, float]],
+    label: str,
+    color: str = "tab:red",
+    *,
+    close_start: bool = True,
 ) -> Any:
-    """Draw a published curve ``{mass_GeV: (lower, upper)}`` as a closed dotted contour."""
+    """Draw a published curve ``{mass_GeV: (lower, upper)}`` as a dotted contour.
+
+    It is closed at its high-mass tip, and at its first mass unless ``close_start`` is
+    False (a digitisation that starts inside the published region).
+    """
     masses = np.array(sorted(curve)) * 1e3
     lows = np.array([curve[m][0] for m in sorted(curve)])
     highs = np.array([curve[m][1] for m in sorted(curve)])
-    xs = np.concatenate([masses, masses[::-1], masses[:1]])
-    ys = np.concatenate([lows, highs[::-1], lows[:1]])
-    (line,) = ax.plot(xs, ys, color=color, ls=":", lw=2, label=label)
+    line = None
+    for xs, ys in contour_polygons(masses, lows, highs, close_start=close_start):
+        (part,) = ax.plot(xs, ys, color=color, ls=":", lw=2)
+        line = line or part
+    if line is not None:
+        line.set_label(label)
     return line

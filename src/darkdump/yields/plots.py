@@ -38,16 +38,25 @@ def map_figure_jobs(
     m_gev = grid.masses / GeV
     eps = grid.epsilons
     for channel in grid.channels:
-        for mode in grid.modes:
+        # e+e- reaches down to a few MeV: a log mass axis, as the limit figures have.
+        log_mass = channel == "ee"
+        # One sigma_M colour scale for the modes of a channel (its 99th percentile, so
+        # that a few noisy cells at the edges do not set it).
+        sigmas = [
+            np.where(
+                grid.get("n_eff_selected", channel, mode) >= min_effective_events,
+                grid.get("sigma_m", channel, mode) / GeV * 1000,
+                np.nan,
+            )
+            for mode in grid.modes
+        ]
+        finite = np.concatenate([s[np.isfinite(s)] for s in sigmas])
+        sigma_max = float(np.percentile(finite, 99)) if finite.size else None
+        for mode, sig in zip(grid.modes, sigmas, strict=True):
             tag = f"{channel}_{mode}"
             n_eff = grid.get("n_eff_selected", channel, mode)
             a_sel = np.where(
                 n_eff >= min_effective_events, grid.get("acceptance_sel", channel, mode), np.nan
-            )
-            sig = np.where(
-                n_eff >= min_effective_events,
-                grid.get("sigma_m", channel, mode) / GeV * 1000,
-                np.nan,
             )
             n_exp = grid.get("n_exp", channel, mode)
             where = f"{CHANNEL_LABELS[channel]}, {MODE_LABELS[mode]}"
@@ -60,6 +69,7 @@ def map_figure_jobs(
                         "title": rf"$A_{{sel}}$, {where}",
                         "label": r"$A_{sel}$ (selection $\times$ trigger)",
                         "vmin": 1e-4,
+                        "log_mass": log_mass,
                     },
                     {},
                 ),
@@ -71,6 +81,9 @@ def map_figure_jobs(
                         "title": rf"$\sigma_M$, {where}",
                         "label": r"$\sigma_M$ [MeV]",
                         "log": False,
+                        "vmin": 0.0,
+                        "vmax": sigma_max,
+                        "log_mass": log_mass,
                     },
                     {},
                 ),
@@ -83,6 +96,8 @@ def map_figure_jobs(
                         "label": r"$N_{exp}$",
                         "vmin": 1e-2,
                         "contour_level": 2.3,
+                        "contour_label": r"$N_{exp} = 2.3$",
+                        "log_mass": log_mass,
                     },
                     {},
                 ),

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from hepunits import MeV
 
 from darkdump.plotting import FigureJob, draw
 from darkdump.results.hepdata import LimitRow
@@ -46,24 +47,28 @@ FIGURES: dict[str, str] = {
         "JHEP fig. 14 dotted red."
     ),
     "limits_mumu_cls.png": (
-        "A' -> mu+mu- with the PRL unbinned CLs method (PRL eq. 5, appendix B pdfs), "
-        "observed and expected with +-1/2 sigma bands."
+        "A' -> mu+mu- 90% CL exclusion with the PRL unbinned CLs method (PRL eq. 5, appendix B "
+        "pdfs): observed (solid), expected (dashed), +-1 sigma (green) and +-2 sigma (yellow). "
+        "NA62 published no CLs contour of this channel alone (JHEP uses counting)."
     ),
     "limits_ee.png": (
-        "A' -> e+e- 90% CL exclusion (cf. PRL fig. 4 left): no event observed; expected "
-        "+-1 sigma (green) and +-2 sigma (yellow)."
+        "A' -> e+e- 90% CL exclusion (cf. PRL fig. 4 left): observed (solid, no event "
+        "observed), expected (dashed), +-1 sigma (green) and +-2 sigma (yellow). No published "
+        "curve is drawn: the PRL contours are left out of darkdump on purpose, to compare blind."
     ),
     "limits_combined.png": (
-        "e+e- and mu+mu- combined (cf. PRL fig. 4 right), POT nuisance shared; the JHEP "
-        "mu+mu- contour dash-dotted. The paper extends earlier limits for 50-600 MeV and "
-        "eps 1e-6 to 4e-5."
+        "e+e- and mu+mu- combined, 90% CL (cf. PRL fig. 4 right), POT nuisance shared; "
+        "dash-dotted: this run's mu+mu- contour of the JHEP counting method (limits/mumu.csv). "
+        "The paper extends earlier limits for 50-600 MeV and eps 1e-6 to 4e-5. No published "
+        "curve is drawn (blind comparison, as for e+e-)."
     ),
     "zero_event_geometric.png": (
         "Zero observed events, no background, geometric acceptance only (105 < Z < 180 m, both "
         "daughters in the LKr): N_exp >= 2.3 regions by production and decay mode (cf. JHEP fig. 4); "
         "right panel: the published outer boundary (of its bremsstrahlung and meson-decay "
-        "regions, to be read against our red and purple curves, not the black sum) and "
-        "meson-decay region of JHEP fig. 4 dotted."
+        "regions, to be read against our red and purple curves, not the thin black sum) and "
+        "meson-decay region of JHEP fig. 4 dotted (their digitisations start at 20 MeV, so "
+        "they are left open there)."
     ),
 }
 
@@ -192,7 +197,7 @@ def _choice_section(rows: Sequence[Sequence[str]]) -> Section:
             Table(
                 header,
                 [list(r) for r in rows],
-                caption="How far each modelling choice moves the edges (issue 10).",
+                caption="How far each modelling choice moves the edges.",
             )
         ],
     )
@@ -213,7 +218,9 @@ def limit_figure_jobs(
     ``earlier``: regions of earlier experiments recomputed by darkdump (``--earlier``),
     drawn in grey as in JHEP figs. 4 and 14 and PRL fig. 4.
     """
-    grey = {"earlier": dict(earlier)} if earlier else {}
+    grey: dict[str, Any] = {"earlier": dict(earlier)} if earlier else {}
+    # The first computed mass ends the e+e- contours, not physics: left open there.
+    start = {"grid_start_mev": float(np.min(grid.masses)) / MeV}
     from darkdump.yields import zero_event_rows
 
     fig_dir = out / "figures"
@@ -224,9 +231,10 @@ def limit_figure_jobs(
             fig_dir / "limits_mumu.png",
             (limits["mumu"],),
             {
-                "title": r"NA62 $A'\to\mu^+\mu^-$, JHEP counting method (cf. JHEP fig. 14)",
+                "title": r"darkdump: $A'\to\mu^+\mu^-$, 90% CL, JHEP counting (cf. JHEP fig. 14)",
                 "references": {"published (JHEP fig. 14)": published["fig14_mumu"]},
-                "xlim_mev": (150.0, 750.0),
+                "xlim_mev": (200.0, 650.0),
+                **start,
                 **grey,
             },
             {},
@@ -235,7 +243,11 @@ def limit_figure_jobs(
             plot_limits,
             fig_dir / "limits_mumu_cls.png",
             (limits["mumu_cls"],),
-            {"title": r"NA62 $A'\to\mu^+\mu^-$, unbinned CLs", "xlim_mev": (150.0, 750.0)},
+            {
+                "title": r"darkdump: $A'\to\mu^+\mu^-$, 90% CL, unbinned CLs (PRL method)",
+                "xlim_mev": (200.0, 650.0),
+                **start,
+            },
             {},
         ),
         (
@@ -243,9 +255,10 @@ def limit_figure_jobs(
             fig_dir / "limits_ee.png",
             (limits["ee"],),
             {
-                "title": r"NA62 $A'\to e^+e^-$ (cf. PRL fig. 4 left)",
+                "title": r"darkdump: $A'\to e^+e^-$, 90% CL (cf. PRL fig. 4 left)",
                 "xlim_mev": (4.0, 800.0),
                 "log_mass": True,
+                **start,
                 **grey,
             },
             {},
@@ -255,10 +268,11 @@ def limit_figure_jobs(
             fig_dir / "limits_combined.png",
             (limits["combined"],),
             {
-                "title": r"NA62 $A'\to e^+e^-$ and $\mu^+\mu^-$ combined (cf. PRL fig. 4 right)",
-                "overlays": {r"$\mu^+\mu^-$ (JHEP method)": limits["mumu"]},
+                "title": r"darkdump: $e^+e^-$ and $\mu^+\mu^-$ combined, 90% CL (cf. PRL fig. 4 right)",
+                "overlays": {r"this work, $\mu^+\mu^-$ only (JHEP counting)": limits["mumu"]},
                 "xlim_mev": (4.0, 800.0),
                 "log_mass": True,
+                **start,
                 **grey,
             },
             {},
@@ -369,7 +383,7 @@ def limit_table(limits: Mapping[str, Sequence[LimitRow]]) -> Table:
         if not near:
             return "-"
         lo, hi = curve[near[0]]
-        return f"{lo:.2e} - {hi:.2e}"
+        return f"[{lo:.2e}, {hi:.2e}]"
 
     rows = [
         [f"{m * 1e3:.0f}"]
@@ -380,7 +394,7 @@ def limit_table(limits: Mapping[str, Sequence[LimitRow]]) -> Table:
     return Table(
         header,
         rows,
-        caption="Excluded coupling intervals (epsilon_lower - epsilon_upper, outer hull where "
+        caption="Excluded coupling intervals [epsilon_lower, epsilon_upper] (outer hull where "
         "there are several) at 90% CL at round masses; '-' where nothing is excluded or the mass "
         "is not on the grid. Full tables: limits/*.csv.",
     )
@@ -463,7 +477,7 @@ def _precision_table(grid: YieldGrid) -> Table:
         rows,
         caption="Monte-Carlo precision: the fewest effective simulated selected events, "
         "(sum w)^2 / sum w^2, at the grid couplings just inside the edges of N_exp >= 2.3 "
-        "(issue 10 asks for 1000), with the mass where it is found.",
+        "(the target is 1000), with the mass where it is found.",
     )
 
 
@@ -506,7 +520,7 @@ def write_report(
             f"Production: proton bremsstrahlung (generalised Fermi-Weizsaecker-Williams) and pi0, eta, eta', "
             f"rho, omega, phi decays from PYTHIA 8 spectra, {grid.n_pot:.2g} protons on the TAX. "
             f"{cfg.n_events} simulated decays per mass, production mode and channel"
-            f"{_batches_text(cfg)} ({len(cfg.masses_MeV)} masses, {len(cfg.epsilons)} couplings, re-weighted per coupling); "
+            f" ({len(cfg.masses_MeV)} masses, {len(cfg.epsilons)} couplings, re-weighted per coupling); "
             "NA62 fast simulation (STRAW with the MNP33 kick, CHOD, LAV12, LKr, MUV3; momentum, angle and "
             "energy resolution; PID; trigger) and the papers' selection (Z_TAX, CDA_TAX signal regions).",
             "Backgrounds: the published SR yields and mass shapes (JHEP table 4; PRL eq. 3, appendix B). "
@@ -557,7 +571,10 @@ def write_report(
     )
     figures = Section(
         "Exclusion contours",
-        figures=[Figure(f"figures/{name}", caption) for name, caption in FIGURES.items()],
+        figures=[
+            Figure(f"figures/{name}", caption, wide=name == "zero_event_geometric.png")
+            for name, caption in FIGURES.items()
+        ],
     )
     maps = Section(
         "Efficiency, resolution and yield maps (cf. JHEP figs. 11-13, PRL figs. 6-8)",
