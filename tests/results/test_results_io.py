@@ -122,6 +122,8 @@ def test_output_folder_lock_stops_a_second_run(tmp_path: Path) -> None:
             output_lock(tmp_path / "out"),
         ):
             pass
+        assert lock.read_text() == str(os.getpid())  # the refused run leaves it alone
+    assert lock.read_text() == ""  # no stale process id after the run
     # Released: the next run gets it.
     with output_lock(tmp_path / "out"):
         pass
@@ -142,3 +144,29 @@ def test_hepdata_submission_accepts_a_relative_folder(
     ]
     assert (tmp_path / "out" / "hepdata" / "submission.yaml").is_file()
     assert Path.cwd() == tmp_path
+
+
+def test_files_written_through_a_path_get_the_usual_permissions(tmp_path: Path) -> None:
+    # mkstemp makes owner-only (0600) files; every output, HDF5 and CSV included, must
+    # be readable by the group and others as the umask allows (0644 under umask 022).
+    import os
+
+    from darkdump.results.io import atomic_write_file
+
+    old = os.umask(0o022)
+    try:
+        path = atomic_write_file(tmp_path / "a" / "x.h5", lambda tmp: tmp.write_bytes(b"1"))
+    finally:
+        os.umask(old)
+    assert path.read_bytes() == b"1"
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in path.parent.iterdir()] == ["x.h5"]  # no temporary left
+
+    def fail(tmp: Path) -> None:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError, match="interrupted"):
+        atomic_write_file(path, fail)
+    assert path.read_bytes() == b"1"  # the old file stands
+    assert [p.name for p in path.parent.iterdir()] == ["x.h5"]

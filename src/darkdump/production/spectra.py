@@ -37,7 +37,6 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import math
@@ -418,16 +417,14 @@ def save(spectra: Spectra, directory: str | Path, stem: str | None = None) -> tu
 
 
 def _atomic_write(path: Path, writer: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            writer(f)
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
+    """Write ``path`` atomically, ``writer`` filling an open binary file."""
+    from darkdump.results.io import atomic_write_file
+
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as handle:
+            writer(handle)
+
+    atomic_write_file(path, write)
 
 
 def load(npz_path: str | Path, json_path: str | Path) -> Spectra:

@@ -8,7 +8,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import numpy as np
 
 __all__ = [
     "atomic_write_bytes",
+    "atomic_write_file",
     "atomic_write_text",
     "current_umask",
     "output_lock",
@@ -33,7 +34,7 @@ def output_lock(folder: str | Path) -> Iterator[Path]:
     :class:`~darkdump.errors.DarkdumpInputError` naming the folder and the other run's
     process id, so results and provenance always come from one run. The lock is an
     advisory ``flock`` on ``DIR/.lock`` and is released when the process ends, even if
-    it is killed.
+    it is killed. The file holds the running process id and is left empty after the run.
     """
     import fcntl
 
@@ -57,7 +58,13 @@ def output_lock(folder: str | Path) -> Iterator[Path]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
-        yield path
+        try:
+            yield path
+        finally:
+            # The file stays (removing it would race with a waiting run); a finished
+            # run leaves it empty, so no stale process id is read from it.
+            handle.seek(0)
+            handle.truncate()
     finally:
         handle.close()
 
@@ -67,6 +74,30 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def atomic_write_file(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Write ``path`` atomically through ``write(tmp)``, a writer that takes a file path.
+
+    For libraries that open the file themselves (HDF5, ``np.savez``): ``write`` fills a
+    temporary file beside ``path``, which then replaces it; on any error the temporary
+    file is removed and ``path`` is untouched. The file gets the usual ``0666 & ~umask``
+    permissions, as any other output (``mkstemp`` alone makes it owner-only).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        try:
+            os.fchmod(fd, 0o666 & ~current_umask())
+        finally:
+            os.close(fd)
+        write(Path(tmp))
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -> Path:

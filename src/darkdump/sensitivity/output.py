@@ -190,9 +190,9 @@ def _write_h5(path: Path, grid: ReachGrid, provenance: dict[str, Any]) -> None:
                 for q, arr in quantities.items():
                     f.create_dataset(f"{ch}/{mode}/{q}", data=arr, **opts)
 
-    from darkdump.yields.io import _atomic
+    from darkdump.results.io import atomic_write_file
 
-    _atomic(path, write)
+    atomic_write_file(path, write)
 
 
 def _finite_rows(grid: ReachGrid) -> list[tuple[Any, ...]]:

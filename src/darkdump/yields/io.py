@@ -27,8 +27,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from hepunits import GeV, m, mm
 
+from darkdump.results.io import atomic_write_file
 from darkdump.typing import FloatArray
 from darkdump.yields.geometric import exclusion_interval
 from darkdump.yields.grid import QUANTITIES, YieldGrid
@@ -80,19 +79,6 @@ assert set(FILE_NAMES) == set(QUANTITIES)
 ZERO_EVENT_COLUMNS = ("mass_GeV", "production", "channel", "epsilon_lower", "epsilon_upper")
 
 
-def _atomic(path: Path, write: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_grid(path: str | Path, grid: YieldGrid, provenance: dict[str, Any] | None = None) -> Path:
     """Write ``grid`` to an HDF5 file atomically (layout in the module doc). Return the path."""
     import h5py
@@ -131,7 +117,7 @@ def write_grid(path: str | Path, grid: YieldGrid, provenance: dict[str, Any] | N
                     f"{ch}/{mode}/n_selected", data=grid.n_selected[(ch, mode)], **opts
                 )
 
-    return _atomic(Path(path), write)
+    return atomic_write_file(Path(path), write)
 
 
 def write_alp_grid(
@@ -168,7 +154,7 @@ def write_alp_grid(
                     name, unit = FILE_NAMES[q]
                     f.create_dataset(f"{ch}/B/{name}", data=arr / unit, **opts)
 
-    return _atomic(Path(path), write)
+    return atomic_write_file(Path(path), write)
 
 
 def read_grid(path: str | Path) -> YieldGrid:
@@ -263,4 +249,4 @@ def write_zero_event_csv(
     for row in rows:
         writer.writerow(zero_event_cells(row))
     text = buffer.getvalue()
-    return _atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return atomic_write_file(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
