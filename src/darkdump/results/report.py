@@ -75,7 +75,7 @@ h1 { border-bottom: 2px solid #444; } h2 { margin-top: 2em; border-bottom: 1px s
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 td, th { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
 td.text { text-align: left; }
-th { background: #eee; } caption { caption-side: top; font-size: 0.9em; color: #333; }
+th { background: #eee; text-align: center; } caption { caption-side: top; font-size: 0.9em; color: #333; }
 figure { display: inline-block; width: 48%; margin: 0.5%; vertical-align: top; }
 figure.wide { width: 98%; }
 code { font-size: 0.95em; background: #f3f3f3; padding: 0 0.2em; }

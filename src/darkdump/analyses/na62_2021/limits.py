@@ -167,7 +167,7 @@ def _summary_row(name: str, rows: Sequence[LimitRow]) -> dict[str, str]:
     return {
         "result": name,
         "excluded_masses_MeV": f"{min(masses):.0f}-{max(masses):.0f}",
-        "epsilon_range": f"[{min(r[2] for r in observed):.2g}, {max(r[3] for r in observed):.2g}]",
+        "epsilon_range": f"[{min(r[2] for r in observed):.2e}, {max(r[3] for r in observed):.2e}]",
         "paper": PAPER_STATEMENTS.get(name, ""),
     }
 
