@@ -74,6 +74,14 @@ _SHIPPED = Path(__file__).parents[2] / "src/darkdump/analyses/na62_2021/experime
         ),
         ("vertex_z_min_m = 105.0", "vertex_z_min_m = 185.0", r"vertex_z_min_m"),
         ("z_min_m = 6.0\nz_max_m = 40.0", "z_min_m = 60.0\nz_max_m = 40.0", r"regions\.mumu\.SR"),
+        # A misspelled section would be ignored and its defaults used: refused, with
+        # the allowed sections named.
+        ("[modelling.brems]", "[modeling.brems]", r"'modeling': unknown key; allowed: .*modelling"),
+        ("[acceptance]\n", "[acceptence]\n", r"'acceptence': unknown key; allowed: acceptance"),
+        ("energy_GeV = 400.0", "energy_GeV = 400.0\nenergy = 1.0", r"'beam\.energy'.*energy_GeV"),
+        ('particle = "p"', 'particle = "e-"', r"beam\.particle.*'p'"),
+        ("n_pot = 1.4e17", 'n_pot = "1.4e17"', r"n_pot: expected a number, not the string"),
+        ("n_pot_uncertainty = 0.20", "n_pot_uncertainty = 20", r"n_pot_uncertainty.*less than"),
     ],
 )
 def test_impossible_or_non_finite_values_are_one_line_errors(

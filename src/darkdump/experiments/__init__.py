@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from darkdump.errors import DarkdumpInputError
 from darkdump.experiments.schema import Experiment
@@ -114,7 +114,45 @@ def format_validation_error(
             pass
     key = ".".join(parts) or "<top level>"
     extra = f" ({len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    return f"experiment {source!r}: key {key!r}: {err['msg']}{extra}"
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(err["loc"])
+        msg = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+    return f"experiment {source!r}: key {key!r}: {msg}{extra}"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str] | None:
+    """Return the keys allowed in the table that holds ``loc``'s last key (one known model).
+
+    >>> _allowed_keys(("modeling",))[:3]
+    ['acceptance', 'beam', 'decay_volume']
+    >>> _allowed_keys(("beam", "energy"))
+    ['energy_GeV', 'n_pot', 'n_pot_uncertainty', 'particle']
+    """
+    model: type[BaseModel] | None = Experiment
+    for part in loc[:-1]:
+        if model is None:
+            return None
+        if isinstance(part, int) or str(part).isdigit():
+            continue  # an index into a list of tables: the same model
+        field = model.model_fields.get(str(part))
+        model = _single_model(field.annotation) if field is not None else None
+    return sorted(model.model_fields) if model is not None else None
+
+
+def _single_model(annotation: Any) -> type[BaseModel] | None:
+    """Return the one pydantic model inside a type (Optional, list, Annotated), else None."""
+    found: list[type[BaseModel]] = []
+
+    def walk(tp: Any) -> None:
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            found.append(tp)
+            return
+        for arg in get_args(tp):
+            walk(arg)
+
+    walk(annotation)
+    return found[0] if len(set(found)) == 1 else None
 
 
 def load(name_or_path: str | Path) -> Experiment:

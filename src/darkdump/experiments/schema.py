@@ -64,24 +64,34 @@ class _Strict(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_booleans_for_numbers(cls, data: object) -> object:
-        """``energy_GeV = true`` is an error, not 1 GeV (pydantic's lax mode casts it)."""
+        """``energy_GeV = true`` or ``n_pot = "1e18"`` is an error, not a number.
+
+        Pydantic's lax mode would cast both; a quoted number in a TOML file is a typing
+        slip that should be seen, not silently read.
+        """
         if isinstance(data, dict):
             for name, field in cls.model_fields.items():
                 value = data.get(name)
-                if isinstance(value, bool) and "bool" not in str(field.annotation):
+                annotation = str(field.annotation)
+                if isinstance(value, bool) and "bool" not in annotation:
                     raise ValueError(f"{name}: expected a number, not {str(value).lower()}")
+                numeric = "float" in annotation or "int" in annotation
+                if isinstance(value, str) and numeric and "str" not in annotation:
+                    raise ValueError(f"{name}: expected a number, not the string {value!r}")
         return data
 
 
 class Beam(_Strict):
     """Primary proton beam."""
 
-    particle: str = "p"
+    particle: Literal["p"] = Field("p", description="protons: the only beam modelled")
     energy_GeV: Energy
     n_pot: Annotated[float, Interval(gt=0, le=1e25)] = Field(
         description="number of protons on target (dump)"
     )
-    n_pot_uncertainty: NonNegFloat = Field(0.0, description="relative uncertainty on n_pot")
+    n_pot_uncertainty: Fraction = Field(
+        0.0, description="relative uncertainty on n_pot (a fraction: 0.2 is 20 %)"
+    )
 
 
 class AbsorberLayer(_Strict):
@@ -770,9 +780,11 @@ class Variation(_Strict):
 
 
 class Experiment(_Strict):
-    """A beam-dump experiment: the stages read the sections they need."""
+    """A beam-dump experiment: the stages read the sections they need.
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    Unknown top-level sections are refused like unknown keys anywhere else: a misspelled
+    ``[modeling]`` or ``[acceptence]`` would otherwise be ignored and the defaults used.
+    """
 
     name: str
     description: str = ""
