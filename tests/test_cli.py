@@ -192,3 +192,45 @@ def test_lesser_defects_are_one_line_exit_2(
     assert len(err) == 1
     assert message in err[0]
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sensitivity", "na62-1e18", "--workers", "2"],
+        ["reproduce", "na62-2021", "--quick", "--workers", "2"],
+    ],
+    ids=["sensitivity-process-pool", "reproduce-dask"],
+)
+def test_ctrl_c_stops_a_parallel_run_at_once_with_one_line(
+    command: list[str], tmp_path: Path
+) -> None:
+    # Ctrl-C in a terminal sends SIGINT to the whole process group, workers included.
+    # The run must stop within seconds (it used to hang on its dying workers), print
+    # one line and exit 130.
+    import os
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "darkdump", *command, "--out", str(tmp_path / "out")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    time.sleep(4.0)  # the workers are up and busy
+    if proc.poll() is not None:
+        pytest.skip("the run finished before the interrupt")
+    os.killpg(proc.pid, signal.SIGINT)
+    start = time.monotonic()
+    try:
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert time.monotonic() - start < 15
+    assert proc.returncode == 130
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "interrupted" in lines[0]

@@ -90,10 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(
-            "darkdump: interrupted; finished work is kept and resumes on the next call",
-            file=sys.stderr,
+        # Only reproduce caches finished tasks; elsewhere a rerun starts again.
+        after = (
+            "finished work is kept in OUT/.cache and resumes on the next call"
+            if args.command == "reproduce"
+            else "files written so far are complete; a rerun starts again"
         )
+        print(f"darkdump {args.command}: interrupted; {after}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head -1`): end quietly, as Unix tools do.

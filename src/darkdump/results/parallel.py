@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 import numpy as np
@@ -87,16 +87,62 @@ def task_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     # then spend as much time in the kernel as in numpy. Keep one BLAS thread per
     # worker (one worker per core) but leave malloc alone.
     environ = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+    # Ctrl-C reaches every process of the terminal's group. Workers that took it would
+    # die mid-task and the cluster would wait for them forever; started with SIGINT
+    # ignored (inherited, and Python then installs no KeyboardInterrupt handler), they
+    # leave the interrupt to this process, which closes the cluster and stops them.
+    with _sigint_ignored(), dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         )
     client = Client(cluster)
     try:
         yield client
+    except KeyboardInterrupt:
+        # Stop the workers at once (their running tasks are lost, as the user asked);
+        # a graceful close would cancel those tasks and fill the terminal with the
+        # workers' and nannies' tracebacks.
+        _silence_distributed()
+        _kill_workers(cluster)
+        raise
     finally:
-        client.close()
-        cluster.close()
+        client.close(timeout=10)
+        cluster.close(timeout=10)
+
+
+def _silence_distributed() -> None:
+    """Mute this process's ``distributed`` loggers (nannies, scheduler) for a shutdown."""
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
+
+
+def _kill_workers(cluster: Any) -> None:
+    """SIGKILL the worker processes of a local cluster (best effort)."""
+    import os
+    import signal
+
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        pid = getattr(getattr(getattr(nanny, "process", None), "process", None), "pid", None)
+        if isinstance(pid, int) and pid > 0:
+            with suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT in this block (main thread only; elsewhere a no-op)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_tasks(

@@ -133,11 +133,30 @@ def map_masses(
         warm_up()
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    # The workers ignore Ctrl-C (it reaches the whole process group): this process takes
+    # it, stops them at once and re-raises, instead of waiting for their running tasks.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+    try:
         futures = {pool.submit(func, t): i for i, t in enumerate(tasks)}
         for fut in as_completed(futures):
             i = futures[fut]
             results[i] = fut.result()
             if on_done is not None:
                 on_done(i, results[i])
+    except KeyboardInterrupt:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)  # a task failed: no more work
+        raise
+    pool.shutdown(wait=True)
     return results
+
+
+def _ignore_sigint() -> None:
+    """Pool-worker initialiser: leave Ctrl-C to the parent process."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
