@@ -38,12 +38,17 @@ def test_weight_sums_to_b_yield_per_pot() -> None:
     assert 2.0e-7 < sample.rate < 2.6e-7
 
 
-def test_above_kinematic_limit_zero_not_nan() -> None:
-    m = 5000 * MeV  # above m_B - m_K for both B+ and B0
-    sample = alp.generate_alp(m, 1000, np.random.default_rng(2), EXP)
-    assert np.all(sample.weight == 0.0)
-    assert np.all(np.isfinite(sample.momentum))
-    assert np.all(np.isfinite(sample.production_point))
+def test_masses_without_an_open_channel_are_refused() -> None:
+    # Above m_B - m_K (4.786 GeV for B+ -> K+ a) no B decays to an ALP, and below 2 m_e
+    # the ALP has no lepton pair to decay to: one-line input errors, not a file of
+    # zero yields and undefined moments.
+    from darkdump.errors import DarkdumpInputError
+
+    for m in (5000 * MeV, 4790 * MeV, 1.0 * MeV):
+        with pytest.raises(DarkdumpInputError, match=r"ALP mass .* allowed 0\.001022-4\.786 GeV"):
+            alp.generate_alp(m, 1000, np.random.default_rng(2), EXP)
+    sample = alp.generate_alp(4780 * MeV, 1000, np.random.default_rng(2), EXP)
+    assert np.all(np.isfinite(sample.momentum))  # B0 -> K0 a closed: zero weight, finite
 
 
 def test_between_kstar_and_k_limits_only_k_survives() -> None:

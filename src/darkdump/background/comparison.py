@@ -87,29 +87,19 @@ def load_observed(path: str | Path) -> dict[tuple[str, str], int]:
     DarkdumpInputError
         Unreadable file, invalid TOML, or a count that is not a non-negative integer.
     """
-    import sys
+    from darkdump.experiments import parse_toml, read_toml
 
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    if str(path) == "jhep":
+        from importlib import resources
 
-    try:
-        if str(path) == "jhep":
-            from importlib import resources
-
-            text = (
-                resources.files("darkdump.background")
-                .joinpath("data/jhep_table2_observed.toml")
-                .read_text(encoding="utf-8")
-            )
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as exc:
-        raise DarkdumpInputError(f"observed counts {str(path)!r}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DarkdumpInputError(f"observed counts {str(path)!r}: invalid TOML: {exc}") from None
+        raw = (
+            resources.files("darkdump.background")
+            .joinpath("data/jhep_table2_observed.toml")
+            .read_bytes()
+        )
+        data = parse_toml(raw, "observed counts 'jhep'")
+    else:
+        data = read_toml(path, "observed counts")
     out: dict[tuple[str, str], int] = {}
     for pid, table in data.items():
         if pid == "source" and isinstance(table, str):

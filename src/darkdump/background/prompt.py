@@ -273,15 +273,10 @@ def load_counts(path: str | Path) -> PromptCounts:
         )
         data = tomllib.loads(resource.read_text(encoding="utf-8"))
         return counts_from_mapping(data, where="illustrative counts")
+    from darkdump.experiments import read_toml
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DarkdumpInputError(f"counts file {str(p)!r}: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise DarkdumpInputError(f"counts file {str(p)!r}: invalid TOML: {exc}") from None
+    data = read_toml(p, "counts file")
     return counts_from_mapping(data, where=f"counts file {str(p)!r}")
 
 

@@ -42,6 +42,10 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
     console = _console()
     experiment = load(experiment_from(args))
     tracks = read_control_sample(args.tracks, tree=args.tree)
+    observed = load_observed(args.observed) if args.observed is not None else {}
+    from darkdump.results.io import prepare_output_folder
+
+    prepare_output_folder(args.out)
     config = CombinatorialConfig(
         weight_systematic=_NA62["weight_systematic"],
         time_window=args.time_window_ns * ns,
@@ -66,8 +70,6 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
 
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    observed = load_observed(args.observed) if args.observed is not None else {}
     table = Table(
         title=(
             f"Expected combinatorial background ({args.channel}; cf. JHEP 09 (2023) 035 table 2)"

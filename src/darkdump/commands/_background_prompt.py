@@ -25,6 +25,10 @@ def _run_prompt(args: argparse.Namespace) -> int:
             f"--region {args.region!r}: not a region of the counts file; "
             f"allowed: {', '.join(counts.regions)}"
         )
+    if args.out is not None:
+        from darkdump.results.io import prepare_output_folder
+
+        prepare_output_folder(args.out)
     result = prompt_background(counts, args.pseudo, np.random.default_rng(args.seed), args.seed)
 
     factors = Table(title="Survival fractions (1 - rejection factor): Beta(k+1, n-k+1) posteriors")

@@ -273,6 +273,9 @@ def _run_synthetic(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() not in (".parquet", ".pq", ".root"):
         raise DarkdumpInputError(f"--out {str(args.out)!r}: use a .parquet or .root file name")
     from darkdump.experiments import load
+    from darkdump.results.io import check_output_file
+
+    check_output_file(args.out, option="--out")
 
     model = HaloModel(rate=args.rate_hz * Hz, spill_duration=args.spill_s * s)
     experiment = None if args.no_acceptance else load(experiment_from(args))

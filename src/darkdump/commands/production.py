@@ -78,10 +78,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--brems-pt-max",
-        type=float_in(0.0, 100.0, low_open=True),
+        type=float_in(0.01, 100.0),
         default=None,
         metavar="GEV",
-        help="largest A' transverse momentum for bremsstrahlung in GeV/c "
+        help="largest A' transverse momentum for bremsstrahlung in GeV/c, 0.01-100 "
         "(default: the experiment's [modelling.brems] pt_max_GeV)",
     )
     parser.set_defaults(func=run)
@@ -180,6 +180,10 @@ def run(args: argparse.Namespace) -> int:
     """Compute and print the rates; optionally draw the momentum spectra."""
     z_range = args.brems_z_range or (None, None)
     cuts = (z_range[0], z_range[1], args.brems_pt_max)
+    if args.plot is not None:
+        from darkdump.results.io import check_output_file
+
+        check_output_file(args.plot, option="--plot")
     result, samples = compute(args.experiment, args.mass, args.events, args.seed, cuts)
     if args.format == "json":
         print(json.dumps(result, indent=2))

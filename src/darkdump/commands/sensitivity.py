@@ -104,7 +104,7 @@ def run_reach(
 ) -> tuple[Any, dict[str, Path], float]:
     """Validate, compute and write one reach run; return (grid, paths, seconds)."""
     from darkdump.experiments import load
-    from darkdump.results.io import output_lock
+    from darkdump.results.io import output_lock, prepare_output_folder
     from darkdump.sensitivity import ReachConfig, compute_reach
     from darkdump.sensitivity.output import write_alp_outputs, write_outputs
 
@@ -119,8 +119,6 @@ def run_reach(
             update={"events": events, "events_source": "command line (--events)"}
         )
         experiment = experiment.model_copy(update={"acceptance": acc})
-    if out.exists() and not out.is_dir():
-        raise DarkdumpInputError(f"--out {str(out)!r} exists and is not a folder")
     config = ReachConfig(
         n_events=N_EVENTS_QUICK if quick else N_EVENTS_DEFAULT, seed=seed, n_pot=pot
     )
@@ -133,6 +131,7 @@ def run_reach(
         alp_config = AlpReachConfig(
             n_events=N_EVENTS_QUICK if quick else N_EVENTS_DEFAULT, seed=seed, n_pot=pot
         )
+        prepare_output_folder(out)
         with output_lock(out):
             reach = compute_alp_reach(experiment, alp_config)
             seconds = time.perf_counter() - start
@@ -144,6 +143,7 @@ def run_reach(
                 seconds=seconds,
             )
         return reach, paths, time.perf_counter() - start
+    prepare_output_folder(out)
     with output_lock(out):
         done = [0]
 

@@ -118,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
         extra_settings=tuple(args.pythia),
         nucleus=pythia_gen.target_nucleus(experiment) if args.target == "nucleus" else None,
     )
+    if args.export:
+        from darkdump.results.io import prepare_output_folder
+
+        prepare_output_folder(args.export, option="--export")
     cached = None if args.force else spectra.load_cached(settings)
     started = time.perf_counter()
     if cached is None:

@@ -130,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
         masses = masses_from_args(args.masses, args.mass_range, DEFAULT_MASSES_GEV)
     except argparse.ArgumentTypeError as exc:
         raise DarkdumpInputError(str(exc)) from None
+    if args.plot:
+        from darkdump.results.io import check_output_file
+
+        check_output_file(args.plot, option="--plot")
     table = widths_table(masses)
     if args.format == "csv":
         sys.stdout.write(",".join(COLUMNS) + "\n")

@@ -176,6 +176,21 @@ def run(args: argparse.Namespace) -> int:
         max_event_factor=factor,
     )
     alp_masses = [float(x) * GeV for x in args.alp_masses] if args.alp else None
+    # Everything that can be refused is refused before the output folder is made.
+    from darkdump.production.alp import alp_mass_range
+    from darkdump.yields.grid import check_grid_inputs
+
+    check_grid_inputs(experiment, config.masses)
+    low, high = alp_mass_range()
+    for mass in alp_masses or ():
+        if not low < mass < high:
+            raise DarkdumpInputError(
+                f"--alp-masses {mass / GeV:g}: allowed {low / GeV:.6g}-{high / GeV:.4g} GeV "
+                "(from the e+e- threshold to m_B - m_K, where B -> K a closes)"
+            )
+    from darkdump.results.io import prepare_output_folder
+
+    prepare_output_folder(args.out)
     produce(
         experiment,
         args.out,

@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-__all__ = ["Experiment", "available", "load", "load_raw"]
+__all__ = ["Experiment", "available", "load", "load_raw", "parse_toml", "read_toml"]
 
 
 def _shipped_files() -> dict[str, Any]:
@@ -61,39 +61,51 @@ def load_raw(name_or_path: str | Path) -> dict[str, Any]:
     # A shipped name (no .toml, no folder) is the shipped file, whatever the working
     # directory holds; anything else is a path.
     is_shipped_name = path.suffix != ".toml" and "/" not in name and shipped is not None
+    if is_shipped_name:
+        return parse_toml(shipped.read_bytes(), f"experiment {name!r}")  # type: ignore[union-attr]
+    if path.suffix == ".toml" or path.exists():
+        return read_toml(path, "experiment file")
+    raise DarkdumpInputError(
+        f"experiment {name!r} not found; shipped: {', '.join(available())}, "
+        "or give the path of a .toml file"
+    )
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """Read a TOML file given by the user; every problem is a one-line input error.
+
+    ``what`` names the file in the message (``"counts file"``). A missing file, a
+    folder or device, a file over 10 MB, text that is not UTF-8 and invalid TOML are
+    told apart; a UTF-8 byte-order mark is accepted.
+    """
+    path = Path(path)
+    where = f"{what} {str(path)!r}"
     try:
-        if is_shipped_name:
-            raw = shipped.read_bytes()  # type: ignore[union-attr]
-        elif path.suffix == ".toml" or path.exists():
-            if not path.is_file():
-                raise DarkdumpInputError(
-                    f"experiment file {name!r}: not a regular file (a folder, pipe or device)"
-                )
-            if path.stat().st_size > _MAX_FILE_BYTES:
-                raise DarkdumpInputError(
-                    f"experiment file {name!r}: larger than {_MAX_FILE_BYTES // 1_000_000} MB"
-                )
-            raw = path.read_bytes()
-        else:
-            raise DarkdumpInputError(
-                f"experiment {name!r} not found; shipped: {', '.join(available())}, "
-                "or give the path of a .toml file"
-            )
+        if not path.exists():
+            raise DarkdumpInputError(f"{where}: no such file")
+        if not path.is_file():
+            raise DarkdumpInputError(f"{where}: not a regular file (a folder, pipe or device)")
+        if path.stat().st_size > _MAX_FILE_BYTES:
+            raise DarkdumpInputError(f"{where}: larger than {_MAX_FILE_BYTES // 1_000_000} MB")
+        raw = path.read_bytes()
     except OSError as exc:
-        raise DarkdumpInputError(f"experiment file {name!r}: {exc.strerror}") from None
+        raise DarkdumpInputError(f"{where}: {exc.strerror}") from None
+    return parse_toml(raw, where)
+
+
+def parse_toml(raw: bytes, where: str) -> dict[str, Any]:
+    """Decode (UTF-8, optional byte-order mark) and parse TOML; one-line errors naming ``where``."""
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DarkdumpInputError(
-            f"experiment file {name!r}: not UTF-8 text (save it as UTF-8)"
-        ) from None
+        raise DarkdumpInputError(f"{where}: not UTF-8 text (save it as UTF-8)") from None
     try:
         data: dict[str, Any] = tomllib.loads(text)
         return data
     except tomllib.TOMLDecodeError as exc:
-        raise DarkdumpInputError(f"experiment {name!r}: invalid TOML: {exc}") from None
+        raise DarkdumpInputError(f"{where}: invalid TOML: {exc}") from None
     except RecursionError:
-        raise DarkdumpInputError(f"experiment {name!r}: tables nested too deeply") from None
+        raise DarkdumpInputError(f"{where}: tables nested too deeply") from None
 
 
 def format_validation_error(

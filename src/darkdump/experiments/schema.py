@@ -670,8 +670,10 @@ class BremsModelling(_Strict):
 
     z_min: Annotated[float, Interval(gt=0, lt=1)] = Field(0.1, description="lowest z = E_A'/E_p")
     z_max: Annotated[float, Interval(gt=0, lt=1)] = Field(0.9, description="highest z")
-    pt_max_GeV: Annotated[float, Interval(gt=0, le=100)] = Field(
-        1.0, description="largest A' transverse momentum [GeV]"
+    # 10 MeV/c at least: below it the window keeps almost none of the emission and
+    # the sampled p_T distribution degenerates numerically (plausible choices: 0.5-2 GeV).
+    pt_max_GeV: Annotated[float, Interval(ge=0.01, le=100)] = Field(
+        1.0, description="largest A' transverse momentum [GeV], 0.01-100"
     )
     form_factor: Literal["vmd", "none"] = Field(
         "vmd", description="timelike proton form factor: rho/omega VMD, or none (|F|^2 = 1)"
@@ -687,6 +689,10 @@ class BremsModelling(_Strict):
         if not self.z_min < self.z_max:
             raise ValueError(f"z_min {self.z_min:g} must be below z_max {self.z_max:g}")
         return self
+
+
+#: The mesons whose decays produce the dark photon (JHEP eq. 3.2), in output order.
+MESON_SPECIES: tuple[str, ...] = ("pi0", "eta", "etaprime", "rho", "omega", "phi")
 
 
 class MesonModelling(_Strict):
@@ -711,6 +717,12 @@ class MesonModelling(_Strict):
     def _measured_given(self) -> MesonModelling:
         if self.multiplicity == "measured" and not self.measured_per_pot:
             raise ValueError("multiplicity = 'measured' needs measured_per_pot values")
+        unknown = sorted(set(self.measured_per_pot) - set(MESON_SPECIES))
+        if unknown:
+            raise ValueError(
+                f"measured_per_pot: unknown species {', '.join(unknown)}; "
+                f"allowed: {', '.join(MESON_SPECIES)}"
+            )
         return self
 
 

@@ -32,6 +32,7 @@ import math
 from typing import Any
 
 import numpy as np
+from hepunits import GeV
 from particle import Particle
 
 from darkdump.errors import DarkdumpInputError
@@ -44,6 +45,7 @@ from darkdump.production.target import sample_production_points
 
 __all__ = [
     "ALP_PARENTS",
+    "alp_mass_range",
     "b_spectra_for",
     "generate_alp",
     "two_body_momentum",
@@ -129,6 +131,21 @@ def _mass(pdgid: int) -> float:
     return float(mass)
 
 
+def alp_mass_range() -> tuple[float, float]:
+    """Masses [MeV] an ALP from B -> K(*) a can have and decay to a lepton pair.
+
+    From the e+e- threshold (2 m_e) to the largest m_B - m_K of :data:`ALP_PARENTS`
+    (B+ -> K+ a: 4.786 GeV); above it no B -> K a channel is open.
+
+    >>> lo, hi = alp_mass_range()
+    >>> round(lo, 3), round(hi, 1)
+    (1.022, 4785.7)
+    """
+    lo = 2.0 * _mass(11)
+    hi = max(_mass(b) - _mass(k) for b, k, _kstar in ALP_PARENTS.values())
+    return lo, hi
+
+
 def generate_alp(
     mass: float,
     n: int,
@@ -162,8 +179,12 @@ def generate_alp(
         unit BR product (= B+- plus B0/B0bar per POT), minus channels that are
         kinematically closed at this mass.
     """
-    if not (math.isfinite(mass) and mass > 0):
-        raise DarkdumpInputError(f"ALP mass {mass} MeV: must be a positive, finite number")
+    lo, hi = alp_mass_range()
+    if not (math.isfinite(mass) and lo < mass < hi):
+        raise DarkdumpInputError(
+            f"ALP mass {mass / GeV:.6g} GeV: allowed {lo / GeV:.6g}-{hi / GeV:.4g} GeV "
+            "(from the e+e- threshold to m_B - m_K, where B -> K a closes)"
+        )
     if n < 1:
         raise DarkdumpInputError(f"number of ALPs n = {n}: must be at least 1")
     if k_star_fraction is None:

@@ -18,8 +18,10 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_file",
     "atomic_write_text",
+    "check_output_file",
     "current_umask",
     "output_lock",
+    "prepare_output_folder",
     "to_jsonable",
     "write_csv",
     "write_json",
@@ -67,6 +69,60 @@ def output_lock(folder: str | Path) -> Iterator[Path]:
             handle.truncate()
     finally:
         handle.close()
+
+
+def prepare_output_folder(
+    folder: str | Path, subfolders: Sequence[str] = (), *, option: str = "--out"
+) -> Path:
+    """Make an output folder (and ``subfolders``) and check it is writable, before any work.
+
+    A path that exists and is not a folder, or a folder that cannot be written, is a
+    one-line :class:`~darkdump.errors.DarkdumpInputError` naming ``option``, not an
+    ``OSError`` after the computation.
+    """
+    from darkdump.errors import DarkdumpInputError
+
+    folder = Path(folder)
+    for sub in ("", *subfolders):
+        path = folder / sub
+        if path.exists() and not path.is_dir():
+            raise DarkdumpInputError(f"{option} {str(path)!r}: exists and is not a folder")
+    try:
+        for sub in ("", *subfolders):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise DarkdumpInputError(
+            f"{option} {str(folder)!r}: cannot write there ({exc.strerror or exc})"
+        ) from None
+    return folder
+
+
+def check_output_file(path: str | Path, *, option: str) -> Path:
+    """Check, before any work, that the file ``path`` can be written (its folder made).
+
+    >>> check_output_file("/proc/x.png", option="--plot")
+    Traceback (most recent call last):
+    ...
+    darkdump.errors.DarkdumpInputError: --plot '/proc/x.png': cannot write there (...)
+    """
+    from darkdump.errors import DarkdumpInputError
+
+    path = Path(path)
+    if path.is_dir():
+        raise DarkdumpInputError(f"{option} {str(path)!r}: is a folder, give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        Path(tmp).unlink()
+    except OSError as exc:
+        raise DarkdumpInputError(
+            f"{option} {str(path)!r}: cannot write there ({exc.strerror or exc})"
+        ) from None
+    return path
 
 
 def current_umask() -> int:

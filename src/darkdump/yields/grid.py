@@ -56,7 +56,7 @@ production point, so the effective events count them as one (:func:`_channel_yie
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +107,7 @@ __all__ = [
     "YieldGrid",
     "assemble_grid",
     "batches_needed",
+    "check_grid_inputs",
     "compute_grid",
     "default_epsilons",
     "default_masses",
@@ -118,6 +119,25 @@ __all__ = [
     "split_sample",
     "target_out_of_reach",
 ]
+
+
+def check_grid_inputs(experiment: Experiment, masses: Sequence[float]) -> None:
+    """Refuse, before any work, what :func:`compute_grid` cannot do (one-line errors).
+
+    The experiment needs the track-level simulation (``detector.spectrometer`` and
+    ``[selection]``) and every mass [MeV] must be in the production range.
+    """
+    from darkdump.errors import DarkdumpInputError
+    from darkdump.production import check_mass
+
+    if not experiment.has_spectrometer:
+        raise DarkdumpInputError(
+            f"experiment {experiment.name!r}: the yields need the track-level simulation "
+            "([detector.spectrometer] and [selection]), which it does not describe; "
+            "darkdump sensitivity gives its geometric reach"
+        )
+    for mass in masses:
+        check_mass(float(mass))
 
 
 def _zeros(n_eps: int) -> dict[str, FloatArray]:
@@ -961,6 +981,7 @@ def compute_grid(
     on_done
         Called as ``on_done(index, result)`` when a mass is finished (progress).
     """
+    check_grid_inputs(experiment, config.masses)
     masses = np.asarray(config.masses, dtype=np.float64)
     eps = np.asarray(config.epsilons, dtype=np.float64)
     if np.any(np.diff(eps) <= 0):

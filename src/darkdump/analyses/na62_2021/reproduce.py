@@ -505,25 +505,10 @@ def run_reproduction(
         Regions of earlier experiments recomputed by darkdump (label -> rows
         ``(mass_GeV, lower, upper)``), drawn in grey on the limit figures.
     """
-    from darkdump.errors import DarkdumpInputError
-    from darkdump.results.io import output_lock
+    from darkdump.results.io import output_lock, prepare_output_folder
 
-    out = Path(out)
     # Every output folder writable before any work (not a traceback after a minute).
-    for sub in ("", "limits", "figures", "alp", "yields", ".cache"):
-        folder = out / sub
-        if folder.exists() and not folder.is_dir():
-            raise DarkdumpInputError(f"--out: {str(folder)!r} exists and is not a folder")
-    try:
-        for sub in ("limits", "figures", "alp", "yields", ".cache"):
-            (out / sub).mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise DarkdumpInputError(
-            f"--out {str(out)!r}: cannot write there ({exc.strerror or exc})"
-        ) from None
+    out = prepare_output_folder(out, ("limits", "figures", "alp", "yields", ".cache"))
 
     with output_lock(out):
         return _run_reproduction(
