@@ -113,6 +113,10 @@ def test_prompt_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert model.shape_kind == "landau"  # PRL appendix B shape
     assert model.median_yield == pytest.approx(record["regions"]["SR"]["lognormal_median"])
 
+    percent = tmp_path / "percent.toml"
+    percent.write_text("[sample]\nn_fv = 3\nrelative_systematic = 50\n")
+    assert main(["background", "prompt", "--counts", str(percent)]) == 2  # 50 means 5000 %
+    assert "relative_systematic" in capsys.readouterr().err
     bad = tmp_path / "c.toml"
     bad.write_text("[sample]\nn_fv = 3\n[conditions.LAV]\nn_passed = 1\nbogus = 2\n")
     assert main(["background", "prompt", "--counts", str(bad)]) == 2
@@ -149,6 +153,20 @@ def test_combinatorial_with_observed_counts(
     bad.write_text('["mu+mu-"]\nSR = -1\n')
     assert main([*args, "--observed", str(bad), "--no-plots"]) == 2
     assert "'mu+mu-.SR' = -1" in capsys.readouterr().err
+    # A misspelled region or charge combination was dropped without a word: refused,
+    # with the allowed names, before any output.
+    fresh = tmp_path / "comb2"
+    typo_args = ["background", "combinatorial", "--tracks", str(tracks), "--out", str(fresh)]
+    for text_in, named in (
+        ('["mu+mu-"]\nSr = 3\n', "'mu+mu-.Sr': not a region; allowed: outside VR"),
+        ('["mu+mu"]\nSR = 3\n', "['mu+mu']: not a charge combination of mumu"),
+    ):
+        bad.write_text(text_in)
+        assert main([*typo_args, "--observed", str(bad), "--no-plots"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert named in err
+        assert not fresh.exists()
 
 
 def test_prompt_bad_region_is_rejected_before_any_output(

@@ -78,3 +78,17 @@ def test_zero_events_lognormal_pot_closed_form() -> None:
     # (CL_sb = 0.05 from 40000 s+b toys: sigma(CLs) ~ 2 sqrt(0.05 * 0.95 / 40000) = 0.0022).
     toys = counting_cls(np.array([limit]), 0, 0.0, pot_shape=1.2, n_toys=40_000, seed=4)
     assert float(toys[0]) == pytest.approx(0.1, abs=3 * 0.0022)
+
+
+@pytest.mark.parametrize("n_obs", [50, 100])
+def test_cls_counting_for_large_counts_matches_poisson(n_obs: int) -> None:
+    # With b ~ 0 and no uncertainty, CLs = P(n <= N | s): the limit solves
+    # P(n <= N | s) = 0.1 (114.07 events at N = 100). The CLI promises N up to 100, and
+    # the toy window used to miss the crossing there. Toy noise: 4000 toys give CLs to
+    # about 5 % near 0.1, i.e. about 0.5 event at N = 100 (slope d ln CLs / ds ~ 0.1).
+    from scipy import optimize, special
+
+    from darkdump.stats import counting_upper_limit
+
+    exact = optimize.brentq(lambda s: special.pdtr(n_obs, s) - 0.1, 1.0, 500.0)
+    assert counting_upper_limit(n_obs, 0.0, seed=3) == pytest.approx(exact, abs=1.0)

@@ -180,7 +180,9 @@ class _SampleModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     n_fv: int = Field(ge=0, description="vertices in the FV in the background sample")
     scale: float = Field(1.0, gt=0, description="data events per sample event")
-    relative_systematic: float = Field(0.5, ge=0, description="relative syst. on N_FV")
+    relative_systematic: float = Field(
+        0.5, ge=0, le=1, description="relative syst. on N_FV, a fraction (0.5 is 50 %)"
+    )
 
 
 class _CountsModel(BaseModel):
