@@ -34,6 +34,7 @@ CASES = [
     (["sensitivity", "na62-1e18", "--quick", "--out", "/proc/x"], "--out '/proc/x'"),
     (["background", "prompt", "--counts", "NONUTF8"], "not UTF-8 text"),
     (["production", "missing.toml", "--mass", "0.3"], "no such file"),
+    (["widths", "--masses", "0.0005"], "--masses 0.0005: allowed (0.001022, 2] GeV"),
 ]
 
 

@@ -368,8 +368,12 @@ def read_control_sample(path: str | Path, tree: str | None = None) -> SingleTrac
         Unknown suffix, unreadable file, or invalid content (one line naming it).
     """
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise DarkdumpInputError(f"control sample {str(p)!r}: no such file")
+    if not p.is_file():
+        raise DarkdumpInputError(
+            f"control sample {str(p)!r}: not a regular file (a folder, pipe or device)"
+        )
     suffix = p.suffix.lower()
     if suffix in (".parquet", ".pq"):
         columns = _read_parquet(p)

@@ -130,6 +130,17 @@ def run(args: argparse.Namespace) -> int:
         masses = masses_from_args(args.masses, args.mass_range, DEFAULT_MASSES_GEV)
     except argparse.ArgumentTypeError as exc:
         raise DarkdumpInputError(str(exc)) from None
+    from hepunits import GeV
+
+    from darkdump.models.dark_photon import MASS_RANGE
+
+    lo, hi = MASS_RANGE
+    for mass in masses:
+        if not lo < mass <= hi:
+            raise DarkdumpInputError(
+                f"--masses {mass / GeV:g}: allowed ({lo / GeV:g}, {hi / GeV:g}] GeV "
+                "(above the e+e- threshold)"
+            )
     if args.plot:
         from darkdump.results.io import check_output_file
 
