@@ -78,3 +78,24 @@ def test_an_experiment_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None
     bom = tmp_path / "bom.toml"
     bom.write_bytes(b"\xef\xbb\xbf" + shipped.read_bytes())
     assert load(bom).name == load(shipped).name
+
+
+CONFLICTS = [
+    (["cls-counting", "--method", "bayes", "--mode", "hybrid", "--observed", "0"], "--mode"),
+    (["yields", "na62-2021", "--out", "OUT", "--alp-masses", "0.3"], "--alp-masses: only with"),
+    (["spectra", "--sigma-bb-nb", "3", "--kind", "mesons"], "--sigma-bb-nb: applies to"),
+    (["spectra", "--experiment", "charm", "na62-2021"], "experiment given twice"),
+]
+
+
+@pytest.mark.parametrize(("words", "message"), CONFLICTS, ids=[w[0] for w, _ in CONFLICTS])
+def test_an_option_that_would_be_ignored_is_refused(
+    words: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    argv = [str(out) if w == "OUT" else w for w in words]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert message in err[0]
+    assert not out.exists()

@@ -40,6 +40,11 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
     from darkdump.results.provenance import versions
 
     console = _console()
+    if args.partners is not None and args.mixing != "burst":
+        raise DarkdumpInputError("--partners: only with --mixing burst")
+    if args.tree is not None and Path(args.tracks).suffix.lower() != ".root":
+        raise DarkdumpInputError("--tree: applies to a ROOT file only")
+    args.partners = 10 if args.partners is None else args.partners
     experiment = load(experiment_from(args))
     tracks = read_control_sample(args.tracks, tree=args.tree)
     observed = load_observed(args.observed) if args.observed is not None else {}

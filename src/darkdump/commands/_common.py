@@ -55,7 +55,7 @@ def add_experiment_argument(parser: argparse.ArgumentParser, *, optional: bool =
         parser.add_argument(
             "experiment",
             nargs="?",
-            default="na62-2021",
+            default=None,
             help="experiment name (e.g. na62-2021) or TOML path (default: na62-2021)",
         )
         # Earlier spelling, kept working: --experiment NAME.
@@ -65,9 +65,18 @@ def add_experiment_argument(parser: argparse.ArgumentParser, *, optional: bool =
 
 
 def experiment_from(args: argparse.Namespace) -> str:
-    """Return the experiment given positionally, or by the earlier ``--experiment`` option."""
+    """Return the experiment given positionally, or by the earlier ``--experiment`` option.
+
+    Both at once is an input error (one of them would be ignored); neither is na62-2021.
+    """
     option = getattr(args, "experiment_option", None)
-    return str(option if option is not None else args.experiment)
+    positional = getattr(args, "experiment", None)
+    if option is not None and positional is not None:
+        raise DarkdumpInputError(
+            f"experiment given twice ({positional!r} and --experiment {option!r}): give one"
+        )
+    chosen = option if option is not None else positional
+    return str(chosen if chosen is not None else "na62-2021")
 
 
 __all__ = [

@@ -137,7 +137,7 @@ def register(subparsers: Any) -> None:
     comb.add_argument(
         "--partners",
         type=int_in(1, 1000),
-        default=10,
+        default=None,
         help="random partners per track for --mixing burst (count; default 10)",
     )
     comb.add_argument(

@@ -80,7 +80,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--mode",
         choices=("frequentist", "hybrid"),
-        default="frequentist",
+        default=None,
         help="toy generation: randomised auxiliary measurements at the fitted nuisances "
         "(frequentist, default, as the PRL) or nuisances drawn from their constraints (hybrid)",
     )
@@ -95,8 +95,12 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the limit; return 0."""
+    from darkdump.errors import DarkdumpInputError
     from darkdump.stats.counting import bayesian_upper_limit, counting_upper_limit
 
+    if args.method == "bayes" and args.mode is not None:
+        raise DarkdumpInputError("--mode: applies to --method cls only (toys)")
+    args.mode = args.mode or "frequentist"
     if args.method == "bayes":
         if args.background_shape != 1.0:
             print("note: --background-shape is ignored by --method bayes")

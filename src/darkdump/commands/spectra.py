@@ -107,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
     from darkdump.production import pythia_gen, spectra
 
     experiment = load(experiment_from(args))
+    if args.sigma_bb_nb is not None and args.kind != "b":
+        raise DarkdumpInputError("--sigma-bb-nb: applies to --kind b only")
     if args.sigma_bb_nb is not None and not args.sigma_bb_nb > 0:
         raise DarkdumpInputError(f"--sigma-bb-nb {args.sigma_bb_nb}: must be positive (nb)")
     settings = pythia_gen.GenerationSettings(

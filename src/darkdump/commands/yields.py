@@ -126,7 +126,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--alp-masses",
         type=mass_list_gev,
-        default=[0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7],
+        default=None,
         help="comma-separated ALP masses in GeV (default 0.05,0.1,0.2,0.25,0.3,0.4,0.5,0.6,0.7)",
     )
     parser.set_defaults(func=run)
@@ -175,7 +175,10 @@ def run(args: argparse.Namespace) -> int:
         min_effective_events=args.min_effective_events,
         max_event_factor=factor,
     )
-    alp_masses = [float(x) * GeV for x in args.alp_masses] if args.alp else None
+    if args.alp_masses is not None and not args.alp:
+        raise DarkdumpInputError("--alp-masses: only with --alp")
+    chosen = args.alp_masses or [0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7]
+    alp_masses = [float(x) * GeV for x in chosen] if args.alp else None
     # Everything that can be refused is refused before the output folder is made.
     from darkdump.production.alp import alp_mass_range
     from darkdump.yields.grid import check_grid_inputs
