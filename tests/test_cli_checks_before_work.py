@@ -81,7 +81,11 @@ def test_an_experiment_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None
 
 
 CONFLICTS = [
-    (["cls-counting", "--method", "bayes", "--mode", "hybrid", "--observed", "0"], "--mode"),
+    (
+        ["cls-counting", "--method", "bayes", "--mode", "hybrid", "--observed", "0"]
+        + ["--background", "0.01"],
+        "--mode: applies",
+    ),
     (["yields", "na62-2021", "--out", "OUT", "--alp-masses", "0.3"], "--alp-masses: only with"),
     (["spectra", "--sigma-bb-nb", "3", "--kind", "mesons"], "--sigma-bb-nb: applies to"),
     (["spectra", "--experiment", "charm", "na62-2021"], "experiment given twice"),
