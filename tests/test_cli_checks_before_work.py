@@ -82,8 +82,17 @@ def test_an_experiment_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None
 
 CONFLICTS = [
     (
-        ["cls-counting", "--method", "bayes", "--mode", "hybrid", "--observed", "0"]
-        + ["--background", "0.01"],
+        [
+            "cls-counting",
+            "--method",
+            "bayes",
+            "--mode",
+            "hybrid",
+            "--observed",
+            "0",
+            "--background",
+            "0.01",
+        ],
         "--mode: applies",
     ),
     (["yields", "na62-2021", "--out", "OUT", "--alp-masses", "0.3"], "--alp-masses: only with"),
