@@ -198,8 +198,25 @@ def test_grid_file_marks_undefined_moments_and_refuses_infinity(tmp_path: Path) 
     values[("mumu", "brems")]["cda_tax_rms"] = rms
     path = write_grid(tmp_path / "nan.h5", dataclasses.replace(grid, values=values))
     with h5py.File(path) as f:
-        assert "nan_means" in f["mumu/brems/cda_tax_rms_mm"].attrs
-        assert "nan_means" not in f["ee/brems/cda_tax_rms_mm"].attrs
+        # No NaN in the file: the undefined cell is 0 and a mask says it is undefined.
+        floats: list[str] = []
+
+        def collect(key: str, obj: object) -> None:
+            if isinstance(obj, h5py.Dataset) and np.issubdtype(obj.dtype, np.floating):
+                floats.append(key)
+
+        f.visititems(collect)
+        assert "mumu/brems/cda_tax_rms_mm" in floats
+        assert all(np.all(np.isfinite(f[key][()])) for key in floats)
+        data = f["mumu/brems/cda_tax_rms_mm"]
+        assert "undefined_where" in data.attrs
+        assert data[()].ravel()[0] == 0.0
+        mask = f["mumu/brems/cda_tax_rms_mm_defined"][()]
+        assert mask.tolist() == (~np.isnan(rms)).tolist()
+        assert "ee/brems/cda_tax_rms_mm_defined" not in f
+    back = read_grid(path).get("cda_tax_rms", "mumu", "brems")
+    np.testing.assert_array_equal(np.isnan(back), np.isnan(rms))  # the reader restores NaN
+    np.testing.assert_allclose(back[~np.isnan(rms)], rms[~np.isnan(rms)])
     rms[0] = np.inf
     with pytest.raises(ValueError, match="infinite"):
         write_grid(tmp_path / "inf.h5", dataclasses.replace(grid, values=values))

@@ -10,9 +10,11 @@ HDF5 layout (every unit in the dataset name; GeV and metres, CDA in mm):
 ``acceptance_geo``, ``n_exp_geo``, ``z_tax_mean_m``, ``z_tax_rms_m``,
 ``cda_tax_rms_mm``, ``n_eff_selected``; and ``n_simulated``, ``n_selected`` (n_mass,).
 
-The Z_TAX and CDA_TAX moments are NaN, with the dataset attribute ``nan_means``, where
-no simulated decay is selected (for mu+mu-, every mass below the dimuon threshold): the
-moments of an empty sample are undefined. Every other quantity is finite.
+No file holds NaN or infinity. The Z_TAX and CDA_TAX moments of an empty sample are
+undefined: where no simulated decay is selected (for mu+mu-, every mass below the dimuon
+threshold) the dataset holds 0, and a boolean dataset ``<name>_defined`` of the same
+shape (false there) says so, as does the dataset attribute ``undefined_where``.
+:func:`read_grid` gives NaN at those cells.
 
 Root attributes: ``format`` (``darkdump-yields-1``), ``n_pot``, ``experiment``,
 ``seed`` and ``config_json`` / ``provenance_json`` (the run's configuration and the
@@ -42,11 +44,33 @@ from darkdump.yields.grid import QUANTITIES, YieldGrid
 if TYPE_CHECKING:
     from darkdump.yields.alp import AlpGrid
 
-#: The ``nan_means`` attribute of a dataset that holds NaN.
+#: The ``undefined_where`` attribute of a dataset with undefined cells.
 UNDEFINED_NOTE = (
+    "where the boolean dataset <name>_defined is false, the value (written as 0) is "
     "undefined: no simulated decay is selected at this mass and coupling (for mu+mu-, "
     "every mass below the dimuon threshold)"
 )
+
+
+def _write_quantity(f: Any, path: str, values: FloatArray, opts: dict[str, Any]) -> None:
+    """Write a quantity with no NaN or infinity: undefined (NaN) cells as 0 plus a mask."""
+    if np.isinf(values).any():
+        raise ValueError(f"{path}: infinite values, not written")
+    undefined = np.isnan(values)
+    data = f.create_dataset(path, data=np.where(undefined, 0.0, values), **opts)
+    if undefined.any():
+        f.create_dataset(f"{path}_defined", data=~undefined, **opts)
+        data.attrs["undefined_where"] = UNDEFINED_NOTE
+
+
+def _read_quantity(group: Any, name: str) -> FloatArray:
+    """Read a quantity written by :func:`_write_quantity`; NaN where it is undefined."""
+    values = np.asarray(group[name][()], dtype=np.float64)
+    mask = f"{name}_defined"
+    if mask in group:
+        values = np.where(np.asarray(group[mask][()], dtype=bool), values, np.nan)
+    return values
+
 
 __all__ = [
     "FILE_NAMES",
@@ -105,11 +129,7 @@ def write_grid(path: str | Path, grid: YieldGrid, provenance: dict[str, Any] | N
             for (ch, mode), quantities in grid.values.items():
                 for q, arr in quantities.items():
                     name, unit = FILE_NAMES[q]
-                    if np.isinf(arr).any():
-                        raise ValueError(f"{ch}/{mode}/{name}: infinite values, not written")
-                    data = f.create_dataset(f"{ch}/{mode}/{name}", data=arr / unit, **opts)
-                    if np.isnan(arr).any():
-                        data.attrs["nan_means"] = UNDEFINED_NOTE
+                    _write_quantity(f, f"{ch}/{mode}/{name}", arr / unit, opts)
                 f.create_dataset(
                     f"{ch}/{mode}/n_simulated", data=grid.n_simulated[(ch, mode)], **opts
                 )
@@ -152,7 +172,7 @@ def write_alp_grid(
             for ch, quantities in grid.values.items():
                 for q, arr in quantities.items():
                     name, unit = FILE_NAMES[q]
-                    f.create_dataset(f"{ch}/B/{name}", data=arr / unit, **opts)
+                    _write_quantity(f, f"{ch}/B/{name}", arr / unit, opts)
 
     return atomic_write_file(Path(path), write)
 
@@ -181,7 +201,7 @@ def read_grid(path: str | Path) -> YieldGrid:
             for mode in f[ch]:
                 group = f[f"{ch}/{mode}"]
                 values[(ch, mode)] = {
-                    q: np.asarray(group[name][()]) * unit for q, (name, unit) in FILE_NAMES.items()
+                    q: _read_quantity(group, name) * unit for q, (name, unit) in FILE_NAMES.items()
                 }
                 n_sim[(ch, mode)] = np.asarray(group["n_simulated"][()])
                 n_sel[(ch, mode)] = np.asarray(group["n_selected"][()])
