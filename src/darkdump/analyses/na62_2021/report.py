@@ -205,6 +205,27 @@ def _choice_section(rows: Sequence[Sequence[str]]) -> Section:
 
 _WIDE = {"figsize": (14.0, 6.0), "ncols": 2}
 
+_CHANNEL_WORDS = {"ee": "A' -> e+e-", "mumu": "A' -> mu+mu-"}
+_MODE_WORDS = {"brems": "bremsstrahlung", "meson": "meson decays"}
+#: (map file prefix, caption) of the maps of the yields grid.
+_MAP_CAPTIONS = (
+    (
+        "acceptance",
+        "Selection and trigger efficiency A_sel (cf. JHEP fig. 11, PRL fig. 6), blank where "
+        "fewer than 10 effective simulated decays are selected",
+    ),
+    (
+        "sigma_m",
+        "Dilepton mass resolution sigma_M [MeV] (cf. JHEP fig. 12, PRL fig. 8), one colour "
+        "scale per channel, blank where fewer than 10 effective simulated decays are selected",
+    ),
+    (
+        "n_exp",
+        "Expected signal events N_exp (cf. JHEP fig. 13, PRL fig. 7) with the N_exp = 2.3 "
+        "contour (zero events, no background)",
+    ),
+)
+
 
 def limit_figure_jobs(
     out: Path,
@@ -585,9 +606,9 @@ def write_report(
         ],
         tables=[_precision_table(grid)],
         figures=[
-            Figure(f"figures/{q}_{c}_{m}.png", f"{label} - {c}, {m}")
+            Figure(f"figures/{q}_{c}_{m}.png", f"{label}; {_CHANNEL_WORDS[c]}, {_MODE_WORDS[m]}.")
             for c, m in channels_modes
-            for q, label in (("acceptance", "A_sel"), ("sigma_m", "sigma_M"), ("n_exp", "N_exp"))
+            for q, label in _MAP_CAPTIONS
         ],
     )
     alp = Section(
