@@ -56,7 +56,7 @@ _SHIPPED = Path(__file__).parents[2] / "src/darkdump/analyses/na62_2021/experime
     ("old", "new", "named"),
     [
         ("n_pot = 1.4e17", "n_pot = inf", r"beam\.n_pot.*finite"),
-        ("energy_GeV = 400.0", "energy_GeV = true", r"energy_GeV: expected a number"),
+        ("energy_GeV = 400.0", "energy_GeV = true", r"'beam\.energy_GeV'.*valid number"),
         ("length_m = 0.800", "length_m = nan", r"target\.layers\.0\.length_m"),
         ("z_start_m = 196.35", "z_start_m = 199.35", r"\[MNP33\].*z_start_m"),
         (
@@ -80,7 +80,10 @@ _SHIPPED = Path(__file__).parents[2] / "src/darkdump/analyses/na62_2021/experime
         ("[acceptance]\n", "[acceptence]\n", r"'acceptence': unknown key; allowed: acceptance"),
         ("energy_GeV = 400.0", "energy_GeV = 400.0\nenergy = 1.0", r"'beam\.energy'.*energy_GeV"),
         ('particle = "p"', 'particle = "e-"', r"beam\.particle.*'p'"),
-        ("n_pot = 1.4e17", 'n_pot = "1.4e17"', r"n_pot: expected a number, not the string"),
+        ("n_pot = 1.4e17", 'n_pot = "1.4e17"', r"'beam\.n_pot'.*valid number"),
+        # Quoted numbers inside arrays and inline tables too.
+        ("[0.0, -0.022, 23.070]", '["0.0", -0.022, 23.070]', r"impact_point_m\.0.*valid number"),
+        ("pi0 = 3.87,", 'pi0 = "3.87",', r"measured_per_pot\.pi0.*valid number"),
         ("n_pot_uncertainty = 0.20", "n_pot_uncertainty = 20", r"n_pot_uncertainty.*less than"),
     ],
 )

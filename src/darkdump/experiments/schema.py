@@ -16,7 +16,7 @@ import math
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Gt, Interval
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
 
 __all__ = [
     "AbsorberLayer",
@@ -47,38 +47,20 @@ __all__ = [
     "Variation",
 ]
 
-PosFloat = Annotated[float, Gt(0)]
-NonNegFloat = Annotated[float, Ge(0)]
-Fraction = Annotated[float, Interval(ge=0, le=1)]
+PosFloat = Annotated[StrictFloat, Gt(0)]
+NonNegFloat = Annotated[StrictFloat, Ge(0)]
+Fraction = Annotated[StrictFloat, Interval(ge=0, le=1)]
 #: Physical ranges that keep every stage finite (issue 14: a file's 1e300 is an error).
 #: Lengths and positions within 100 km, sizes within 1 km, energies within 100 TeV.
-Position = Annotated[float, Interval(ge=-1e5, le=1e5)]
-Size = Annotated[float, Interval(gt=0, le=1e3)]
-Energy = Annotated[float, Interval(gt=0, le=1e5)]
+Position = Annotated[StrictFloat, Interval(ge=-1e5, le=1e5)]
+Size = Annotated[StrictFloat, Interval(gt=0, le=1e3)]
+Energy = Annotated[StrictFloat, Interval(gt=0, le=1e5)]
 
 
 class _Strict(BaseModel):
-    # Every number finite (no inf or NaN from a file).
+    # Every number finite (no inf or NaN from a file). Numbers are StrictFloat: a TOML
+    # integer is a number, but a quoted "1e18" or a true is an error, not cast to one.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_booleans_for_numbers(cls, data: object) -> object:
-        """``energy_GeV = true`` or ``n_pot = "1e18"`` is an error, not a number.
-
-        Pydantic's lax mode would cast both; a quoted number in a TOML file is a typing
-        slip that should be seen, not silently read.
-        """
-        if isinstance(data, dict):
-            for name, field in cls.model_fields.items():
-                value = data.get(name)
-                annotation = str(field.annotation)
-                if isinstance(value, bool) and "bool" not in annotation:
-                    raise ValueError(f"{name}: expected a number, not {str(value).lower()}")
-                numeric = "float" in annotation or "int" in annotation
-                if isinstance(value, str) and numeric and "str" not in annotation:
-                    raise ValueError(f"{name}: expected a number, not the string {value!r}")
-        return data
 
 
 class Beam(_Strict):
@@ -86,7 +68,7 @@ class Beam(_Strict):
 
     particle: Literal["p"] = Field("p", description="protons: the only beam modelled")
     energy_GeV: Energy
-    n_pot: Annotated[float, Interval(gt=0, le=1e25)] = Field(
+    n_pot: Annotated[StrictFloat, Interval(gt=0, le=1e25)] = Field(
         description="number of protons on target (dump)"
     )
     n_pot_uncertainty: Fraction = Field(
@@ -100,10 +82,10 @@ class AbsorberLayer(_Strict):
     material: str
     length_m: Size
     interaction_length_m: Size = Field(description="nuclear interaction length lambda_I")
-    mass_number: Annotated[float, Interval(gt=0, le=300)] = Field(
+    mass_number: Annotated[StrictFloat, Interval(gt=0, le=300)] = Field(
         description="A of the (dominant) nucleus"
     )
-    atomic_number: Annotated[float, Interval(gt=0, le=120)] = Field(
+    atomic_number: Annotated[StrictFloat, Interval(gt=0, le=120)] = Field(
         description="Z of the (dominant) nucleus"
     )
 
@@ -115,7 +97,8 @@ class Target(_Strict):
         description="mean proton impact point (x, y, z) at the front face"
     )
     impact_sigma_m: tuple[
-        Annotated[float, Interval(ge=0, le=1e3)], Annotated[float, Interval(ge=0, le=1e3)]
+        Annotated[StrictFloat, Interval(ge=0, le=1e3)],
+        Annotated[StrictFloat, Interval(ge=0, le=1e3)],
     ] = Field(description="Gaussian spread (sigma_x, sigma_y) of the impact point")
     layers: list[AbsorberLayer] = Field(min_length=1)
 
@@ -252,10 +235,10 @@ class Element(_Strict):
     z_start_m: Position | None = None
     z_end_m: Position | None = None
     aperture: Shape | None = None
-    field_T: Annotated[float, Interval(gt=0, le=100)] | None = None
+    field_T: Annotated[StrictFloat, Interval(gt=0, le=100)] | None = None
     pt_kick_GeV: Energy | None = None
     kick_sign_positive: Literal[-1, 1] | None = None
-    energy_threshold_GeV: Annotated[float, Interval(ge=0, le=1e5)] = 0.0
+    energy_threshold_GeV: Annotated[StrictFloat, Interval(ge=0, le=1e5)] = 0.0
     source: str = ""
 
     @model_validator(mode="after")
@@ -539,8 +522,8 @@ class Acceptance(_Strict):
     zero observed and no background); vertex range defaults to the fiducial decay range.
     """
 
-    vertex_z_min_m: float | None = None
-    vertex_z_max_m: float | None = None
+    vertex_z_min_m: StrictFloat | None = None
+    vertex_z_max_m: StrictFloat | None = None
     events: PosFloat = 2.3
     events_source: str = "90 % CL, zero events observed, no background: -ln(0.1) = 2.3"
     ee: AcceptanceChannel | None = None
@@ -567,8 +550,8 @@ class ChannelSelection(_Strict):
     """Vertex requirements of one decay channel (metres)."""
 
     lepton: Literal["e", "mu"]
-    vertex_z_min_m: float
-    vertex_z_max_m: float
+    vertex_z_min_m: StrictFloat
+    vertex_z_max_m: StrictFloat
     vertex_rho_max_m: PosFloat | None = Field(
         None, description="maximum vertex distance from the Z axis (restricted FV)"
     )
@@ -605,8 +588,8 @@ class Cut(_Strict):
     variable: Literal[
         "z_tax_m", "cda_tax_m", "vertex_z_m", "vertex_rho_m", "m_ll_GeV", "p_total_GeV"
     ]
-    min: float | None = None
-    max: float | None = None
+    min: StrictFloat | None = None
+    max: StrictFloat | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Cut:
@@ -627,10 +610,10 @@ class RegionSpec(_Strict):
     """
 
     kind: Literal["box", "ellipse", "cuts"]
-    z_min_m: float | None = None
-    z_max_m: float | None = None
-    cda_max_m: float | None = None
-    z_center_m: float = 0.0
+    z_min_m: StrictFloat | None = None
+    z_max_m: StrictFloat | None = None
+    cda_max_m: StrictFloat | None = None
+    z_center_m: StrictFloat = 0.0
     z_half_axis_m: PosFloat = 1.0
     cda_half_axis_m: PosFloat = 1.0
     cuts: list[Cut] = Field(default_factory=list)
@@ -668,11 +651,13 @@ class BremsModelling(_Strict):
     with their source.
     """
 
-    z_min: Annotated[float, Interval(gt=0, lt=1)] = Field(0.1, description="lowest z = E_A'/E_p")
-    z_max: Annotated[float, Interval(gt=0, lt=1)] = Field(0.9, description="highest z")
+    z_min: Annotated[StrictFloat, Interval(gt=0, lt=1)] = Field(
+        0.1, description="lowest z = E_A'/E_p"
+    )
+    z_max: Annotated[StrictFloat, Interval(gt=0, lt=1)] = Field(0.9, description="highest z")
     # 10 MeV/c at least: below it the window keeps almost none of the emission and
     # the sampled p_T distribution degenerates numerically (plausible choices: 0.5-2 GeV).
-    pt_max_GeV: Annotated[float, Interval(ge=0.01, le=100)] = Field(
+    pt_max_GeV: Annotated[StrictFloat, Interval(ge=0.01, le=100)] = Field(
         1.0, description="largest A' transverse momentum [GeV], 0.01-100"
     )
     form_factor: Literal["vmd", "none"] = Field(
@@ -735,13 +720,13 @@ class BModelling(_Strict):
     (:func:`darkdump.production.alp.generate_alp`), which sets the ALP momenta only.
     """
 
-    sigma_bb_per_nucleon_nb: Annotated[float, Interval(gt=0, le=1e6)] = Field(
+    sigma_bb_per_nucleon_nb: Annotated[StrictFloat, Interval(gt=0, le=1e6)] = Field(
         1.7, description="sigma(pN -> b bbar X) per nucleon at the beam energy [nb]"
     )
-    nuclear_exponent: Annotated[float, Interval(ge=0.5, le=1.2)] = Field(
+    nuclear_exponent: Annotated[StrictFloat, Interval(ge=0.5, le=1.2)] = Field(
         1.0, description="alpha in sigma_bb(pA) = A^alpha sigma_bb(pN) [dimensionless]"
     )
-    k_star_fraction: Annotated[float, Interval(ge=0.0, le=1.0)] = Field(
+    k_star_fraction: Annotated[StrictFloat, Interval(ge=0.0, le=1.0)] = Field(
         0.5, description="share of B -> K*(892) a among the B -> K(*) a decays [dimensionless]"
     )
     source: str = ""
