@@ -86,11 +86,25 @@ def test_contours_close_at_their_tip_but_not_at_the_grid_start() -> None:
     m = np.array([5.0, 10.0, 15.0, 30.0, 35.0])
     lo = np.array([1e-6, 8e-7, 7e-7, 5e-7, np.nan])
     hi = np.array([1e-4, 5e-5, 3e-5, 1e-5, np.nan])
-    runs = contour_polygons(m, lo, hi, grid_start=5.0)
-    # Two runs (a gap of 15 MeV in a 5 MeV grid), the NaN mass left out.
+    runs = contour_polygons(m, lo, hi, grid=np.arange(5.0, 40.0, 5.0))
+    # Two runs (20 and 25 MeV of the 5 MeV grid are missing), the NaN mass left out.
     assert len(runs) == 2
     xs, ys = runs[0]
     assert xs.tolist() == [5.0, 10.0, 15.0, 15.0, 10.0, 5.0]  # open at the grid start
     xs, ys = runs[1]
     assert xs.tolist() == [30.0, 30.0, 30.0]
     assert ys.tolist() == [5e-7, 1e-5, 5e-7]
+
+
+def test_a_log_spaced_grid_gives_one_contour() -> None:
+    # A contour on a non-uniform grid (darkdump yields --masses) is one outline, not
+    # pieces split wherever a step is longer than the median one.
+    from darkdump.results.plots import contour_polygons
+
+    m = np.array([10.0, 20.0, 50.0, 100.0, 200.0, 500.0])
+    lo, hi = np.full(6, 1e-7), np.full(6, 1e-5)
+    assert len(contour_polygons(m, lo, hi, grid=m)) == 1
+    assert (
+        len(contour_polygons(np.geomspace(5.0, 700.0, 40), np.full(40, 1e-7), np.full(40, 1e-5)))
+        == 1
+    )

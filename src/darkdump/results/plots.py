@@ -62,16 +62,36 @@ def _edges(rows: Sequence[LimitRow], kind: str) -> tuple[FloatArray, FloatArray,
     return masses * 1e3, lows, highs
 
 
-def _runs(masses: FloatArray, gap: float = 1.5) -> list[npt.NDArray[np.intp]]:
-    """Index runs of contiguous masses: a step over ``gap`` times the median one splits.
+def _runs(
+    masses: FloatArray, grid: FloatArray | None = None, gap: float = 1.5
+) -> list[npt.NDArray[np.intp]]:
+    """Index runs of contiguous masses (sorted): where a computed mass is missing, a new run.
+
+    With ``grid`` (every mass computed), two neighbours are contiguous when no grid mass
+    lies between them. Without it, a step longer than ``gap`` times both neighbouring
+    steps (the one neighbour at an end) marks a missing mass: a uniform grid, or a
+    log-spaced one finer than ``gap`` per step, stays whole.
 
     >>> [r.tolist() for r in _runs(np.array([10.0, 15.0, 20.0, 40.0, 45.0]))]
     [[0, 1, 2], [3, 4]]
+    >>> [len(r) for r in _runs(np.geomspace(5.0, 700.0, 30))]
+    [30]
+    >>> grid = np.array([10.0, 20.0, 50.0, 100.0, 200.0, 500.0])
+    >>> [r.tolist() for r in _runs(np.array([10.0, 20.0, 100.0, 200.0]), grid)]
+    [[0, 1], [2, 3]]
     """
     if masses.size < 2:
         return [np.arange(masses.size)]
-    steps = np.diff(masses)
-    breaks = np.flatnonzero(steps > gap * float(np.median(steps))) + 1
+    if grid is not None:
+        position = np.searchsorted(np.sort(np.asarray(grid, dtype=np.float64)), masses)
+        breaks = np.flatnonzero(np.diff(position) > 1) + 1
+    else:
+        steps = np.diff(masses)
+        before = np.concatenate([[np.inf], steps[:-1]])
+        after = np.concatenate([steps[1:], [np.inf]])
+        longer = np.maximum(np.where(np.isfinite(before), before, 0.0), after)
+        longer = np.where(np.isfinite(longer), longer, before)
+        breaks = np.flatnonzero(steps > gap * longer) + 1
     return list(np.split(np.arange(masses.size), breaks))
 
 
@@ -81,25 +101,34 @@ def contour_polygons(
     highs: FloatArray,
     *,
     close_start: bool = True,
-    grid_start: float | None = None,
+    grid: FloatArray | None = None,
 ) -> list[tuple[FloatArray, FloatArray]]:
     """Return the closed outlines ``(x, y)`` of a region given per mass by its two edges.
 
-    Each run of contiguous masses (:func:`_runs`) is one outline: along the lower edge,
-    back along the upper edge, and closed at both ends, so a contour's tip is drawn where
-    its last two edges meet. ``close_start=False`` leaves the low-mass end open (a
-    digitised curve whose region continues below its first mass); so does ``grid_start``
-    for an outline that begins there (the first computed mass: the grid, not physics,
-    ends it). Masses whose edges are not finite (no region there) are left out.
+    Each run of contiguous masses (:func:`_runs`; a mass whose edges are not finite, i.e.
+    no region there, also ends a run) is one outline: along the lower edge, back along
+    the upper edge, and closed at both ends, so a contour's tip is drawn where its last
+    two edges meet. ``close_start=False`` leaves the low-mass end open (a digitised curve
+    whose region continues below its first mass). ``grid`` (every mass computed) decides
+    which masses are neighbours, and an outline that begins at its first mass is left
+    open there: the grid, not physics, ends it.
 
     >>> x, y = contour_polygons(np.array([1.0, 2.0]), np.array([1.0, 1.5]), np.array([4.0, 3.0]))[0]
     >>> x.tolist(), y.tolist()
     ([1.0, 2.0, 2.0, 1.0, 1.0], [1.0, 1.5, 3.0, 4.0, 1.0])
     """
     finite = np.isfinite(lows) & np.isfinite(highs)
-    masses, lows, highs = masses[finite], lows[finite], highs[finite]
+    grid_start = float(np.min(grid)) if grid is not None and len(grid) else None
+    # Stretches of finite edges, then runs of neighbouring masses within each.
+    stretches = np.split(np.arange(masses.size), np.flatnonzero(np.diff(finite.astype(int))) + 1)
+    runs = [
+        stretch[run]
+        for stretch in stretches
+        if stretch.size and finite[stretch[0]]
+        for run in _runs(masses[stretch], grid)
+    ]
     out = []
-    for run in _runs(masses) if masses.size else []:
+    for run in runs:
         m, lo, hi = masses[run], lows[run], highs[run]
         at_start = grid_start is not None and m[0] <= grid_start * (1 + 1e-9)
         close = close_start and not at_start
@@ -109,7 +138,9 @@ def contour_polygons(
     return out
 
 
-def _region_path(rows: Sequence[LimitRow], kinds: tuple[str, str]) -> Any:
+def _region_path(
+    rows: Sequence[LimitRow], kinds: tuple[str, str], grid: FloatArray | None = None
+) -> Any:
     """Path of the region between the contours of two kinds of ``rows``.
 
     The outlines of the first kind run one way and those of the second the other, so
@@ -121,10 +152,10 @@ def _region_path(rows: Sequence[LimitRow], kinds: tuple[str, str]) -> Any:
     vertices: list[FloatArray] = []
     codes: list[npt.NDArray[np.uint8]] = []
     for kind, sign in ((kinds[0], 1), (kinds[1], -1)):
-        for xs, ys in contour_polygons(*_edges(rows, kind)):
-            # A band is a filled area: it is closed everywhere (at the grid start too).
-            if xs.size < 3:
-                continue
+        # A band is a filled area: closed everywhere, at the grid start too.
+        masses, lows, highs = _edges(rows, kind)
+        runs = _runs(masses, grid)
+        for xs, ys in (contour_polygons(masses[r], lows[r], highs[r])[0] for r in runs if r.size):
             xy = np.column_stack([xs, ys])[::sign]
             vertices.append(xy)
             code = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
@@ -172,7 +203,7 @@ def plot_limits(
     log_mass: bool = False,
     ylim: tuple[float, float] | None = None,
     earlier: Mapping[str, Sequence[tuple[float, float, float]]] | None = None,
-    grid_start_mev: float | None = None,
+    grid_mev: Sequence[float] | None = None,
 ) -> Any:
     """Draw 90 % CL exclusion contours: observed, expected and its +-1/2 sigma bands.
 
@@ -186,12 +217,13 @@ def plot_limits(
     kinds ``model_low`` / ``model_high`` (the modelling envelope of ``--variations``)
     are drawn as a hatched band between the two contours. Contours are closed outlines
     (:func:`contour_polygons`) and bands fill the area between two of them, tips
-    included. ``ylim=None``: whole decades about the drawn curves. A contour that starts
-    at ``grid_start_mev`` (the first mass computed) is left open there: the grid, not the
-    physics, ends it.
+    included. ``ylim=None``: whole decades about the drawn curves. ``grid_mev``, the masses
+    computed [MeV], tells a mass without exclusion from a gap of the grid, and a contour
+    that starts at the first of them is left open there (:func:`contour_polygons`).
     """
     from matplotlib.patches import Patch, PathPatch
 
+    grid = None if grid_mev is None else np.asarray(grid_mev, dtype=np.float64)
     with style():
         ax = axes_or_new(ax)
         handles: list[Any] = []
@@ -206,7 +238,7 @@ def plot_limits(
             (("expected_-1sigma", "expected_+1sigma"), {"color": "#00cc00", "lw": 0}, None),
         )
         for kinds, patch_style, band_label in bands:
-            path = _region_path(rows, kinds)
+            path = _region_path(rows, kinds, grid)
             if path is None:
                 continue
             ax.add_patch(PathPatch(path, **patch_style))
@@ -217,13 +249,13 @@ def plot_limits(
             ("observed", dict(color="k", lw=2, zorder=3), "observed"),
             ("expected", dict(color="#444444", ls="--", lw=1.5, zorder=4), "expected"),
         ):
-            outlines = contour_polygons(*_edges(rows, kind), grid_start=grid_start_mev)
+            outlines = contour_polygons(*_edges(rows, kind), grid=grid)
             for i, (xs, ys) in enumerate(outlines):
                 (line,) = ax.plot(xs, ys, **line_style, label=label if i == 0 else None)
                 if i == 0:
                     handles.append(line)
         for label, other in (overlays or {}).items():
-            outlines = contour_polygons(*_edges(other, "observed"), grid_start=grid_start_mev)
+            outlines = contour_polygons(*_edges(other, "observed"), grid=grid)
             for i, (xs, ys) in enumerate(outlines):
                 (line,) = ax.plot(xs, ys, color="tab:blue", ls="-.", lw=1.5)
                 if i == 0:
@@ -338,7 +370,7 @@ def plot_zero_event(
     styles = {"brems": "-", "meson": "--", "total": "-"}
     colours = {"ee": "tab:green", "mumu": "tab:blue", "both": "k"}
     mode_colours = {"brems": "tab:red", "meson": "tab:purple", "total": "k"}
-    grid_start = min((r[0] for r in rows), default=0.0) * 1e3
+    grid = np.array(sorted({r[0] for r in rows})) * 1e3
     with style():
         axes = axes_or_new(ax, figsize=(14.0, 6.0), ncols=2)
         keys = {(r[1], r[2]) for r in rows}
@@ -368,7 +400,7 @@ def plot_zero_event(
                     "lw": 1.2 if under else 2.0,
                     "zorder": 2 if under else 3,
                 }
-                outlines = contour_polygons(m, lo, hi, grid_start=grid_start)
+                outlines = contour_polygons(m, lo, hi, grid=grid)
                 for j, (xs, ys) in enumerate(outlines):
                     panel.plot(xs, ys, **line_style, label=label if j == 0 else None)
             if i == 1:

@@ -240,8 +240,9 @@ def limit_figure_jobs(
     drawn in grey as in JHEP figs. 4 and 14 and PRL fig. 4.
     """
     grey: dict[str, Any] = {"earlier": dict(earlier)} if earlier else {}
-    # The first computed mass ends the e+e- contours, not physics: left open there.
-    start = {"grid_start_mev": float(np.min(grid.masses)) / MeV}
+    # The computed masses: the first one ends the e+e- contours (not physics), so they
+    # are left open there, and a mass missing from a contour is told from a grid step.
+    start = {"grid_mev": (np.asarray(grid.masses) / MeV).tolist()}
     from darkdump.yields import zero_event_rows
 
     fig_dir = out / "figures"
