@@ -221,6 +221,8 @@ def test_ctrl_c_stops_a_parallel_run_at_once_with_one_line(
     )
     time.sleep(4.0)  # the workers are up and busy
     if proc.poll() is not None:
+        _out, err = proc.communicate()
+        assert proc.returncode == 0, err  # an early failure is a failure, not a skip
         pytest.skip("the run finished before the interrupt")
     os.killpg(proc.pid, signal.SIGINT)
     start = time.monotonic()

@@ -90,10 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        # Only reproduce caches finished tasks; elsewhere a rerun starts again.
+        # Only a command that caches its finished tasks (it sets args.resumable) resumes.
         after = (
             "finished work is kept in OUT/.cache and resumes on the next call"
-            if args.command == "reproduce"
+            if getattr(args, "resumable", False)
             else "files written so far are complete; a rerun starts again"
         )
         print(f"darkdump {args.command}: interrupted; {after}", file=sys.stderr)

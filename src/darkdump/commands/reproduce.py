@@ -130,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         quick=args.quick, seed=args.seed, experiment=args.experiment, precision=args.precision
     )
     console = Console(stderr=True, quiet=args.quiet)
+    args.resumable = True  # this path caches finished tasks (charm and nucal do not)
     summary = run_reproduction(
         cfg,
         args.out,

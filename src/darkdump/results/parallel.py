@@ -87,34 +87,58 @@ def task_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     # then spend as much time in the kernel as in numpy. Keep one BLAS thread per
     # worker (one worker per core) but leave malloc alone.
     environ = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
-    # Ctrl-C reaches every process of the terminal's group. Workers that took it would
-    # die mid-task and the cluster would wait for them forever; started with SIGINT
-    # ignored (inherited, and Python then installs no KeyboardInterrupt handler), they
-    # leave the interrupt to this process, which closes the cluster and stops them.
-    with _sigint_ignored(), dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+    # Every worker ignores Ctrl-C (darkdump.results._dask_worker): this process takes it,
+    # stops the workers and re-raises, instead of waiting for workers dying mid-task.
+    preload = [*dask.config.get("distributed.worker.preload", []), _WORKER_PRELOAD]
+    settings = {
+        "distributed.nanny.pre-spawn-environ": environ,
+        "distributed.worker.preload": preload,
+    }
+    with dask.config.set(settings):
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         )
     client = Client(cluster)
+    interrupted = False
     try:
         yield client
     except KeyboardInterrupt:
-        # Stop the workers at once (their running tasks are lost, as the user asked);
-        # a graceful close would cancel those tasks and fill the terminal with the
-        # workers' and nannies' tracebacks.
-        _silence_distributed()
-        _kill_workers(cluster)
+        interrupted = True
         raise
     finally:
-        client.close(timeout=10)
-        cluster.close(timeout=10)
+        if interrupted:
+            # Stop the workers at once (their running tasks are lost, as the user asked):
+            # a graceful close would cancel those tasks and print the workers' tracebacks.
+            with _distributed_muted():
+                _kill_workers(cluster)
+                _close(client, cluster)
+        else:
+            _close(client, cluster)
 
 
-def _silence_distributed() -> None:
-    """Mute this process's ``distributed`` loggers (nannies, scheduler) for a shutdown."""
+_WORKER_PRELOAD = "darkdump.results._dask_worker"
+
+
+def _close(client: Any, cluster: Any) -> None:
+    """Close the client, then the cluster even if the client's close failed."""
+    try:
+        client.close()
+    finally:
+        cluster.close()
+
+
+@contextmanager
+def _distributed_muted() -> Iterator[None]:
+    """Mute this process's ``distributed`` loggers (nannies, scheduler) in the block."""
     import logging
 
-    logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _kill_workers(cluster: Any) -> None:
@@ -123,26 +147,10 @@ def _kill_workers(cluster: Any) -> None:
     import signal
 
     for nanny in list(getattr(cluster, "workers", {}).values()):
-        pid = getattr(getattr(getattr(nanny, "process", None), "process", None), "pid", None)
+        pid = getattr(nanny, "pid", None)
         if isinstance(pid, int) and pid > 0:
             with suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-
-
-@contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore SIGINT in this block (main thread only; elsewhere a no-op)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def run_tasks(
