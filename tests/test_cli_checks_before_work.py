@@ -26,7 +26,7 @@ CASES = [
     (["yields", "na62-2021", "--quick", "--out", "OUT", "--masses", "300"], "production range"),
     (
         ["yields", "na62-2021", "--quick", "--out", "OUT", "--alp", "--alp-masses", "5"],
-        "--alp-masses 5: allowed",
+        "--alp-masses 5 GeV: allowed",
     ),
     (["production", "na62-2021", "--mass", "0.3", "--brems-pt-max", "1e-9"], "[0.01, 100]"),
     (["production", "na62-2021", "--mass", "0.3", "--plot", "/proc/a.png"], "--plot"),

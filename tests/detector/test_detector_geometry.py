@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hepunits import GeV, MeV, m
 
 from darkdump.decay import DecaySample
 from darkdump.detector import (
-    DetectorGeometry,
     cut_order,
     detector_geometry,
     magnet_kick,
@@ -179,13 +180,33 @@ def test_cut_names_come_from_the_experiment_not_from_the_code() -> None:
     assert "ecal_active" in ours.track_masks
 
 
-def test_clashing_cut_names_are_refused() -> None:
-    # The calorimeter also listed as an acceptance plane would give two "lkr" cuts, and a
-    # calorimeter called "Trackers" would overwrite the fixed "trackers" cut.
-    data = EXP.model_dump(exclude_none=True)
-    data["detector"]["spectrometer"]["acceptance"].append("LKr")
-    twice = Experiment.model_validate(data)
-    with pytest.raises(DarkdumpInputError, match=r"'detector\.spectrometer': element\(s\) LKr "):
-        DetectorGeometry.from_experiment(twice)
-    with pytest.raises(DarkdumpInputError, match=r"element\(s\) Trackers give clashing"):
-        DetectorGeometry.from_experiment(_renamed({"LKr": "Trackers"}))
+def test_clashing_cut_names_are_refused_when_the_file_is_read(tmp_path: Path) -> None:
+    # Each would overwrite another cut or mask of the fast simulation: the calorimeter
+    # also listed as an acceptance plane (two "lkr"), a calorimeter called "Trackers"
+    # (the fixed "trackers" cut), a veto called "LKr-active" (the calorimeter's active
+    # region). Refused when the experiment is read, with both roles named.
+    raw = (
+        Path(__file__).parents[2] / "src/darkdump/analyses/na62_2021/experiment.toml"
+    ).read_text()
+    cases = [
+        (
+            'acceptance = ["CHOD", "NA48-CHOD", "LAV12"]',
+            'acceptance = ["CHOD", "NA48-CHOD", "LAV12", "LKr"]',
+            r"the acceptance LKr and the calorimeter give the same cut name 'lkr'",
+        ),
+        ('name = "LKr"', 'name = "Trackers"', r"the trackers and the calorimeter"),
+        ('name = "ANTI0"', 'name = "LKr-active"', r"calorimeter active region"),
+    ]
+    for old, new, message in cases:
+        text = raw.replace(old, new)
+        if new == 'name = "Trackers"':
+            text = text.replace('calorimeter = "LKr"', 'calorimeter = "Trackers"')
+            text = text.replace('elements = ["LKr"]', 'elements = ["Trackers"]')
+        if new == 'name = "LKr-active"':
+            text = text.replace('upstream_veto = "ANTI0"', 'upstream_veto = "LKr-active"')
+        assert text != raw
+        path = tmp_path / "clash.toml"
+        path.write_text(text)
+        with pytest.raises(DarkdumpInputError, match=message) as info:
+            load(path)
+        assert "\n" not in str(info.value)

@@ -216,6 +216,9 @@ def test_grid_file_marks_undefined_moments_and_refuses_infinity(tmp_path: Path) 
         assert "ee/brems/cda_tax_rms_mm_defined" not in f
     back = read_grid(path).get("cda_tax_rms", "mumu", "brems")
     np.testing.assert_array_equal(np.isnan(back), np.isnan(rms))  # the reader restores NaN
+    with h5py.File(path, "a") as f:  # a file of the first layout (NaN written as such)
+        f.attrs["format"] = "darkdump-yields-1"
+    assert read_grid(path).n_pot == grid.n_pot
     np.testing.assert_allclose(back[~np.isnan(rms)], rms[~np.isnan(rms)])
     rms[0] = np.inf
     with pytest.raises(ValueError, match="infinite"):

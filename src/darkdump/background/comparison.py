@@ -11,12 +11,19 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from darkdump.errors import DarkdumpInputError
 
-__all__ = ["ScaledYield", "compatibility_pvalue", "load_observed", "same_sign_scaling"]
+__all__ = [
+    "ScaledYield",
+    "check_observed_keys",
+    "compatibility_pvalue",
+    "load_observed",
+    "same_sign_scaling",
+]
 
 
 @dataclass(frozen=True)
@@ -145,3 +152,30 @@ def compatibility_pvalue(n_obs: int, n_exp: float, sigma: float) -> float:
     n = np.arange(n_max + 1)
     like = poisson.pmf(n[:, None], mu[None, :]) @ prior
     return float(np.sum(like[like <= like[n_obs] * (1 + 1e-12)]))
+
+
+def check_observed_keys(
+    observed: dict[tuple[str, str], int], channel: str, experiment: Any, source: str
+) -> None:
+    """Refuse observed counts (:func:`load_observed`) under a key the table does not have.
+
+    A misspelled region or charge combination would otherwise be dropped silently. The
+    allowed names are ``CATEGORIES[channel]`` and ``region_names(channel, experiment)``
+    (:mod:`darkdump.background.combinatorial`); ``source`` names the file in the message.
+    """
+    from darkdump.background.combinatorial import CATEGORIES, region_names
+    from darkdump.errors import DarkdumpInputError
+
+    categories = CATEGORIES[channel]
+    regions = region_names(channel, experiment)
+    for category, region in observed:
+        if category not in categories:
+            raise DarkdumpInputError(
+                f"--observed {source!r}: table [{category!r}]: not a charge combination of "
+                f"{channel}; allowed: {', '.join(categories)}"
+            )
+        if region not in regions:
+            raise DarkdumpInputError(
+                f"--observed {source!r}: key '{category}.{region}': not a region; "
+                f"allowed: {', '.join(regions)}"
+            )

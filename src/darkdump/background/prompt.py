@@ -180,8 +180,10 @@ class _SampleModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     n_fv: int = Field(ge=0, description="vertices in the FV in the background sample")
     scale: float = Field(1.0, gt=0, description="data events per sample event")
+    # A relative standard deviation, so 0.5 is 50 %; above 10 (1000 %) it is a percentage
+    # typed by mistake, not a log-normal anyone means.
     relative_systematic: float = Field(
-        0.5, ge=0, le=1, description="relative syst. on N_FV, a fraction (0.5 is 50 %)"
+        0.5, ge=0, le=10, description="relative syst. on N_FV, a fraction (0.5 is 50 %)"
     )
 
 

@@ -28,6 +28,7 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
     from darkdump.analyses.na62_2021.published import MUMU_MASS_DOMAIN
     from darkdump.background.combinatorial import CATEGORIES, CombinatorialConfig, combinatorial
     from darkdump.background.comparison import (
+        check_observed_keys,
         compatibility_pvalue,
         load_observed,
         same_sign_scaling,
@@ -48,7 +49,7 @@ def _run_combinatorial(args: argparse.Namespace) -> int:
     experiment = load(experiment_from(args))
     tracks = read_control_sample(args.tracks, tree=args.tree)
     observed = load_observed(args.observed) if args.observed is not None else {}
-    _check_observed_keys(observed, args.channel, experiment, str(args.observed))
+    check_observed_keys(observed, args.channel, experiment, str(args.observed))
     from darkdump.results.io import prepare_output_folder
 
     prepare_output_folder(args.out)
@@ -239,25 +240,3 @@ def _write_pairs(result: Any, path: Path) -> None:
     for name, mask in pairs.regions.items():
         columns["in_" + name.replace(" ", "_").replace("+", "_")] = mask
     pq.write_table(pa.table(columns), path)
-
-
-def _check_observed_keys(
-    observed: dict[tuple[str, str], int], channel: str, experiment: Any, source: str
-) -> None:
-    """Refuse observed counts under a key the table does not have (a typo would be dropped)."""
-    from darkdump.background.combinatorial import CATEGORIES, region_names
-    from darkdump.errors import DarkdumpInputError
-
-    categories = CATEGORIES[channel]
-    regions = region_names(channel, experiment)
-    for category, region in observed:
-        if category not in categories:
-            raise DarkdumpInputError(
-                f"--observed {source!r}: table [{category!r}]: not a charge combination of "
-                f"{channel}; allowed: {', '.join(categories)}"
-            )
-        if region not in regions:
-            raise DarkdumpInputError(
-                f"--observed {source!r}: key '{category}.{region}': not a region; "
-                f"allowed: {', '.join(regions)}"
-            )

@@ -130,17 +130,9 @@ def run(args: argparse.Namespace) -> int:
         masses = masses_from_args(args.masses, args.mass_range, DEFAULT_MASSES_GEV)
     except argparse.ArgumentTypeError as exc:
         raise DarkdumpInputError(str(exc)) from None
-    from hepunits import GeV
+    from darkdump.models.dark_photon import _check_mass
 
-    from darkdump.models.dark_photon import MASS_RANGE
-
-    lo, hi = MASS_RANGE
-    for mass in masses:
-        if not lo < mass <= hi:
-            raise DarkdumpInputError(
-                f"--masses {mass / GeV:g}: allowed ({lo / GeV:g}, {hi / GeV:g}] GeV "
-                "(above the e+e- threshold)"
-            )
+    _check_mass(masses, option="--masses")
     if args.plot:
         from darkdump.results.io import check_output_file
 

@@ -180,17 +180,12 @@ def run(args: argparse.Namespace) -> int:
     chosen = args.alp_masses or [0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7]
     alp_masses = [float(x) * GeV for x in chosen] if args.alp else None
     # Everything that can be refused is refused before the output folder is made.
-    from darkdump.production.alp import alp_mass_range
+    from darkdump.models.alp import check_mass
     from darkdump.yields.grid import check_grid_inputs
 
     check_grid_inputs(experiment, config.masses)
-    low, high = alp_mass_range()
     for mass in alp_masses or ():
-        if not low < mass < high:
-            raise DarkdumpInputError(
-                f"--alp-masses {mass / GeV:g}: allowed {low / GeV:.6g}-{high / GeV:.4g} GeV "
-                "(from the e+e- threshold to m_B - m_K, where B -> K a closes)"
-            )
+        check_mass(mass, "--alp-masses")
     from darkdump.results.io import prepare_output_folder
 
     prepare_output_folder(args.out)

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from hepunits import GeV, m, mm
 
 from darkdump.errors import DarkdumpInputError
-from darkdump.experiments.schema import Element, Experiment, Shape
+from darkdump.experiments.schema import Element, Experiment, Shape, cut_name
 
 __all__ = ["DetectorGeometry", "Plane", "cut_name", "detector_geometry", "inside_polygon"]
 
@@ -202,6 +202,8 @@ class DetectorGeometry:
         The veto plane whose upstream extrapolation may be required (NA62: ANTI0), or None.
     upstream_veto_in_acceptance
         Whether the upstream-veto mask enters ``in_acceptance``.
+    mask_names
+        Cut and track-mask names by role (``Spectrometer.mask_names`` of the schema).
     """
 
     trackers: tuple[Plane, ...]
@@ -214,6 +216,7 @@ class DetectorGeometry:
     muon_detector: Plane
     upstream_veto: Plane | None
     upstream_veto_in_acceptance: bool
+    mask_names: dict[str, str]
     momentum_min: float
     sigma_p_constant: float
     sigma_p_linear: float  # per MeV
@@ -259,18 +262,6 @@ class DetectorGeometry:
             raise DarkdumpInputError(
                 "detector.spectrometer needs resolutions, pid, isolation, trigger"
             )
-        roles = [*sp.acceptance, sp.calorimeter, sp.muon_detector]
-        roles += [sp.upstream_veto] if sp.upstream_veto is not None else []
-        names = [cut_name(r) for r in roles]
-        clash = sorted({r for r, c in zip(roles, names, strict=True) if names.count(c) > 1})
-        clash += [r for r, c in zip(roles, names, strict=True) if c in _FIXED_CUTS]
-        if clash:
-            raise DarkdumpInputError(
-                f"experiment key 'detector.spectrometer': element(s) {', '.join(clash)} "
-                "give clashing cut names; allowed: each of acceptance, calorimeter, "
-                "muon_detector and upstream_veto a different element, none named "
-                + " / ".join(_FIXED_CUTS)
-            )
         mag = det.element(sp.magnet)
         calo = det.element(sp.calorimeter)
         veto = det.element(sp.upstream_veto) if sp.upstream_veto is not None else None
@@ -285,6 +276,7 @@ class DetectorGeometry:
             muon_detector=Plane.from_element(det.element(sp.muon_detector)),
             upstream_veto=Plane.from_element(veto) if veto is not None else None,
             upstream_veto_in_acceptance=sp.upstream_veto_in_acceptance and veto is not None,
+            mask_names=sp.mask_names(),
             momentum_min=sel.track_momentum_min_GeV * GeV,
             sigma_p_constant=res.momentum_constant,
             sigma_p_linear=res.momentum_linear_per_GeV / GeV,
@@ -338,15 +330,6 @@ class DetectorGeometry:
         )
         return out
 
-
-def cut_name(element_name: str) -> str:
-    """Name of the per-track cut of an element: ``"NA48-CHOD"`` -> ``"na48_chod"``."""
-    return element_name.lower().replace("-", "_").replace(" ", "_")
-
-
-#: Cut names of the fast simulation that are not element names
-#: (:func:`darkdump.detector.simulate.cut_order`).
-_FIXED_CUTS = ("decay_upstream", "momentum", "trackers")
 
 _CACHE: dict[int, tuple[Experiment, DetectorGeometry]] = {}
 _LOCK = threading.Lock()

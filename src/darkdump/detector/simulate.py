@@ -51,7 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from darkdump.decay.volume import DecaySample
-from darkdump.detector.geometry import DetectorGeometry, Plane, cut_name, detector_geometry
+from darkdump.detector.geometry import DetectorGeometry, Plane, detector_geometry
 from darkdump.errors import DarkdumpInputError
 from darkdump.experiments.schema import Experiment
 from darkdump.typing import FloatArray
@@ -292,27 +292,16 @@ def cut_order(geo: DetectorGeometry) -> tuple[str, ...]:
     ('decay_upstream', 'momentum', 'trackers', 'chod', 'na48_chod', 'lav12', 'lkr', 'muv3',
      'anti0', 'isolation_straw1', 'isolation_lkr', 'muv3_one_track')
     """
-    planes = tuple(cut_name(p.name) for p in geo.acceptance)
-    veto = upstream_veto_cut(geo)
-    calo = cut_name(geo.calorimeter.name)
-    muon = cut_name(geo.muon_detector.name)
-    return (
-        "decay_upstream",
-        "momentum",
-        "trackers",
-        *planes,
-        calo,
-        muon,
-        *((veto,) if veto is not None else ()),
-        f"isolation_{cut_name(geo.trackers[0].name)}",
-        f"isolation_{calo}",
-        f"{muon}_one_track",
-    )
+    return tuple(name for role, name in geo.mask_names.items() if role not in _TRACK_MASKS)
+
+
+#: Roles of ``DetectorGeometry.mask_names`` that are per-track masks, not event cuts.
+_TRACK_MASKS = ("calorimeter active region", "muon identification", "electron identification")
 
 
 def upstream_veto_cut(geo: DetectorGeometry) -> str | None:
     """Name of the upstream-veto cut (NA62: ``"anti0"``), None without an upstream veto."""
-    return cut_name(geo.upstream_veto.name) if geo.upstream_veto is not None else None
+    return geo.mask_names.get("upstream_veto")
 
 
 def _distinct_tiles(x: FloatArray, y: FloatArray, geo: DetectorGeometry) -> BoolArray:
@@ -422,7 +411,7 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         trackers_cut: trackers_ok,
         **{name: acc(plane) for name, plane in zip(plane_cuts, geo.acceptance, strict=True)},
         calo: acc(geo.calorimeter),
-        f"{calo}_active": geo.calorimeter_active.accepts(
+        geo.mask_names["calorimeter active region"]: geo.calorimeter_active.accepts(
             xs[geo.calorimeter.name], ys[geo.calorimeter.name]
         ),
         muon: acc(geo.muon_detector),
@@ -454,8 +443,8 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     is_electron = (
         has_cluster & (e_over_p > e_min) & (e_over_p < geo.electron_e_over_p_max) & ~muon_signal
     )
-    tm["is_muon"] = is_muon
-    tm["is_electron"] = is_electron
+    tm[geo.mask_names["muon identification"]] = is_muon
+    tm[geo.mask_names["electron identification"]] = is_electron
 
     # --- event-level cuts ---
     def both(mask: BoolArray) -> BoolArray:

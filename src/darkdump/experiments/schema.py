@@ -337,6 +337,15 @@ class Trigger(_Strict):
     efficiency: Fraction
 
 
+def cut_name(element_name: str) -> str:
+    """Name of the per-track cut of an element: ``"NA48-CHOD"`` -> ``"na48_chod"``.
+
+    >>> cut_name("NA48-CHOD")
+    'na48_chod'
+    """
+    return element_name.lower().replace("-", "_").replace(" ", "_")
+
+
 class Spectrometer(_Strict):
     """Roles of the layout's elements in the fast simulation of a magnetic spectrometer.
 
@@ -357,6 +366,49 @@ class Spectrometer(_Strict):
     upstream_veto_in_acceptance: bool = Field(
         False, description="require the upstream extrapolation inside the upstream veto"
     )
+
+    def mask_names(self) -> dict[str, str]:
+        """Return the fast simulation's cut and track-mask names, by role.
+
+        Plane cuts are named after their element (:func:`cut_name`); the others derive
+        from them or are fixed. The event cuts come first, in cut-flow order
+        (:func:`darkdump.detector.simulate.cut_order`), then three per-track masks.
+        """
+        calo, muon = cut_name(self.calorimeter), cut_name(self.muon_detector)
+        names = {
+            "decay_upstream": "decay_upstream",
+            "momentum": "momentum",
+            "trackers": "trackers",
+            **{f"acceptance {n}": cut_name(n) for n in self.acceptance},
+            "calorimeter": calo,
+            "muon_detector": muon,
+        }
+        if self.upstream_veto is not None:
+            names["upstream_veto"] = cut_name(self.upstream_veto)
+        names.update(
+            {
+                "first-tracker isolation": f"isolation_{cut_name(self.trackers[0])}",
+                "calorimeter isolation": f"isolation_{calo}",
+                "one track per muon signal": f"{muon}_one_track",
+                "calorimeter active region": f"{calo}_active",
+                "muon identification": "is_muon",
+                "electron identification": "is_electron",
+            }
+        )
+        return names
+
+    @model_validator(mode="after")
+    def _distinct_mask_names(self) -> Spectrometer:
+        names = self.mask_names()
+        seen: dict[str, str] = {}
+        for role, name in names.items():
+            if name in seen:
+                raise ValueError(
+                    f"the {seen[name]} and the {role} give the same cut name {name!r}: "
+                    "name the elements apart (each role its own element)"
+                )
+            seen[name] = role
+        return self
 
 
 class Detector(_Strict):
@@ -916,10 +968,3 @@ class Experiment(_Strict):
             merged[section].update(values)
         modelling = Modelling.model_validate(merged)
         return self.model_copy(update={"modelling": modelling})
-
-    @model_validator(mode="after")
-    def _extra_sections_are_tables(self) -> Experiment:
-        for key, value in (self.model_extra or {}).items():
-            if not isinstance(value, dict):
-                raise ValueError(f"top-level key {key!r} must be a table (section)")
-        return self

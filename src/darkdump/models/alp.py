@@ -38,7 +38,7 @@ from particle import Particle
 
 from darkdump.errors import DarkdumpInputError
 
-__all__ = ["LEPTONS", "Alp", "mass_range"]
+__all__ = ["LEPTONS", "Alp", "check_mass", "mass_range"]
 
 #: Lepton flavours of the two NA62 searches.
 LEPTONS: Final[tuple[str, ...]] = ("e", "mu")
@@ -78,6 +78,25 @@ def mass_range(lepton: str) -> tuple[float, float]:
     if lepton not in _LEPTON_PDGID:
         raise DarkdumpInputError(f"ALP lepton {lepton!r} is not allowed; use one of {LEPTONS}")
     return 2.0 * _mass(_LEPTON_PDGID[lepton]), _mass(521) - _mass(321)
+
+
+def check_mass(mass: float, what: str = "ALP mass") -> None:
+    """Refuse an ALP mass [MeV] at which no B -> K a, a -> l+l- channel is open.
+
+    One line naming ``what`` (e.g. ``--alp-masses``) and the range in GeV: from the e+e-
+    threshold to m_B - m_K (:func:`mass_range`).
+
+    >>> check_mass(5000.0)
+    Traceback (most recent call last):
+    ...
+    darkdump.errors.DarkdumpInputError: ALP mass 5 GeV: allowed 0.001022-4.786 GeV (from the e+e- threshold to m_B - m_K, where B -> K a closes)
+    """
+    low, high = mass_range("e")
+    if not (math.isfinite(mass) and low < mass < high):
+        raise DarkdumpInputError(
+            f"{what} {mass / 1000.0:.6g} GeV: allowed {low / 1000.0:.6g}-{high / 1000.0:.4g} GeV "
+            "(from the e+e- threshold to m_B - m_K, where B -> K a closes)"
+        )
 
 
 def _check_fraction(name: str, value: float | None) -> None:

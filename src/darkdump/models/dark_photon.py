@@ -436,20 +436,29 @@ def _exclusive_r(s: FloatArray) -> dict[str, FloatArray]:
 # ==================================================================================
 # input validation
 # ==================================================================================
-def _check_mass(mass: npt.ArrayLike) -> FloatArray:
+def _check_mass(mass: npt.ArrayLike, option: str | None = None) -> FloatArray:
+    """Refuse masses [MeV] outside :data:`MASS_RANGE` (one line).
+
+    From Python the message says that masses are in MeV inside darkdump when one looks
+    like GeV; from the command line (``option``, e.g. ``--masses``) it names the option.
+    """
     values = np.asarray(mass, dtype=np.float64)
     lo, hi = MASS_RANGE
     bad = ~np.isfinite(values) | (values <= lo) | (values > hi)
     if np.any(bad):
         value = float(values[bad].flat[0])
+        allowed = f"({lo / GeV:g}, {hi / GeV:g}] GeV"
+        if option is not None:
+            raise DarkdumpInputError(
+                f"{option} {value / GeV:.10g}: allowed {allowed} (above the e+e- threshold)"
+            )
         hint = (
             " (masses are in MeV inside darkdump: write 0.3 * GeV or 300 * MeV)"
             if (0 < value < lo)
             else ""
         )
         raise DarkdumpInputError(
-            f"dark photon mass {value / GeV:.10g} GeV is outside the allowed range "
-            f"({lo / GeV:g}, {hi / GeV:g}] GeV{hint}"
+            f"dark photon mass {value / GeV:.10g} GeV is outside the allowed range {allowed}{hint}"
         )
     return values
 

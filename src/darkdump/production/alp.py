@@ -28,16 +28,15 @@ m_B - m_K(*) gives zero weight for that channel (never NaN).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
-from hepunits import GeV
 from particle import Particle
 
 from darkdump.errors import DarkdumpInputError
 from darkdump.experiments.schema import Experiment
 from darkdump.kinematics import two_body_momentum
+from darkdump.models.alp import check_mass
 from darkdump.production.meson_decays import forward_two_body_decay
 from darkdump.production.sample import ProductionSample
 from darkdump.production.spectra import Spectra, shipped_for_beam
@@ -45,7 +44,6 @@ from darkdump.production.target import sample_production_points
 
 __all__ = [
     "ALP_PARENTS",
-    "alp_mass_range",
     "b_spectra_for",
     "generate_alp",
     "two_body_momentum",
@@ -131,21 +129,6 @@ def _mass(pdgid: int) -> float:
     return float(mass)
 
 
-def alp_mass_range() -> tuple[float, float]:
-    """Masses [MeV] an ALP from B -> K(*) a can have and decay to a lepton pair.
-
-    From the e+e- threshold (2 m_e) to the largest m_B - m_K of :data:`ALP_PARENTS`
-    (B+ -> K+ a: 4.786 GeV); above it no B -> K a channel is open.
-
-    >>> lo, hi = alp_mass_range()
-    >>> round(lo, 3), round(hi, 1)
-    (1.022, 4785.7)
-    """
-    lo = 2.0 * _mass(11)
-    hi = max(_mass(b) - _mass(k) for b, k, _kstar in ALP_PARENTS.values())
-    return lo, hi
-
-
 def generate_alp(
     mass: float,
     n: int,
@@ -179,12 +162,7 @@ def generate_alp(
         unit BR product (= B+- plus B0/B0bar per POT), minus channels that are
         kinematically closed at this mass.
     """
-    lo, hi = alp_mass_range()
-    if not (math.isfinite(mass) and lo < mass < hi):
-        raise DarkdumpInputError(
-            f"ALP mass {mass / GeV:.6g} GeV: allowed {lo / GeV:.6g}-{hi / GeV:.4g} GeV "
-            "(from the e+e- threshold to m_B - m_K, where B -> K a closes)"
-        )
+    check_mass(mass)
     if n < 1:
         raise DarkdumpInputError(f"number of ALPs n = {n}: must be at least 1")
     if k_star_fraction is None:

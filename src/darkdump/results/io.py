@@ -132,52 +132,41 @@ def current_umask() -> int:
     return mask
 
 
-def atomic_write_file(path: str | Path, write: Callable[[Path], object]) -> Path:
+def atomic_write_file(
+    path: str | Path, write: Callable[[Path], object], *, durable: bool = True
+) -> Path:
     """Write ``path`` atomically through ``write(tmp)``, a writer that takes a file path.
 
     For libraries that open the file themselves (HDF5, ``np.savez``): ``write`` fills a
     temporary file beside ``path``, which then replaces it; on any error the temporary
     file is removed and ``path`` is untouched. The file gets the usual ``0666 & ~umask``
-    permissions, as any other output (``mkstemp`` alone makes it owner-only).
+    permissions (``mkstemp`` alone makes it owner-only). ``durable`` also flushes it to
+    disk before the rename (survives a power cut); caches whose readers tolerate a bad
+    file can skip that cost.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
     try:
         try:
             os.fchmod(fd, 0o666 & ~current_umask())
         finally:
             os.close(fd)
-        write(Path(tmp))
-        Path(tmp).replace(path)
+        write(tmp)
+        if durable:
+            with tmp.open("rb+") as handle:
+                os.fsync(handle.fileno())
+        tmp.replace(path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -> Path:
-    """Write ``data`` to ``path`` atomically; create parent folders. Return the path.
-
-    ``durable`` also flushes the data to disk before the rename (survives a power
-    cut); caches whose readers tolerate a bad file can skip that cost.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates the file owner-only (0600); give it the usual 0666 & ~umask.
-        os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``data`` to ``path`` atomically (:func:`atomic_write_file`). Return the path."""
+    return atomic_write_file(path, lambda tmp: tmp.write_bytes(data), durable=durable)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

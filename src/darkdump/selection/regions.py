@@ -130,10 +130,7 @@ _LENGTH_KEYS = {
 def _experiment_section(experiment: Experiment | None, name: str) -> Mapping[str, Any] | None:
     if experiment is None:
         return None
-    extra = getattr(experiment, "model_extra", None) or {}
     value = getattr(experiment, name, None)
-    if value is None:
-        value = extra.get(name)
     if value is None:
         return None
     if hasattr(value, "model_dump"):

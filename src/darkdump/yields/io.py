@@ -16,7 +16,7 @@ threshold) the dataset holds 0, and a boolean dataset ``<name>_defined`` of the 
 shape (false there) says so, as does the dataset attribute ``undefined_where``.
 :func:`read_grid` gives NaN at those cells.
 
-Root attributes: ``format`` (``darkdump-yields-1``), ``n_pot``, ``experiment``,
+Root attributes: ``format`` (``darkdump-yields-2``), ``n_pot``, ``experiment``,
 ``seed`` and ``config_json`` / ``provenance_json`` (the run's configuration and the
 versions that made it). Channels are ``ee``, ``mumu``; modes ``brems``, ``meson``.
 
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from hepunits import GeV, m, mm
 
-from darkdump.results.io import atomic_write_file
+from darkdump.results.io import atomic_write_file, atomic_write_text
 from darkdump.typing import FloatArray
 from darkdump.yields.geometric import exclusion_interval
 from darkdump.yields.grid import QUANTITIES, YieldGrid
@@ -47,8 +47,7 @@ if TYPE_CHECKING:
 #: The ``undefined_where`` attribute of a dataset with undefined cells.
 UNDEFINED_NOTE = (
     "where the boolean dataset <name>_defined is false, the value (written as 0) is "
-    "undefined: no simulated decay is selected at this mass and coupling (for mu+mu-, "
-    "every mass below the dimuon threshold)"
+    "undefined: no simulated decay is selected there (the moments of an empty sample)"
 )
 
 
@@ -83,7 +82,10 @@ __all__ = [
     "zero_event_rows",
 ]
 
-FORMAT = "darkdump-yields-1"
+#: Version 2 writes undefined moments as 0 with a ``<name>_defined`` mask (version 1
+#: wrote NaN); :func:`read_grid` reads both.
+FORMAT = "darkdump-yields-2"
+_READABLE_FORMATS = ("darkdump-yields-1", FORMAT)
 
 #: Internal quantity -> (dataset name, unit it is divided by).
 FILE_NAMES: dict[str, tuple[str, float]] = {
@@ -148,7 +150,8 @@ def write_alp_grid(
     Layout: ``/mass_GeV`` (n_mass,), ``/tau_ns`` (n_tau,),
     ``/production/B/decays_per_pot_per_br`` (n_mass,), and
     ``/<channel>/B/<quantity>`` (n_mass, n_tau) with the names of :data:`FILE_NAMES`;
-    ``n_exp`` and ``n_exp_geo`` are per unit BR(B -> K(*) a) x BR(a -> ll).
+    ``n_exp`` and ``n_exp_geo`` are per unit BR(B -> K(*) a) x BR(a -> ll). Undefined
+    moments are 0 with a ``<name>_defined`` mask, as in :func:`write_grid`.
     """
     import h5py
     from hepunits import ns
@@ -184,10 +187,10 @@ def read_grid(path: str | Path) -> YieldGrid:
     from darkdump.errors import DarkdumpInputError
 
     with h5py.File(path, "r") as f:
-        if f.attrs.get("format") != FORMAT:
+        if f.attrs.get("format") not in _READABLE_FORMATS:
             raise DarkdumpInputError(
                 f"yields file {str(path)!r}: attribute 'format' is {f.attrs.get('format')!r}, "
-                f"expected {FORMAT!r}"
+                f"expected one of {', '.join(_READABLE_FORMATS)}"
             )
         masses = np.asarray(f["mass_GeV"][()]) * GeV
         eps = np.asarray(f["epsilon"][()])
@@ -268,5 +271,4 @@ def write_zero_event_csv(
     writer.writerow(ZERO_EVENT_COLUMNS)
     for row in rows:
         writer.writerow(zero_event_cells(row))
-    text = buffer.getvalue()
-    return atomic_write_file(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return atomic_write_text(Path(path), buffer.getvalue())
