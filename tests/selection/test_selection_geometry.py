@@ -145,14 +145,12 @@ def test_bad_region_and_channel_are_one_line_errors() -> None:
 
 def test_regions_override_from_experiment_section() -> None:
     class FakeExperiment:
-        model_extra = {  # noqa: RUF012
-            "regions": {"mumu": {"SR": {"kind": "box", "z_min_m": 0.0, "z_max_m": 1.0}}}
-        }
+        regions = {"mumu": {"SR": {"kind": "box", "z_min_m": 0.0, "z_max_m": 1.0}}}  # noqa: RUF012
 
     exp = FakeExperiment()
     assert in_region("mumu", "SR", [500.0], [1e6], exp).tolist() == [True]
     bad = FakeExperiment()
-    bad.model_extra = {"regions": {"mumu": {"SR": {"kind": "circle"}}}}
+    bad.regions = {"mumu": {"SR": {"kind": "circle"}}}
     with pytest.raises(DarkdumpInputError, match=r"regions\.mumu\.SR\.kind"):
         in_region("mumu", "SR", [0.0], [0.0], bad)
 

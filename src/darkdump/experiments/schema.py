@@ -397,19 +397,6 @@ class Spectrometer(_Strict):
         )
         return names
 
-    @model_validator(mode="after")
-    def _distinct_mask_names(self) -> Spectrometer:
-        names = self.mask_names()
-        seen: dict[str, str] = {}
-        for role, name in names.items():
-            if name in seen:
-                raise ValueError(
-                    f"the {seen[name]} and the {role} give the same cut name {name!r}: "
-                    "name the elements apart (each role its own element)"
-                )
-            seen[name] = role
-        return self
-
 
 class Detector(_Strict):
     """The detector: a list of generic elements, plus the optional fast-simulation blocks.
@@ -484,6 +471,16 @@ class Detector(_Strict):
             veto = role(sp.upstream_veto, ("veto",), "upstream_veto")
             if not veto.z_center_m < zs[0]:
                 raise ValueError("the upstream veto must lie upstream of the first tracker")
+        # Every cut and mask of the fast simulation its own name (after the role checks,
+        # whose messages say more when one element has two roles).
+        seen: dict[str, str] = {}
+        for what, name in sp.mask_names().items():
+            if name in seen:
+                raise ValueError(
+                    f"spectrometer: the {seen[name]} and the {what} give the same cut name "
+                    f"{name!r}: name the elements apart (each role its own element)"
+                )
+            seen[name] = what
 
     def element(self, name: str) -> Element:
         """Return the element called ``name``."""
