@@ -77,6 +77,11 @@ def test_a_dumped_experiment_is_strict_json_and_validates_again(name: str) -> No
         ),
         ("efficiency = 0.98 ", "efficiency = 1.5 ", r"detector\.trigger\.efficiency"),
         ("calorimeter_stochastic = 0.048", "lkr_stochastik = 0.048", r"detector\.resolutions"),
+        (
+            "first_tracker_min_mm = 15.0",
+            "straw1_min_mm = 15.0",
+            r"isolation\.straw1_min_mm': renamed to 'first_tracker_min_mm'",
+        ),
         ("z_min_m = 102.0", "z_min_m = 190.0", r"decay_volume"),
         ('lepton = "mu"', 'lepton = "tau"', r"selection\.mumu\.lepton"),
         ("vertex_cda_max_mm = 25.0", "vertex_cda_max_mm = 0.0", r"selection\.vertex_cda_max_mm"),

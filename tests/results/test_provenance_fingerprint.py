@@ -17,6 +17,9 @@ def test_fingerprint_follows_content_and_names_not_bytecode(tmp_path: Path) -> N
     (pkg / "__pycache__").mkdir()
     (pkg / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\x00\x01")
     assert code_fingerprint(pkg) == first  # compiled files do not count
+    (pkg / ".a.py.swp").write_text("editor state")
+    (pkg / ".DS_Store").write_text("x")
+    assert code_fingerprint(pkg) == first  # nor editor files and dotfiles
     (pkg / "sub" / "data.toml").write_text("k = 3\n")
     changed = code_fingerprint(pkg)
     assert changed != first  # shipped data counts
@@ -32,3 +35,6 @@ def test_provenance_records_the_fingerprint_and_the_identity_omits_paths() -> No
     assert "executable" not in identity
     assert "platform" not in identity
     assert identity["numpy"] == found["numpy"]
+    # A plotting or file library's upgrade does not discard cached numbers.
+    assert "matplotlib" not in identity
+    assert "h5py" not in identity

@@ -87,7 +87,6 @@ def _run_prompt(args: argparse.Namespace) -> int:
         from darkdump.background.plots import plot_prompt
         from darkdump.plotting import write_figure
 
-        args.out.mkdir(parents=True, exist_ok=True)
         write_json(
             args.out / "prompt_background.json",
             {

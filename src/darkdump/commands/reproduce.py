@@ -114,8 +114,6 @@ def run(args: argparse.Namespace) -> int:
         for folder in args.earlier:
             name, rows = read_by_production(folder)
             earlier[f"{name.upper()} (darkdump)"] = rows
-    if args.out.exists() and not args.out.is_dir():
-        raise DarkdumpInputError(f"--out {str(args.out)!r} exists and is not a folder")
     if args.scheduler is not None:
         from darkdump.results.parallel import check_scheduler
 

@@ -116,7 +116,12 @@ def format_validation_error(
     A detector element is named by its ``name`` as well as its index
     (``detector.elements.3[MNP33].pt_kick_GeV``).
     """
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # An old key name explains the "Field required" of its new name: report it first.
+    renamed = [
+        e for e in errors if e["type"] == "extra_forbidden" and str(e["loc"][-1]) in _RENAMED
+    ]
+    err = renamed[0] if renamed else errors[0]
     parts = [str(part) for part in err["loc"]]
     if raw is not None and parts[:2] == ["detector", "elements"] and len(parts) > 2:
         try:
@@ -127,10 +132,29 @@ def format_validation_error(
     key = ".".join(parts) or "<top level>"
     extra = f" ({len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     msg = err["msg"]
-    if err["type"] == "extra_forbidden":
+    if err["type"] == "extra_forbidden" and str(err["loc"][-1]) in _RENAMED:
+        msg = f"renamed to {_RENAMED[str(err['loc'][-1])]!r} (the detector keys are generic now)"
+    elif err["type"] == "extra_forbidden":
         allowed = _allowed_keys(err["loc"])
         msg = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
     return f"experiment {source!r}: key {key!r}: {msg}{extra}"
+
+
+#: Detector keys that named NA62's detectors, and their generic names.
+_RENAMED = {
+    "position_straw1_mm": "position_first_tracker_mm",
+    "lkr_stochastic": "calorimeter_stochastic",
+    "lkr_noise_GeV": "calorimeter_noise_GeV",
+    "lkr_constant": "calorimeter_constant",
+    "lkr_cluster_threshold_GeV": "cluster_threshold_GeV",
+    "muon_lkr_mpv_GeV": "muon_calorimeter_mpv_GeV",
+    "muon_lkr_width_GeV": "muon_calorimeter_width_GeV",
+    "muv3_efficiency": "muon_detector_efficiency",
+    "electron_muv3_probability": "electron_muon_detector_probability",
+    "straw1_min_mm": "first_tracker_min_mm",
+    "lkr_min_mm": "calorimeter_min_mm",
+    "muv3_tile_mm": "muon_detector_tile_mm",
+}
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str] | None:

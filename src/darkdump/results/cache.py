@@ -120,7 +120,8 @@ class TaskCache:
     root
         Folder of this configuration's entries.
     run_key
-        The run's cache key (configuration, experiment file, seed, darkdump version).
+        The run's cache key (configuration, experiment file, seed, and the code and
+        library identity of :func:`darkdump.results.provenance.run_identity`).
     version
         darkdump version, stored and checked with every entry.
     note

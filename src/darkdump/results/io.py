@@ -90,9 +90,10 @@ def prepare_output_folder(
     try:
         for sub in ("", *subfolders):
             (folder / sub).mkdir(parents=True, exist_ok=True)
-        probe = folder / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        # A probe of its own (two runs into one folder must not remove each other's).
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=folder)
+        os.close(fd)
+        Path(probe).unlink()
     except OSError as exc:
         raise DarkdumpInputError(
             f"{option} {str(folder)!r}: cannot write there ({exc.strerror or exc})"

@@ -266,9 +266,7 @@ def plot_limits(
         ax.set_yscale("log")
         _mass_axis(ax, xlim_mev, log_mass)
         if ylim is None:
-            drawn = [r for r in rows if r[1] != "model_high"] + [
-                r for other in (overlays or {}).values() for r in other
-            ]
+            drawn = [*rows, *(r for other in (overlays or {}).values() for r in other)]
             ylim = _auto_ylim(
                 [r[2] for r in drawn],
                 [r[3] for r in drawn],
@@ -429,7 +427,8 @@ def plot_alp(
     """ALP limit on BR(B -> K(*) a) x BR(a -> ll) against tau_a, a few masses (JHEP fig. 16).
 
     ``rows`` are ``(mass_GeV, tau_ps, bound)`` or ``(mass_GeV, tau_ps, bound, mc_error)``;
-    with the Monte-Carlo error each curve gets a shaded +-1 sigma band. ``channel`` ``ee``,
+    with the Monte-Carlo error ``e`` each curve gets a shaded band from ``bound / (1 + e /
+    bound)`` to ``bound (1 + e / bound)``, the +-1 sigma band made symmetric in log. ``channel`` ``ee``,
     ``mumu`` or ``all`` (both channels, l = e, mu); ``title`` replaces the default "90% CL
     upper limit" one.
     """
@@ -447,9 +446,16 @@ def plot_alp(
             bound = np.array([r[2] for r in sel])
             (line,) = ax.plot(tau, bound, label=f"$M_a$ = {mass * 1000:.0f} MeV")
             if sel and len(sel[0]) > 3:
-                err = np.array([r[3] for r in sel])
+                # Symmetric on the log axis, bound / (1 + r) to bound x (1 + r), so that a
+                # relative error near 1 does not run the band to zero.
+                rel = np.array([r[3] for r in sel]) / bound
                 ax.fill_between(
-                    tau, bound - err, bound + err, color=line.get_color(), alpha=0.25, lw=0
+                    tau,
+                    bound / (1 + rel),
+                    bound * (1 + rel),
+                    color=line.get_color(),
+                    alpha=0.25,
+                    lw=0,
                 )
         ax.set_xscale("log")
         ax.set_yscale("log")

@@ -42,8 +42,9 @@ def code_fingerprint(root: Path | None = None) -> str:
 
     The package version alone does not identify the code that made a result (an
     editable install changes under one version). Every file of the package folder
-    (``root``, default the installed ``darkdump``) counts, by relative path and
-    content, except compiled bytecode; about 1.5 MB, a few milliseconds.
+    (``root``, default the installed ``darkdump``) of the kinds darkdump ships
+    (:data:`_SHIPPED_SUFFIXES`: code and data, not bytecode, editor files or dotfiles)
+    counts, by relative path and content; about 1.5 MB, a few milliseconds.
 
     >>> len(code_fingerprint()) == 16 and code_fingerprint() == code_fingerprint()
     True
@@ -54,7 +55,9 @@ def code_fingerprint(root: Path | None = None) -> str:
     files = sorted(
         path
         for path in Path(root).rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        if path.is_file()
+        and path.suffix in _SHIPPED_SUFFIXES
+        and not any(part.startswith(".") or part == "__pycache__" for part in path.parts)
     )
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode())
@@ -74,16 +77,23 @@ def _installed_fingerprint() -> str:
 def run_identity() -> dict[str, str]:
     """Return what besides the configuration decides a run's numbers.
 
-    That is darkdump's version and code fingerprint, Python's and the libraries'
-    versions: :func:`versions` without the paths.
+    That is darkdump's version and code fingerprint, and the versions of Python and of
+    the libraries that compute (:data:`_NUMERIC_PACKAGES`; plotting, file and
+    scheduling libraries do not change a cached number).
 
     A cached result is reused only under the same identity (``darkdump reproduce``
     folds it into its cache key), so changed code or an upgraded library recomputes.
     """
     found = versions()
-    found.pop("executable", None)
-    found.pop("platform", None)
-    return found
+    keep = {"python", "darkdump", "darkdump_code", *_NUMERIC_PACKAGES}
+    return {name: value for name, value in found.items() if name in keep}
+
+
+#: File kinds of the darkdump package that make its results (code and shipped data).
+_SHIPPED_SUFFIXES = frozenset({".py", ".toml", ".json", ".csv", ".npz", ".md"})
+
+#: Libraries whose version can change a computed number (the cache key holds them).
+_NUMERIC_PACKAGES = ("numpy", "scipy", "particle", "hepunits", "pythia8mc", "iminuit")
 
 
 def versions() -> dict[str, str]:

@@ -17,6 +17,7 @@ from darkdump.results.plots import (
     plot_zero_event,
 )
 from darkdump.results.report import Figure, Report, Section, Table
+from darkdump.yields.plots import MIN_EFFECTIVE_EVENTS
 
 if TYPE_CHECKING:
     from darkdump.analyses.na62_2021.limits import AlpRow
@@ -212,12 +213,13 @@ _MAP_CAPTIONS = (
     (
         "acceptance",
         "Selection and trigger efficiency A_sel (cf. JHEP fig. 11, PRL fig. 6), blank where "
-        "fewer than 10 effective simulated decays are selected",
+        f"fewer than {MIN_EFFECTIVE_EVENTS:g} effective simulated decays are selected",
     ),
     (
         "sigma_m",
         "Dilepton mass resolution sigma_M [MeV] (cf. JHEP fig. 12, PRL fig. 8), one colour "
-        "scale per channel, blank where fewer than 10 effective simulated decays are selected",
+        f"scale per channel, blank where fewer than {MIN_EFFECTIVE_EVENTS:g} effective "
+        "simulated decays are selected",
     ),
     (
         "n_exp",

@@ -16,8 +16,10 @@ Every mass (yields, ALP) and every block of masses (statistics) is a task with
 its own seed derived from the run seed and the task's key, run serially or on
 Dask ``distributed``; the same seed gives identical files either way. Finished
 tasks are cached under ``DIR/.cache/<key>/`` (the key hashes the configuration,
-the experiment file, the seed and the darkdump version), so an interrupted run
-resumes without recomputing them.
+the experiment file, the seed, and darkdump's version, code fingerprint and the
+numerical libraries' versions: :func:`darkdump.results.provenance.run_identity`), so
+an interrupted run resumes without recomputing them, and one interrupted under other
+code starts afresh.
 
 How the observed events enter (JHEP sec. 7; PRL): mumu has one event at 411 MeV
 in the SR, ee none. In the JHEP counting method the event counts at a mass
