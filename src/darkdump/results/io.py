@@ -87,18 +87,26 @@ def prepare_output_folder(
         path = folder / sub
         if path.exists() and not path.is_dir():
             raise DarkdumpInputError(f"{option} {str(path)!r}: exists and is not a folder")
+    _probe(folder, [folder / sub for sub in ("", *subfolders)], f"{option} {str(folder)!r}")
+    return folder
+
+
+def _probe(folder: Path, make: Sequence[Path], where: str) -> None:
+    """Make the folders ``make`` and write and remove a file of its own in ``folder``.
+
+    Its own name (``mkstemp``): two runs into one folder cannot remove each other's probe.
+    An ``OSError`` becomes a one-line input error naming ``where``.
+    """
+    from darkdump.errors import DarkdumpInputError
+
     try:
-        for sub in ("", *subfolders):
-            (folder / sub).mkdir(parents=True, exist_ok=True)
-        # A probe of its own (two runs into one folder must not remove each other's).
-        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=folder)
+        for sub in make:
+            sub.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", suffix=".tmp", dir=folder)
         os.close(fd)
         Path(probe).unlink()
     except OSError as exc:
-        raise DarkdumpInputError(
-            f"{option} {str(folder)!r}: cannot write there ({exc.strerror or exc})"
-        ) from None
-    return folder
+        raise DarkdumpInputError(f"{where}: cannot write there ({exc.strerror or exc})") from None
 
 
 def check_output_file(path: str | Path, *, option: str) -> Path:
@@ -114,15 +122,7 @@ def check_output_file(path: str | Path, *, option: str) -> Path:
     path = Path(path)
     if path.is_dir():
         raise DarkdumpInputError(f"{option} {str(path)!r}: is a folder, give a file name")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        Path(tmp).unlink()
-    except OSError as exc:
-        raise DarkdumpInputError(
-            f"{option} {str(path)!r}: cannot write there ({exc.strerror or exc})"
-        ) from None
+    _probe(path.parent, [path.parent], f"{option} {str(path)!r}")
     return path
 
 
