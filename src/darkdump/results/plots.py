@@ -28,6 +28,7 @@ __all__ = [
     "MODE_LABELS",
     "contour_polygons",
     "draw_reference",
+    "mass_axis",
     "plot_alp",
     "plot_limits",
     "plot_map",
@@ -179,7 +180,8 @@ def _auto_ylim(*groups: Sequence[float]) -> tuple[float, float]:
 _LOG_MASS_TICKS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 
 
-def _mass_axis(ax: Any, xlim_mev: tuple[float, float], log: bool) -> None:
+def mass_axis(ax: Any, xlim_mev: tuple[float, float], log: bool) -> None:
+    """Label the mass axis in MeV over ``xlim_mev``; ``log``: logarithmic, ticks 1-2-5."""
     if log:
         from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
 
@@ -264,7 +266,7 @@ def plot_limits(
         for label, curve in (references or {}).items():
             handles.append(draw_reference(ax, curve, label))
         ax.set_yscale("log")
-        _mass_axis(ax, xlim_mev, log_mass)
+        mass_axis(ax, xlim_mev, log_mass)
         if ylim is None:
             drawn = [*rows, *(r for other in (overlays or {}).values() for r in other)]
             ylim = _auto_ylim(
@@ -327,8 +329,12 @@ def plot_map(
             masses_mev, epsilons, data, norm=norm, shading="nearest", cmap="viridis"
         )
         ax.figure.colorbar(mesh, ax=ax, label=label, extend=extend)
-        if contour_level is not None and np.nanmax(raw) >= contour_level:
-            ax.contour(masses_mev, epsilons, np.nan_to_num(raw.T), [contour_level], colors="k")
+        if contour_level is not None and np.nanmax(raw) >= contour_level > 0:
+            # In ln of the value: N_exp changes by orders of magnitude between grid nodes
+            # near the upper edge, where interpolating the value itself puts the contour
+            # on the nodes (a staircase).
+            log_values = np.log(np.maximum(np.nan_to_num(raw.T), 1e-300))
+            ax.contour(masses_mev, epsilons, log_values, [np.log(contour_level)], colors="k")
             if contour_label:
                 ax.legend(
                     handles=[Line2D([], [], color="k", label=contour_label)],
@@ -342,7 +348,7 @@ def plot_map(
             low_m = masses_mev[first] - 0.5 * step[max(first - 1, 0)]
             high_m = masses_mev[last] + 0.5 * step[min(last, step.size - 1)]
             if log_mass:
-                _mass_axis(ax, (max(low_m, 0.8 * masses_mev[first]), high_m), True)
+                mass_axis(ax, (max(low_m, 0.8 * masses_mev[first]), high_m), True)
             else:
                 ax.set_xlim(low_m, high_m)
         ax.set_yscale("log")
@@ -408,7 +414,7 @@ def plot_zero_event(
                     draw_reference(panel, curve, label, color=colour, close_start=False)
             panel.set_yscale("log")
             # Log mass: the 5-100 MeV region, where meson decays set the lower edge, shows.
-            _mass_axis(panel, (4.0, 800.0), True)
+            mass_axis(panel, (4.0, 800.0), True)
             panel.set_ylim(*_auto_ylim([r[3] for r in rows], [r[4] for r in rows]))
             panel.set_title(rf"$N_{{exp}} \geq 2.3$, geometric acceptance, {title}", fontsize=13)
             lines, _labels = panel.get_legend_handles_labels()

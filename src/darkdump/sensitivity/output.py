@@ -27,6 +27,7 @@ from hepunits import GeV, MeV, ps
 
 from darkdump.plotting import axes_or_new, label_epsilon, style, write_figure
 from darkdump.results.io import write_csv, write_json
+from darkdump.results.plots import mass_axis
 from darkdump.results.provenance import versions
 
 if TYPE_CHECKING:
@@ -98,11 +99,15 @@ def plot_reach(grid: ReachGrid, ax: Any = None, *, title: str = "") -> Any:
                 colour = "0.55" if is_sum else colour
                 width = 4.0 if is_sum else 1.8
                 if np.nanmax(n) >= grid.threshold:
+                    # Contoured in ln N_exp: N_exp changes by orders of magnitude between
+                    # grid nodes near the upper edge, where interpolating N itself puts the
+                    # edge on the nodes (a staircase on a log mass axis).
+                    log_n = np.log(np.maximum(np.nan_to_num(n.T), 1e-300))
                     panel.contour(
                         masses_mev,
                         grid.epsilons,
-                        np.nan_to_num(n.T),
-                        [grid.threshold],
+                        log_n,
+                        [np.log(grid.threshold)],
                         colors=[colour],
                         linestyles=[style_],
                         linewidths=[width],
@@ -113,9 +118,10 @@ def plot_reach(grid: ReachGrid, ax: Any = None, *, title: str = "") -> Any:
                         Line2D([], [], color=colour, ls=style_, label=f"{label} (nothing excluded)")
                     )
             panel.set_yscale("log")
-            panel.set_xlim(0.0, float(masses_mev.max()))
+            # Log mass, as the limit figures: the few-MeV region, where e+e- reaches
+            # highest in coupling, is not squeezed against the axis.
+            mass_axis(panel, (0.8 * float(masses_mev.min()), 1.05 * float(masses_mev.max())), True)
             panel.set_ylim(float(grid.epsilons[0]), float(grid.epsilons[-1]))
-            panel.set_xlabel(r"$M_{A'}$ [MeV/$c^2$]")
             label_epsilon(panel)
             panel.set_title(
                 rf"{title} $N_{{exp}} \geq {grid.threshold:g}$, {what}".strip(), fontsize=13
