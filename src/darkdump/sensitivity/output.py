@@ -250,6 +250,7 @@ def write_outputs(
             "figures/reach.png",
             f"Regions with N_exp >= {grid.threshold:g} (zero-background reach), by decay channel "
             "(left) and by production mode (right).",
+            wide=True,
         )
     ]
     for (ch, mode), quantities in grid.values.items():
@@ -263,7 +264,9 @@ def write_outputs(
             title=f"{experiment.name}: {_CHANNEL_LABELS[ch]}, {_MODE_LABELS[mode]}",
             label=r"$N_{exp}$",
             contour_level=grid.threshold,
+            contour_label=rf"$N_{{exp}} = {grid.threshold:g}$",
             vmin=1e-3,
+            log_mass=True,
         )
         figure_list.append(
             Figure(
