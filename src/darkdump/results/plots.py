@@ -26,6 +26,7 @@ from darkdump.typing import FloatArray
 __all__ = [
     "CHANNEL_LABELS",
     "MODE_LABELS",
+    "contour_in_log",
     "contour_polygons",
     "draw_reference",
     "mass_axis",
@@ -175,6 +176,24 @@ def _auto_ylim(*groups: Sequence[float]) -> tuple[float, float]:
     low = 10.0 ** np.floor(np.log10(values.min() / 1.5))
     high = 10.0 ** (np.ceil(np.log10(values.max() * 1.5)) + 1)
     return (float(low), float(high))
+
+
+def contour_in_log(
+    ax: Any,
+    masses_mev: FloatArray,
+    epsilons: FloatArray,
+    values: FloatArray,
+    level: float,
+    **style: Any,
+) -> Any:
+    """Draw the ``level`` contour of ``values[mass, eps]`` (> 0), interpolated in ln of the value.
+
+    An expected yield changes by orders of magnitude between grid nodes near a contour's
+    upper edge; interpolating the value itself puts the contour on the nodes (a staircase
+    on a log mass axis). NaN and non-positive values count as none.
+    """
+    log_values = np.log(np.maximum(np.nan_to_num(np.asarray(values, dtype=float).T), 1e-300))
+    return ax.contour(masses_mev, epsilons, log_values, [np.log(level)], **style)
 
 
 _LOG_MASS_TICKS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
@@ -330,11 +349,7 @@ def plot_map(
         )
         ax.figure.colorbar(mesh, ax=ax, label=label, extend=extend)
         if contour_level is not None and np.nanmax(raw) >= contour_level > 0:
-            # In ln of the value: N_exp changes by orders of magnitude between grid nodes
-            # near the upper edge, where interpolating the value itself puts the contour
-            # on the nodes (a staircase).
-            log_values = np.log(np.maximum(np.nan_to_num(raw.T), 1e-300))
-            ax.contour(masses_mev, epsilons, log_values, [np.log(contour_level)], colors="k")
+            contour_in_log(ax, masses_mev, epsilons, raw, contour_level, colors="k")
             if contour_label:
                 ax.legend(
                     handles=[Line2D([], [], color="k", label=contour_label)],

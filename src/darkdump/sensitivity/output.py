@@ -27,7 +27,7 @@ from hepunits import GeV, MeV, ps
 
 from darkdump.plotting import axes_or_new, label_epsilon, style, write_figure
 from darkdump.results.io import write_csv, write_json
-from darkdump.results.plots import mass_axis
+from darkdump.results.plots import contour_in_log, mass_axis
 from darkdump.results.provenance import versions
 
 if TYPE_CHECKING:
@@ -99,15 +99,12 @@ def plot_reach(grid: ReachGrid, ax: Any = None, *, title: str = "") -> Any:
                 colour = "0.55" if is_sum else colour
                 width = 4.0 if is_sum else 1.8
                 if np.nanmax(n) >= grid.threshold:
-                    # Contoured in ln N_exp: N_exp changes by orders of magnitude between
-                    # grid nodes near the upper edge, where interpolating N itself puts the
-                    # edge on the nodes (a staircase on a log mass axis).
-                    log_n = np.log(np.maximum(np.nan_to_num(n.T), 1e-300))
-                    panel.contour(
+                    contour_in_log(
+                        panel,
                         masses_mev,
                         grid.epsilons,
-                        log_n,
-                        [np.log(grid.threshold)],
+                        n,
+                        grid.threshold,
                         colors=[colour],
                         linestyles=[style_],
                         linewidths=[width],
