@@ -397,11 +397,11 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     def acc(plane: Plane) -> BoolArray:
         return plane.accepts(xs[plane.name], ys[plane.name])
 
-    order = cut_order(geo)
-    decay_upstream, momentum_cut, trackers_cut = order[:3]
-    plane_cuts = order[3 : 3 + len(geo.acceptance)]
-    calo, muon = order[3 + len(geo.acceptance) : 5 + len(geo.acceptance)]
-    iso_tracker, iso_calo, one_track = order[-3:]
+    # Cut and mask names by role (from the experiment's element names).
+    names = geo.mask_names
+    momentum_cut, trackers_cut = names["momentum"], names["trackers"]
+    plane_cuts = [names[f"acceptance {plane.name}"] for plane in geo.acceptance]
+    calo, muon = names["calorimeter"], names["muon_detector"]
     veto = upstream_veto_cut(geo)
     trackers_ok = traj.ok.copy()
     for plane in geo.trackers:
@@ -411,7 +411,7 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         trackers_cut: trackers_ok,
         **{name: acc(plane) for name, plane in zip(plane_cuts, geo.acceptance, strict=True)},
         calo: acc(geo.calorimeter),
-        geo.mask_names["calorimeter active region"]: geo.calorimeter_active.accepts(
+        names["calorimeter active region"]: geo.calorimeter_active.accepts(
             xs[geo.calorimeter.name], ys[geo.calorimeter.name]
         ),
         muon: acc(geo.muon_detector),
@@ -443,8 +443,8 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     is_electron = (
         has_cluster & (e_over_p > e_min) & (e_over_p < geo.electron_e_over_p_max) & ~muon_signal
     )
-    tm[geo.mask_names["muon identification"]] = is_muon
-    tm[geo.mask_names["electron identification"]] = is_electron
+    tm[names["muon identification"]] = is_muon
+    tm[names["electron identification"]] = is_electron
 
     # --- event-level cuts ---
     def both(mask: BoolArray) -> BoolArray:
@@ -458,18 +458,23 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         return out
 
     cuts: dict[str, BoolArray] = {
-        decay_upstream: (decays.path_length > 0) & (decays.decay_point[:, 2] < s1.z),
+        names["decay_upstream"]: (decays.path_length > 0) & (decays.decay_point[:, 2] < s1.z),
         **{name: both(tm[name]) for name in (momentum_cut, trackers_cut, *plane_cuts, calo, muon)},
         **({veto: both(tm[veto])} if veto is not None else {}),
-        iso_tracker: separation(s1.name) > geo.isolation_tracker,
-        iso_calo: separation(geo.calorimeter.name) > geo.isolation_calorimeter,
-        one_track: _distinct_tiles(xs[geo.muon_detector.name], ys[geo.muon_detector.name], geo)
+        names["first-tracker isolation"]: separation(s1.name) > geo.isolation_tracker,
+        names["calorimeter isolation"]: separation(geo.calorimeter.name)
+        > geo.isolation_calorimeter,
+        names["one track per muon signal"]: _distinct_tiles(
+            xs[geo.muon_detector.name], ys[geo.muon_detector.name], geo
+        )
         if lepton == "mu"
         else np.ones(n, dtype=bool),
     }
-    names = tuple(c for c in cut_order(geo) if c != veto or geo.upstream_veto_in_acceptance)
+    acceptance_cuts = tuple(
+        c for c in cut_order(geo) if c != veto or geo.upstream_veto_in_acceptance
+    )
     in_acc = np.ones(n, dtype=bool)
-    for name in names:
+    for name in acceptance_cuts:
         in_acc &= cuts[name]
     trigger = both(acc(geo.trigger_plane)) & (trigger_u < geo.trigger_efficiency)
     charge = np.empty((n, 2))
@@ -485,7 +490,7 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         e_over_p=e_over_p.T,
         track_masks={k: v.T for k, v in tm.items()},
         cuts=cuts,
-        acceptance_cuts=names,
+        acceptance_cuts=acceptance_cuts,
         upstream_veto_cut=veto,
         in_acceptance=in_acc,
         pid_ee=both(is_electron),
