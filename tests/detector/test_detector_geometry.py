@@ -163,6 +163,7 @@ def test_cut_names_come_from_the_experiment_not_from_the_code() -> None:
         "ecal",
         "muonwall",
         "veto_0",
+        "vetoes",
         "isolation_t1",
         "isolation_ecal",
         "muonwall_one_track",
@@ -210,3 +211,45 @@ def test_clashing_cut_names_are_refused_when_the_file_is_read(tmp_path: Path) ->
         with pytest.raises(DarkdumpInputError, match=message) as info:
             load(path)
         assert "\n" not in str(info.value)
+
+
+def test_a_track_through_a_veto_ring_downstream_of_its_decay_fires_it() -> None:
+    # NA62's LAV1-5: inner radius 536.5 mm, front faces 144.193 (LAV4) and 151.803 m
+    # (LAV5), 0.59 m deep (experiment file). 20 GeV tracks with dy/dz = +-2 or 10 mrad.
+    lav5 = next(p for p in GEO.vetoes if p.name == "LAV5")
+    assert lav5.z == pytest.approx(151.803 * m)
+    assert lav5.depth == pytest.approx(0.59 * m)
+    pz = 20 * GeV
+
+    def slope(t: float) -> np.ndarray:
+        return np.array([0.0, t * pz, pz])
+
+    points = np.array(
+        [
+            [0.0, 520.0, 140 * m],  # l- at 543.6 mm at the LAV5 front face: fires it
+            [0.0, 545.0, 153 * m],  # beyond 536.5 mm, but downstream of LAV1-5: no veto
+            [0.0, 415.97, 140 * m],  # l-: 534.0 mm at the front face, 539.9 at the back
+        ]
+    )
+    p_minus = np.stack([slope(0.002), slope(0.002), slope(0.010)])
+    p_plus = np.stack([slope(-0.002), slope(-0.002), slope(-0.002)])
+    tracks = simulate(_pair(points, p_minus, p_plus), EXP, np.random.default_rng(3))
+    assert tracks.track_masks["vetoes"].tolist() == [[False, True], [True, True], [False, True]]
+    assert tracks.cuts["vetoes"].tolist() == [False, True, False]
+    assert "vetoes" in tracks.acceptance_cuts
+    assert not tracks.in_acceptance[[0, 2]].any()
+
+
+def test_vetoes_can_be_left_out_of_the_acceptance() -> None:
+    # The "no LAV veto" variation: the mask is still computed, the acceptance ignores it.
+    from darkdump.experiments.schema import Variation
+
+    off = EXP.with_variation(
+        Variation(name="off", detector={"spectrometer": {"vetoes_in_acceptance": False}})
+    )
+    points = np.array([[0.0, 520.0, 140 * m]])
+    p = 20 * GeV
+    d = _pair(points, np.array([[0.0, 0.002 * p, p]]), np.array([[0.0, -0.002 * p, p]]))
+    tracks = simulate(d, off, np.random.default_rng(3))
+    assert tracks.cuts["vetoes"].tolist() == [False]
+    assert "vetoes" not in tracks.acceptance_cuts

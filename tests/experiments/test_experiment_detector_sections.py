@@ -73,7 +73,7 @@ def test_a_dumped_experiment_is_strict_json_and_validates_again(name: str) -> No
         (
             "pt_kick_GeV = 0.270",
             "pt_kick_GeV = -0.270",
-            r"detector\.elements\.3\[MNP33\]\.pt_kick_GeV",
+            r"detector\.elements\.\d+\[MNP33\]\.pt_kick_GeV",
         ),
         ("efficiency = 0.98 ", "efficiency = 1.5 ", r"detector\.trigger\.efficiency"),
         ("calorimeter_stochastic = 0.048", "lkr_stochastik = 0.048", r"detector\.resolutions"),
@@ -106,6 +106,18 @@ def test_a_dumped_experiment_is_strict_json_and_validates_again(name: str) -> No
             r"\[LAV12\]\.aperture\.shape",
         ),
         ('shape = "circle", r_max_m = 1.07', 'shape = "circle", r_min_m = 1.07', r"needs r_max_m"),
+        (
+            'vetoes = ["LAV1", ',
+            'vetoes = ["STRAW1", ',
+            r"spectrometer\.vetoes: element 'STRAW1' is a tracker, expected veto",
+        ),
+        ('"LAV10", "LAV11"]', '"LAV10", "LAV10"]', r"vetoes: 'LAV10' is listed twice"),
+        (
+            "field_T = 0.6928 ",
+            "depth_m = 1.3\nfield_T = 0.6928 ",
+            r"\[MNP33\].*depth_m applies to planes",
+        ),
+        ("depth_m = 0.59", "depth_m = -0.59", r"\[LAV1\]\.depth_m"),
         (
             'elements = ["LKr"]            # JHEP',
             'elements = ["LKR"]            # JHEP',

@@ -50,6 +50,8 @@ class Plane:
         Corners ``(k, 2)`` of a polygonal acceptance relative to the centre [mm], or None.
     holes
         Other holes: ``(kind, cx, cy, a, b, vertices)`` relative to the centre [mm].
+    depth
+        Length along the beam [mm]: the back face is at ``z + depth`` (vetoes).
     """
 
     name: str
@@ -63,16 +65,26 @@ class Plane:
     half_height: float = float("inf")
     polygon: np.ndarray | None = None
     holes: tuple[tuple[str, float, float, float, float, np.ndarray | None], ...] = ()
+    depth: float = 0.0
 
     @classmethod
     def from_element(cls, element: Element, r_min_m: float | None = None) -> Plane:
         """Build from a layout element (metres) to mm; ``r_min_m`` overrides the inner radius."""
         if element.aperture is None:
             raise DarkdumpInputError(f"detector element {element.name!r} has no aperture")
-        return cls.from_shape(element.name, element.z_center_m, element.aperture, r_min_m)
+        return cls.from_shape(
+            element.name, element.z_center_m, element.aperture, r_min_m, element.depth_m
+        )
 
     @classmethod
-    def from_shape(cls, name: str, z_m: float, shape: Shape, r_min_m: float | None = None) -> Plane:
+    def from_shape(
+        cls,
+        name: str,
+        z_m: float,
+        shape: Shape,
+        r_min_m: float | None = None,
+        depth_m: float = 0.0,
+    ) -> Plane:
         """Build from a :class:`~darkdump.experiments.schema.Shape` at ``z_m`` (metres)."""
         inf = float("inf")
         r_min = 0.0
@@ -119,7 +131,13 @@ class Plane:
             half_height=half_height,
             polygon=polygon,
             holes=tuple(holes),
+            depth=depth_m * m,
         )
+
+    @property
+    def faces(self) -> tuple[float, ...]:
+        """Z of the front face, and of the back face when the plane has a depth [mm]."""
+        return (self.z, self.z + self.depth) if self.depth > 0 else (self.z,)
 
     def accepts(self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> BoolArray:
         """Points ``(x, y)`` [mm] (any shape) inside the acceptance.
@@ -202,6 +220,11 @@ class DetectorGeometry:
         The veto plane whose upstream extrapolation may be required (NA62: ANTI0), or None.
     upstream_veto_in_acceptance
         Whether the upstream-veto mask enters ``in_acceptance``.
+    vetoes
+        Veto counters a track must not cross inside their aperture downstream of its
+        decay point (NA62: LAV1-11), upstream to downstream.
+    vetoes_in_acceptance
+        Whether the ``vetoes`` cut enters ``in_acceptance``.
     mask_names
         Cut and track-mask names by role (``Spectrometer.mask_names`` of the schema).
     """
@@ -216,6 +239,8 @@ class DetectorGeometry:
     muon_detector: Plane
     upstream_veto: Plane | None
     upstream_veto_in_acceptance: bool
+    vetoes: tuple[Plane, ...]
+    vetoes_in_acceptance: bool
     mask_names: dict[str, str]
     momentum_min: float
     sigma_p_constant: float
@@ -276,6 +301,8 @@ class DetectorGeometry:
             muon_detector=Plane.from_element(det.element(sp.muon_detector)),
             upstream_veto=Plane.from_element(veto) if veto is not None else None,
             upstream_veto_in_acceptance=sp.upstream_veto_in_acceptance and veto is not None,
+            vetoes=tuple(Plane.from_element(det.element(n)) for n in sp.vetoes),
+            vetoes_in_acceptance=sp.vetoes_in_acceptance and bool(sp.vetoes),
             mask_names=sp.mask_names(),
             momentum_min=sel.track_momentum_min_GeV * GeV,
             sigma_p_constant=res.momentum_constant,

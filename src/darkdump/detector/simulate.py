@@ -22,6 +22,10 @@ What is modelled (NA62 names)
   enters ``in_acceptance`` only when the experiment says so (its geometry is a
   placeholder). MUV1,2 are not modelled (their acceptance is close to that of
   the LKr and MUV3).
+- Vetoes along the decay volume (the spectrometer's ``vetoes``, NA62: LAV1-11): a
+  track that crosses a veto's front or back face inside its aperture (the lead-glass
+  ring), downstream of its decay point, fires it and the pair is lost (cut
+  ``vetoes``; JHEP sec. 4 "No signal from any LAV station", PRL likewise).
 - Isolation: distance between the two tracks at STRAW1 and at the LKr front face.
 - Momentum: ``1/p`` smeared with ``sigma_p/p = a (+) b p`` (JHEP sec. 2.1), and
   ``p > 10 GeV/c`` on the smeared momentum (JHEP sec. 4).
@@ -274,7 +278,33 @@ def propagate(
         dz2 = plane.z - geo.z_magnet
         xs[plane.name] = _line(xm, tx2, dz2)
         ys[plane.name] = _line(ym, ty2, dz2)
+    for plane in geo.vetoes:
+        for key, z in zip(face_keys(plane), plane.faces, strict=True):
+            if z < geo.z_magnet:
+                xs[key] = _line(x0, tx, z - z0)
+                ys[key] = _line(y0, ty, z - z0)
+            else:
+                xs[key] = _line(xm, tx2, z - geo.z_magnet)
+                ys[key] = _line(ym, ty2, z - geo.z_magnet)
     return Trajectories(xs, ys, ok)
+
+
+def face_keys(plane: Plane) -> tuple[str, ...]:
+    """Keys of a veto's faces in :class:`Trajectories`: ``name``, then ``"name back"``."""
+    return (plane.name, f"{plane.name} back") if plane.depth > 0 else (plane.name,)
+
+
+def _vetoed(traj: Trajectories, z_decay: FloatArray, geo: DetectorGeometry) -> BoolArray:
+    """Tracks that fire a veto: inside its aperture at a face downstream of the decay, (2, n)."""
+    hit = np.zeros(traj.ok.shape, dtype=bool)
+    for plane in geo.vetoes:
+        for key, z in zip(face_keys(plane), plane.faces, strict=True):
+            downstream = z_decay < z
+            if not downstream.any():
+                continue
+            hit |= downstream & plane.accepts(traj.x[key], traj.y[key])
+    out: BoolArray = hit & traj.ok
+    return out
 
 
 def cut_order(geo: DetectorGeometry) -> tuple[str, ...]:
@@ -290,7 +320,7 @@ def cut_order(geo: DetectorGeometry) -> tuple[str, ...]:
     >>> from darkdump.experiments import load
     >>> cut_order(detector_geometry(load("na62-2021")))  # doctest: +NORMALIZE_WHITESPACE
     ('decay_upstream', 'momentum', 'trackers', 'chod', 'na48_chod', 'lav12', 'lkr', 'muv3',
-     'anti0', 'isolation_straw1', 'isolation_lkr', 'muv3_one_track')
+     'anti0', 'vetoes', 'isolation_straw1', 'isolation_lkr', 'muv3_one_track')
     """
     return tuple(name for role, name in geo.mask_names.items() if role not in _TRACK_MASKS)
 
@@ -418,6 +448,9 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     }
     if veto is not None:
         tm[veto] = acc(geo.upstream_veto)  # type: ignore[arg-type]
+    vetoes = names.get("vetoes")
+    if vetoes is not None:
+        tm[vetoes] = ~_vetoed(traj, decays.decay_point[:, 2], geo)
 
     # --- calorimeter energy and PID ---
     if lepton == "e":
@@ -461,6 +494,7 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         names["decay_upstream"]: (decays.path_length > 0) & (decays.decay_point[:, 2] < s1.z),
         **{name: both(tm[name]) for name in (momentum_cut, trackers_cut, *plane_cuts, calo, muon)},
         **({veto: both(tm[veto])} if veto is not None else {}),
+        **({vetoes: both(tm[vetoes])} if vetoes is not None else {}),
         names["first-tracker isolation"]: separation(s1.name) > geo.isolation_tracker,
         names["calorimeter isolation"]: separation(geo.calorimeter.name)
         > geo.isolation_calorimeter,
@@ -470,9 +504,8 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         if lepton == "mu"
         else np.ones(n, dtype=bool),
     }
-    acceptance_cuts = tuple(
-        c for c in cut_order(geo) if c != veto or geo.upstream_veto_in_acceptance
-    )
+    optional = {veto: geo.upstream_veto_in_acceptance, vetoes: geo.vetoes_in_acceptance}
+    acceptance_cuts = tuple(c for c in cut_order(geo) if optional.get(c, True))
     in_acc = np.ones(n, dtype=bool)
     for name in acceptance_cuts:
         in_acc &= cuts[name]

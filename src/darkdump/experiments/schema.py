@@ -226,7 +226,9 @@ class Element(_Strict):
     the aperture. A ``magnet`` spans ``z_start_m``-``z_end_m`` and is a thin horizontal
     p_T kick at its centre (``pt_kick_GeV``, ``kick_sign_positive``: sign of the px change
     of a positive particle); its aperture is optional. Calorimeters and muon detectors
-    may have an ``energy_threshold_GeV``.
+    may have an ``energy_threshold_GeV``. A plane may have a ``depth_m`` along the beam
+    (front face at ``z_m``): a veto then counts a particle that crosses its front or its
+    back face inside the aperture.
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -239,6 +241,7 @@ class Element(_Strict):
     pt_kick_GeV: Energy | None = None
     kick_sign_positive: Literal[-1, 1] | None = None
     energy_threshold_GeV: Annotated[StrictFloat, Interval(ge=0, le=1e5)] = 0.0
+    depth_m: Annotated[StrictFloat, Interval(ge=0, le=100)] = 0.0
     source: str = ""
 
     @model_validator(mode="after")
@@ -251,6 +254,8 @@ class Element(_Strict):
                 raise ValueError("z_start_m must be smaller than z_end_m")
             if self.z_m is not None:
                 raise ValueError("a magnet has z_start_m and z_end_m, not z_m")
+            if self.depth_m:
+                raise ValueError("depth_m applies to planes; a magnet spans z_start_m-z_end_m")
         else:
             if self.z_m is None:
                 raise ValueError(f"a {self.kind} needs z_m")
@@ -351,6 +356,10 @@ class Spectrometer(_Strict):
 
     Names refer to ``detector.elements``. ``acceptance`` lists further planes that every
     track must cross inside their aperture (one cut each, named after the element).
+    ``vetoes`` lists veto counters that a track fires when it crosses one inside its
+    aperture (the sensitive region) downstream of its decay point, at the front or back
+    face; the event is then lost (one cut, ``vetoes``, when ``vetoes_in_acceptance``).
+    NA62: the LAV stations, "no signal from any LAV station" (JHEP sec. 4, PRL).
     """
 
     trackers: list[str] = Field(min_length=2)
@@ -365,6 +374,10 @@ class Spectrometer(_Strict):
     upstream_veto: str | None = None
     upstream_veto_in_acceptance: bool = Field(
         False, description="require the upstream extrapolation inside the upstream veto"
+    )
+    vetoes: list[str] = Field(default_factory=list)
+    vetoes_in_acceptance: bool = Field(
+        True, description="lose the event when a track fires one of the vetoes"
     )
 
     def mask_names(self) -> dict[str, str]:
@@ -385,6 +398,8 @@ class Spectrometer(_Strict):
         }
         if self.upstream_veto is not None:
             names["upstream_veto"] = cut_name(self.upstream_veto)
+        if self.vetoes:
+            names["vetoes"] = "vetoes"
         names.update(
             {
                 "first-tracker isolation": f"isolation_{cut_name(self.trackers[0])}",
@@ -471,6 +486,13 @@ class Detector(_Strict):
             veto = role(sp.upstream_veto, ("veto",), "upstream_veto")
             if not veto.z_center_m < zs[0]:
                 raise ValueError("the upstream veto must lie upstream of the first tracker")
+        for name in sp.vetoes:
+            counter = role(name, ("veto",), "vetoes")
+            if not counter.z_center_m < muon.z_center_m:
+                raise ValueError(f"veto {name!r} must lie upstream of the muon detector")
+        dupes = sorted({n for n in sp.vetoes if sp.vetoes.count(n) > 1})
+        if dupes:
+            raise ValueError(f"spectrometer.vetoes: {dupes[0]!r} is listed twice")
         # Every cut and mask of the fast simulation its own name (after the role checks,
         # whose messages say more when one element has two roles).
         seen: dict[str, str] = {}

@@ -5,7 +5,8 @@ of :attr:`Selection.cuts`):
 
 ``acceptance``
     both tracks inside the geometric acceptance of the detector (STRAW, CHOD,
-    NA48-CHOD, LAV12 aperture, LKr, MUV3) and isolated: the fast simulation's
+    NA48-CHOD, LAV12 aperture, LKr, MUV3), through no LAV1-11 ring downstream of the
+    decay (a track there fires the LAV veto) and isolated: the fast simulation's
     ``in_acceptance`` mask.
 ``momentum``
     both reconstructed momenta above ``selection.track_momentum_min_GeV``
@@ -31,8 +32,9 @@ of :attr:`Selection.cuts`):
 ``signal_region``
     (Z_TAX, CDA_TAX) inside the channel's SR (JHEP eq. 4.1; PRL eq. 1).
 
-The LAV and ANTI0 vetoes have a random-veto inefficiency of 0.1 % each (JHEP
-table 5, PRL table I) and are not applied to the signal.
+Random vetoes (LAV and ANTI0 signals in time by accident) cost 0.1 % each (JHEP
+table 5, PRL table I) and are not applied to the signal; the signal's own tracks
+crossing a LAV ring are (above).
 """
 
 from __future__ import annotations
