@@ -264,6 +264,8 @@ class DetectorGeometry:
     isolation_tracker: float  # mm
     isolation_calorimeter: float  # mm
     muon_detector_tile: float  # mm, 0: not modelled
+    muon_search_radius: float  # mm MeV (radius = this / p)
+    muon_scattering: float  # mm MeV (sigma per projection = this / p)
     trigger_efficiency: float
 
     @classmethod
@@ -326,6 +328,8 @@ class DetectorGeometry:
             isolation_tracker=iso.first_tracker_min_mm * mm,
             isolation_calorimeter=iso.calorimeter_min_mm * mm,
             muon_detector_tile=iso.muon_detector_tile_mm * mm,
+            muon_search_radius=iso.muon_detector_search_radius_mm_GeV * mm * GeV,
+            muon_scattering=iso.muon_detector_scattering_mm_GeV * mm * GeV,
             trigger_efficiency=trig.efficiency,
         )
 

@@ -40,6 +40,10 @@ What is modelled (NA62 names)
 - PID (JHEP sec. 4, PRL): mu = E/p < 0.2 and a MUV3 signal; e = (E/p)_min <
   E/p < 1.05, a cluster and no MUV3 signal; the MUV3 signal of a muon inside the
   MUV3 acceptance has the efficiency of the experiment file.
+- One track per muon signal (JHEP sec. 4): a muon's MUV3 signal is the tile hit by
+  the track displaced by its multiple scattering in front of MUV3; the pair is lost
+  when both muons hit one tile or one's tile lies within the other's momentum-dependent
+  search radius (values in the experiment file).
 - Trigger (H2): both tracks inside the CHOD, times the flat 98 % efficiency
   (JHEP sec. 6). The "different CHOD tiles" condition is not modelled (the LKr
   isolation keeps the tracks well apart at the CHOD).
@@ -334,19 +338,43 @@ def upstream_veto_cut(geo: DetectorGeometry) -> str | None:
     return geo.mask_names.get("upstream_veto")
 
 
-def _distinct_tiles(x: FloatArray, y: FloatArray, geo: DetectorGeometry) -> BoolArray:
-    """Both muons in different muon-detector tiles (square grid of pitch ``muon_detector_tile``).
+def _one_track_per_muon_signal(
+    x: FloatArray, y: FloatArray, p: FloatArray, shifts: FloatArray | None, geo: DetectorGeometry
+) -> BoolArray:
+    """No muon-detector signal associated with both tracks, shape ``(n,)``.
 
-    NA62 (JHEP sec. 4): "A signal from MUV3 must only be associated to one STRAW track";
-    two muons in one tile share its signal. The grid is centred on the aperture centre
-    with a tile edge on the axis (12 x 12 tiles of 22 cm over 2.64 m for NA62's MUV3).
+    NA62 (JHEP sec. 4): "A MUV3 signal found within a momentum-dependent search radius
+    around the track impact point [...] is associated to the STRAW track. A signal from
+    MUV3 must only be associated to one STRAW track." Each muon's signal is the tile (a
+    square grid of pitch ``muon_detector_tile``, centred on the aperture centre with a
+    tile edge on the axis) holding its hit: the extrapolated impact point ``(x, y)``
+    [mm], shape ``(2, n)``, displaced by ``shifts`` (standard normals ``(2, 2, n)``)
+    times the multiple-scattering spread ``muon_scattering / p``. The pair is lost when
+    both hit one tile, or when one's tile lies within the other's search radius
+    ``muon_search_radius / p`` of its impact point (``p`` [MeV], shape ``(2, n)``).
     """
-    if geo.muon_detector_tile <= 0.0:
+    tile = geo.muon_detector_tile
+    if tile <= 0.0:
         return np.ones(x.shape[-1], dtype=bool)
-    ix = np.floor((x - geo.muon_detector.cx) / geo.muon_detector_tile)
-    iy = np.floor((y - geo.muon_detector.cy) / geo.muon_detector_tile)
-    out: BoolArray = (ix[0] != ix[1]) | (iy[0] != iy[1])
-    return out
+    cx, cy = geo.muon_detector.cx, geo.muon_detector.cy
+    hx, hy = x, y
+    if shifts is not None and geo.muon_scattering > 0.0:
+        spread = geo.muon_scattering / p
+        hx = _line(x, spread, shifts[0])
+        hy = _line(y, spread, shifts[1])
+    ix = np.floor((hx - cx) / tile)
+    iy = np.floor((hy - cy) / tile)
+    shared: BoolArray = (ix[0] == ix[1]) & (iy[0] == iy[1])
+    if geo.muon_search_radius > 0.0:
+        radius = geo.muon_search_radius / p
+        for mine, other in ((0, 1), (1, 0)):
+            # distance from this track's impact point to the other muon's tile
+            x1 = cx + ix[other] * tile
+            y1 = cy + iy[other] * tile
+            dx = np.maximum(np.maximum(x1 - x[mine], x[mine] - x1 - tile), 0.0)
+            dy = np.maximum(np.maximum(y1 - y[mine], y[mine] - y1 - tile), 0.0)
+            shared |= dx * dx + dy * dy < radius[mine] * radius[mine]
+    return ~shared
 
 
 def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generator) -> TrackSample:
@@ -395,6 +423,12 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     normals = rng.standard_normal((7, 2, n))
     uniforms = rng.uniform(0.0, 1.0, (1, 2, n))
     trigger_u = rng.uniform(0.0, 1.0, n)
+    # drawn last, so that the numbers above do not depend on whether they are needed
+    muon_shifts = (
+        rng.standard_normal((2, 2, n))
+        if lepton == "mu" and geo.muon_scattering > 0.0 and geo.muon_detector_tile > 0.0
+        else None
+    )
 
     # --- momentum and direction resolution ---
     px, py, pz = p_vec[..., 0], p_vec[..., 1], p_vec[..., 2]
@@ -498,8 +532,8 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         names["first-tracker isolation"]: separation(s1.name) > geo.isolation_tracker,
         names["calorimeter isolation"]: separation(geo.calorimeter.name)
         > geo.isolation_calorimeter,
-        names["one track per muon signal"]: _distinct_tiles(
-            xs[geo.muon_detector.name], ys[geo.muon_detector.name], geo
+        names["one track per muon signal"]: _one_track_per_muon_signal(
+            xs[geo.muon_detector.name], ys[geo.muon_detector.name], p_true, muon_shifts, geo
         )
         if lepton == "mu"
         else np.ones(n, dtype=bool),

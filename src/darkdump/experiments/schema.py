@@ -326,14 +326,21 @@ class Isolation(_Strict):
     """Minimum distance between the two tracks at the first tracker and the calorimeter.
 
     NA62: STRAW1 and the LKr front face. ``muon_detector_tile_mm``: pitch of the square
-    muon-detector tiles; two muons in one tile give one signal, which may be associated
-    with only one track (NA62: MUV3, JHEP sec. 4), so the pair is lost. 0 switches the
-    requirement off.
+    muon-detector tiles; a muon's signal may be associated with only one track (NA62:
+    MUV3, JHEP sec. 4), so the pair is lost when two muons hit one tile, or when the tile
+    one muon hits lies within the other track's search radius,
+    ``muon_detector_search_radius_mm_GeV / p[GeV]`` from its extrapolated impact point.
+    The hit is the impact point displaced by multiple scattering in the material in front
+    of the muon detector, a Gaussian of ``muon_detector_scattering_mm_GeV / p[GeV]`` per
+    projection. A tile pitch of 0 switches the requirement off; a radius of 0 leaves the
+    one-tile rule.
     """
 
     first_tracker_min_mm: NonNegFloat
     calorimeter_min_mm: NonNegFloat
     muon_detector_tile_mm: NonNegFloat = 0.0
+    muon_detector_search_radius_mm_GeV: Annotated[StrictFloat, Interval(ge=0, le=1e5)] = 0.0
+    muon_detector_scattering_mm_GeV: Annotated[StrictFloat, Interval(ge=0, le=1e5)] = 0.0
 
 
 class Trigger(_Strict):
