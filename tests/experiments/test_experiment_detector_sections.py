@@ -113,6 +113,11 @@ def test_a_dumped_experiment_is_strict_json_and_validates_again(name: str) -> No
         ),
         ('"LAV10", "LAV11"]', '"LAV10", "LAV10"]', r"vetoes: 'LAV10' is listed twice"),
         (
+            'muon_acceptance = ["MUV1", ',
+            'muon_acceptance = ["MNP33", ',
+            r"spectrometer\.muon_acceptance: element 'MNP33' is a magnet",
+        ),
+        (
             "field_T = 0.6928 ",
             "depth_m = 1.3\nfield_T = 0.6928 ",
             r"\[MNP33\].*depth_m applies to planes",

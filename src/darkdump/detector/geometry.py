@@ -212,6 +212,8 @@ class DetectorGeometry:
     acceptance
         Further planes every track must cross (NA62: CHOD, NA48-CHOD, LAV12); the cut
         of each is named after the element (lower case, ``-`` as ``_``).
+    muon_acceptance
+        Further planes every track of a muon pair must cross (NA62: MUV1, MUV2).
     trigger_plane
         Hodoscope of the two-track trigger (NA62: CHOD).
     calorimeter, calorimeter_active, muon_detector
@@ -233,6 +235,7 @@ class DetectorGeometry:
     z_magnet: float
     kick: float
     acceptance: tuple[Plane, ...]
+    muon_acceptance: tuple[Plane, ...]
     trigger_plane: Plane
     calorimeter: Plane
     calorimeter_active: Plane
@@ -297,6 +300,7 @@ class DetectorGeometry:
             z_magnet=mag.z_center_m * m,
             kick=mag.kick_sign_positive * mag.pt_kick_GeV * GeV,
             acceptance=tuple(Plane.from_element(det.element(n)) for n in sp.acceptance),
+            muon_acceptance=tuple(Plane.from_element(det.element(n)) for n in sp.muon_acceptance),
             trigger_plane=Plane.from_element(det.element(sp.trigger_hodoscope)),
             calorimeter=Plane.from_element(calo, r_min_m=sp.calorimeter_fiducial_r_min_m),
             calorimeter_active=Plane.from_element(calo),

@@ -20,8 +20,8 @@ What is modelled (NA62 names)
   upstream extrapolation (the spectrometer's ``upstream_veto``) is computed as a mask
   (``track_masks["anti0"]``) and
   enters ``in_acceptance`` only when the experiment says so (its geometry is a
-  placeholder). MUV1,2 are not modelled (their acceptance is close to that of
-  the LKr and MUV3).
+  placeholder). The tracks of a muon pair must also cross the spectrometer's
+  ``muon_acceptance`` planes (NA62: MUV1, MUV2; JHEP sec. 4).
 - Vetoes along the decay volume (the spectrometer's ``vetoes``, NA62: LAV1-11): a
   track that crosses a veto's front or back face inside its aperture (the lead-glass
   ring), downstream of its decay point, fires it and the pair is lost (cut
@@ -275,6 +275,7 @@ def propagate(
     for plane in (
         *downstream_planes,
         *geo.acceptance,
+        *geo.muon_acceptance,
         geo.trigger_plane,
         geo.calorimeter,
         geo.muon_detector,
@@ -323,8 +324,8 @@ def cut_order(geo: DetectorGeometry) -> tuple[str, ...]:
     >>> from darkdump.detector.geometry import detector_geometry
     >>> from darkdump.experiments import load
     >>> cut_order(detector_geometry(load("na62-2021")))  # doctest: +NORMALIZE_WHITESPACE
-    ('decay_upstream', 'momentum', 'trackers', 'chod', 'na48_chod', 'lav12', 'lkr', 'muv3',
-     'anti0', 'vetoes', 'isolation_straw1', 'isolation_lkr', 'muv3_one_track')
+    ('decay_upstream', 'momentum', 'trackers', 'chod', 'na48_chod', 'lav12', 'muv1', 'muv2',
+     'lkr', 'muv3', 'anti0', 'vetoes', 'isolation_straw1', 'isolation_lkr', 'muv3_one_track')
     """
     return tuple(name for role, name in geo.mask_names.items() if role not in _TRACK_MASKS)
 
@@ -465,6 +466,7 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     names = geo.mask_names
     momentum_cut, trackers_cut = names["momentum"], names["trackers"]
     plane_cuts = [names[f"acceptance {plane.name}"] for plane in geo.acceptance]
+    muon_cuts = [names[f"muon acceptance {plane.name}"] for plane in geo.muon_acceptance]
     calo, muon = names["calorimeter"], names["muon_detector"]
     veto = upstream_veto_cut(geo)
     trackers_ok = traj.ok.copy()
@@ -474,6 +476,7 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         momentum_cut: p_reco > geo.momentum_min,
         trackers_cut: trackers_ok,
         **{name: acc(plane) for name, plane in zip(plane_cuts, geo.acceptance, strict=True)},
+        **{name: acc(plane) for name, plane in zip(muon_cuts, geo.muon_acceptance, strict=True)},
         calo: acc(geo.calorimeter),
         names["calorimeter active region"]: geo.calorimeter_active.accepts(
             xs[geo.calorimeter.name], ys[geo.calorimeter.name]
@@ -526,7 +529,10 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
 
     cuts: dict[str, BoolArray] = {
         names["decay_upstream"]: (decays.path_length > 0) & (decays.decay_point[:, 2] < s1.z),
-        **{name: both(tm[name]) for name in (momentum_cut, trackers_cut, *plane_cuts, calo, muon)},
+        **{
+            name: both(tm[name])
+            for name in (momentum_cut, trackers_cut, *plane_cuts, *muon_cuts, calo, muon)
+        },
         **({veto: both(tm[veto])} if veto is not None else {}),
         **({vetoes: both(tm[vetoes])} if vetoes is not None else {}),
         names["first-tracker isolation"]: separation(s1.name) > geo.isolation_tracker,
@@ -538,7 +544,10 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         if lepton == "mu"
         else np.ones(n, dtype=bool),
     }
-    optional = {veto: geo.upstream_veto_in_acceptance, vetoes: geo.vetoes_in_acceptance}
+    # Cuts that enter the acceptance only when the experiment or the channel asks.
+    optional: dict[str | None, bool] = dict.fromkeys(muon_cuts, lepton == "mu")
+    optional[veto] = geo.upstream_veto_in_acceptance
+    optional[vetoes] = geo.vetoes_in_acceptance
     acceptance_cuts = tuple(c for c in cut_order(geo) if optional.get(c, True))
     in_acc = np.ones(n, dtype=bool)
     for name in acceptance_cuts:

@@ -363,6 +363,8 @@ class Spectrometer(_Strict):
 
     Names refer to ``detector.elements``. ``acceptance`` lists further planes that every
     track must cross inside their aperture (one cut each, named after the element).
+    ``muon_acceptance`` lists planes that every track of a muon pair must also cross
+    inside (NA62: MUV1, MUV2, JHEP sec. 4; the e+e- selection of the PRL does not ask).
     ``vetoes`` lists veto counters that a track fires when it crosses one inside its
     aperture (the sensitive region) downstream of its decay point, at the front or back
     face; the event is then lost (one cut, ``vetoes``, when ``vetoes_in_acceptance``).
@@ -372,6 +374,7 @@ class Spectrometer(_Strict):
     trackers: list[str] = Field(min_length=2)
     magnet: str
     acceptance: list[str] = Field(default_factory=list)
+    muon_acceptance: list[str] = Field(default_factory=list)
     calorimeter: str
     calorimeter_fiducial_r_min_m: NonNegFloat = Field(
         description="inner radius of the calorimeter's fiducial region (track acceptance)"
@@ -400,6 +403,7 @@ class Spectrometer(_Strict):
             "momentum": "momentum",
             "trackers": "trackers",
             **{f"acceptance {n}": cut_name(n) for n in self.acceptance},
+            **{f"muon acceptance {n}": cut_name(n) for n in self.muon_acceptance},
             "calorimeter": calo,
             "muon_detector": muon,
         }
@@ -480,6 +484,10 @@ class Detector(_Strict):
         downstream = [
             role(n, ("hodoscope", "veto", "calorimeter", "muon", "tracker"), "acceptance")
             for n in sp.acceptance
+        ]
+        downstream += [
+            role(n, ("hodoscope", "veto", "calorimeter", "muon", "tracker"), "muon_acceptance")
+            for n in sp.muon_acceptance
         ]
         calo = role(sp.calorimeter, ("calorimeter",), "calorimeter")
         muon = role(sp.muon_detector, ("muon",), "muon_detector")
