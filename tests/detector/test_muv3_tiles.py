@@ -67,3 +67,18 @@ def test_hits_are_displaced_by_multiple_scattering() -> None:
     lost = ~_one_track_per_muon_signal(x, y, p, shifts, no_radius)
     assert float(lost.mean()) == pytest.approx(norm.sf(50 / 26.35), abs=0.002)
     assert not (~_one_track_per_muon_signal(x, y, p, None, no_radius)).any()
+
+
+def test_the_trigger_needs_two_different_hodoscope_tiles() -> None:
+    # JHEP sec. 2.2, H2: "two in-time signals in different tiles of the CHOD"; tiles of
+    # 268 x 134 mm (experiment file) with edges on the axes. Event 0: 100 mm apart in x
+    # within one tile; event 1: 20 mm apart across the x = 0 edge; event 2: 100 mm apart
+    # in y, across a row edge.
+    from darkdump.detector.simulate import _different_tiles
+
+    assert GEO.trigger_tile == (268 * mm, 134 * mm)
+    cx, cy = GEO.trigger_plane.cx, GEO.trigger_plane.cy
+    x = np.array([[cx + 20, cx - 10, cx + 50], [cx + 120, cx + 10, cx + 50]])
+    y = np.array([[cy + 60, cy + 60, cy + 60], [cy + 60, cy + 60, cy + 160]])
+    assert _different_tiles(x, y, GEO).tolist() == [False, True, True]
+    assert _different_tiles(x, y, replace(GEO, trigger_tile=(0.0, 0.0))).all()

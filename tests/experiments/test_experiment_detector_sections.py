@@ -112,6 +112,7 @@ def test_a_dumped_experiment_is_strict_json_and_validates_again(name: str) -> No
             r"spectrometer\.vetoes: element 'STRAW1' is a tracker, expected veto",
         ),
         ('"LAV10", "LAV11"]', '"LAV10", "LAV10"]', r"vetoes: 'LAV10' is listed twice"),
+        ("hodoscope_tile_y_mm = 134.0", "", r"trigger.*give both or neither"),
         (
             'muon_acceptance = ["MUV1", ',
             'muon_acceptance = ["MNP33", ',

@@ -270,6 +270,7 @@ class DetectorGeometry:
     muon_search_radius: float  # mm MeV (radius = this / p)
     muon_scattering: float  # mm MeV (sigma per projection = this / p)
     trigger_efficiency: float
+    trigger_tile: tuple[float, float]  # mm (x, y); 0: different tiles not required
 
     @classmethod
     def from_experiment(cls, experiment: Experiment) -> DetectorGeometry:
@@ -335,6 +336,7 @@ class DetectorGeometry:
             muon_search_radius=iso.muon_detector_search_radius_mm_GeV * mm * GeV,
             muon_scattering=iso.muon_detector_scattering_mm_GeV * mm * GeV,
             trigger_efficiency=trig.efficiency,
+            trigger_tile=(trig.hodoscope_tile_x_mm * mm, trig.hodoscope_tile_y_mm * mm),
         )
 
     def sigma_p_over_p(self, p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

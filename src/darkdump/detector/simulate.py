@@ -44,9 +44,8 @@ What is modelled (NA62 names)
   the track displaced by its multiple scattering in front of MUV3; the pair is lost
   when both muons hit one tile or one's tile lies within the other's momentum-dependent
   search radius (values in the experiment file).
-- Trigger (H2): both tracks inside the CHOD, times the flat 98 % efficiency
-  (JHEP sec. 6). The "different CHOD tiles" condition is not modelled (the LKr
-  isolation keeps the tracks well apart at the CHOD).
+- Trigger (H2): both tracks inside the CHOD and in different CHOD tiles (JHEP sec.
+  2.2), times the flat 98 % efficiency (JHEP sec. 6).
 
 Units: mm, MeV.
 """
@@ -339,6 +338,22 @@ def upstream_veto_cut(geo: DetectorGeometry) -> str | None:
     return geo.mask_names.get("upstream_veto")
 
 
+def _different_tiles(x: FloatArray, y: FloatArray, geo: DetectorGeometry) -> BoolArray:
+    """Return whether the two tracks hit different trigger-hodoscope tiles, shape ``(n,)``.
+
+    ``(x, y)`` [mm], shape ``(2, n)``, at the hodoscope; its tiles form a grid of
+    ``geo.trigger_tile`` centred on the aperture centre with edges on the axes (all True
+    without tiles).
+    """
+    tx, ty = geo.trigger_tile
+    if tx <= 0.0 or ty <= 0.0:
+        return np.ones(x.shape[-1], dtype=bool)
+    ix = np.floor((x - geo.trigger_plane.cx) / tx)
+    iy = np.floor((y - geo.trigger_plane.cy) / ty)
+    out: BoolArray = (ix[0] != ix[1]) | (iy[0] != iy[1])
+    return out
+
+
 def _one_track_per_muon_signal(
     x: FloatArray, y: FloatArray, p: FloatArray, shifts: FloatArray | None, geo: DetectorGeometry
 ) -> BoolArray:
@@ -553,6 +568,7 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     for name in acceptance_cuts:
         in_acc &= cuts[name]
     trigger = both(acc(geo.trigger_plane)) & (trigger_u < geo.trigger_efficiency)
+    trigger &= _different_tiles(xs[geo.trigger_plane.name], ys[geo.trigger_plane.name], geo)
     charge = np.empty((n, 2))
     charge[:, 0] = -1.0
     charge[:, 1] = 1.0

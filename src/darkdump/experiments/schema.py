@@ -344,9 +344,23 @@ class Isolation(_Strict):
 
 
 class Trigger(_Strict):
-    """Two-track hodoscope trigger with a flat inefficiency."""
+    """Two-track hodoscope trigger with a flat inefficiency.
+
+    With ``hodoscope_tile_x_mm`` and ``hodoscope_tile_y_mm`` the two tracks must hit
+    different tiles of the trigger hodoscope (NA62: H2, "two in-time signals in different
+    tiles of the CHOD", JHEP sec. 2.2): a rectangular grid centred on the aperture centre
+    with tile edges on the axes. 0 leaves the condition out.
+    """
 
     efficiency: Fraction
+    hodoscope_tile_x_mm: NonNegFloat = 0.0
+    hodoscope_tile_y_mm: NonNegFloat = 0.0
+
+    @model_validator(mode="after")
+    def _both_or_none(self) -> Trigger:
+        if (self.hodoscope_tile_x_mm > 0) != (self.hodoscope_tile_y_mm > 0):
+            raise ValueError("hodoscope_tile_x_mm and hodoscope_tile_y_mm: give both or neither")
+        return self
 
 
 def cut_name(element_name: str) -> str:
