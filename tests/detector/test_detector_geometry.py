@@ -230,14 +230,15 @@ def test_a_track_through_a_veto_ring_downstream_of_its_decay_fires_it() -> None:
         [
             [0.0, 520.0, 140 * m],  # l- at 543.6 mm at the LAV5 front face: fires it
             [0.0, 545.0, 153 * m],  # beyond 536.5 mm, but downstream of LAV1-5: no veto
-            [0.0, 415.97, 140 * m],  # l-: 534.0 mm at the front face, 539.9 at the back
+            [0.0, 512.394, 140 * m],  # l-: 536.0 mm at the front face, 537.2 at the back
         ]
     )
-    p_minus = np.stack([slope(0.002), slope(0.002), slope(0.010)])
+    p_minus = np.stack([slope(0.002), slope(0.002), slope(0.002)])
     p_plus = np.stack([slope(-0.002), slope(-0.002), slope(-0.002)])
     tracks = simulate(_pair(points, p_minus, p_plus), EXP, np.random.default_rng(3))
     assert tracks.track_masks["vetoes"].tolist() == [[False, True], [True, True], [False, True]]
     assert tracks.cuts["vetoes"].tolist() == [False, True, False]
+    assert tracks.cuts["trackers"].all()  # the veto is evaluated inside the trackers
     assert "vetoes" in tracks.acceptance_cuts
     assert not tracks.in_acceptance[[0, 2]].any()
 

@@ -52,6 +52,7 @@ Units: mm, MeV.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,7 +105,10 @@ class TrackSample:
         (``lkr_active``), ``is_muon`` and ``is_electron``.
     cuts
         Event masks, shape ``(n,)``, named as in :func:`cut_order` (each one cut,
-        not cumulative; both tracks where per track).
+        not cumulative; both tracks where per track). Two costly cuts are the
+        exception, ``vetoes`` and the one-track-per-muon-signal rule: when part of the
+        acceptance they are evaluated only for the pairs that pass the acceptance cuts
+        before them, and True for the others.
     acceptance_cuts
         Names of the cuts that make ``in_acceptance`` (:func:`cut_order`, without
         the upstream-veto cut unless the experiment requires it).
@@ -245,6 +249,30 @@ def propagate(
     >>> [round(float(x)) for x in t.x["LKr"][:, 0]]
     [445, -445]
     """
+    planes = (
+        *geo.trackers,
+        *((geo.upstream_veto,) if geo.upstream_veto is not None else ()),
+        *geo.acceptance,
+        *geo.muon_acceptance,
+        geo.trigger_plane,
+        geo.calorimeter,
+        geo.muon_detector,
+    )
+    return positions_at(decay_point, momenta, charge, geo, [(p.name, p.z) for p in planes])
+
+
+def positions_at(
+    decay_point: FloatArray,
+    momenta: FloatArray,
+    charge: FloatArray,
+    geo: DetectorGeometry,
+    planes: Sequence[tuple[str, float]],
+) -> Trajectories:
+    """Positions of the tracks at the given ``(key, z)`` planes [mm], as :func:`propagate`.
+
+    A plane upstream of the magnet centre sees the straight line from the decay point, a
+    plane downstream of it the line after the thin kick.
+    """
     px = momenta[..., 0]
     py = momenta[..., 1]
     pz = momenta[..., 2]
@@ -257,13 +285,6 @@ def propagate(
     ty = py * inv_pz
     xs: dict[str, FloatArray] = {}
     ys: dict[str, FloatArray] = {}
-    upstream_planes = [s for s in geo.trackers if s.z < geo.z_magnet]
-    downstream_planes = [s for s in geo.trackers if s.z >= geo.z_magnet]
-    upstream_extra = (geo.upstream_veto,) if geo.upstream_veto is not None else ()
-    for plane in (*upstream_planes, *upstream_extra):
-        dz = plane.z - z0
-        xs[plane.name] = _line(x0, tx, dz)
-        ys[plane.name] = _line(y0, ty, dz)
     dzm = geo.z_magnet - z0
     xm = _line(x0, tx, dzm)
     ym = _line(y0, ty, dzm)
@@ -271,25 +292,15 @@ def propagate(
     inv_pz_after = 1.0 / np.where(ok, pz_after, 1.0)
     tx2 = px_after * inv_pz_after
     ty2 = py * inv_pz_after
-    for plane in (
-        *downstream_planes,
-        *geo.acceptance,
-        *geo.muon_acceptance,
-        geo.trigger_plane,
-        geo.calorimeter,
-        geo.muon_detector,
-    ):
-        dz2 = plane.z - geo.z_magnet
-        xs[plane.name] = _line(xm, tx2, dz2)
-        ys[plane.name] = _line(ym, ty2, dz2)
-    for plane in geo.vetoes:
-        for key, z in zip(face_keys(plane), plane.faces, strict=True):
-            if z < geo.z_magnet:
-                xs[key] = _line(x0, tx, z - z0)
-                ys[key] = _line(y0, ty, z - z0)
-            else:
-                xs[key] = _line(xm, tx2, z - geo.z_magnet)
-                ys[key] = _line(ym, ty2, z - geo.z_magnet)
+    for key, z in planes:
+        if z < geo.z_magnet:
+            dz = z - z0
+            xs[key] = _line(x0, tx, dz)
+            ys[key] = _line(y0, ty, dz)
+        else:
+            dz2 = z - geo.z_magnet
+            xs[key] = _line(xm, tx2, dz2)
+            ys[key] = _line(ym, ty2, dz2)
     return Trajectories(xs, ys, ok)
 
 
@@ -298,8 +309,18 @@ def face_keys(plane: Plane) -> tuple[str, ...]:
     return (plane.name, f"{plane.name} back") if plane.depth > 0 else (plane.name,)
 
 
-def _vetoed(traj: Trajectories, z_decay: FloatArray, geo: DetectorGeometry) -> BoolArray:
-    """Tracks that fire a veto: inside its aperture at a face downstream of the decay, (2, n)."""
+def _vetoed(
+    decay_point: FloatArray, momenta: FloatArray, charge: FloatArray, geo: DetectorGeometry
+) -> BoolArray:
+    """Tracks that fire a veto: inside its aperture at a face downstream of the decay, (2, n).
+
+    Arguments as for :func:`propagate`.
+    """
+    faces = [
+        (k, z) for plane in geo.vetoes for k, z in zip(face_keys(plane), plane.faces, strict=True)
+    ]
+    traj = positions_at(decay_point, momenta, charge, geo, faces)
+    z_decay = decay_point[:, 2]
     hit = np.zeros(traj.ok.shape, dtype=bool)
     for plane in geo.vetoes:
         for key, z in zip(face_keys(plane), plane.faces, strict=True):
@@ -308,6 +329,21 @@ def _vetoed(traj: Trajectories, z_decay: FloatArray, geo: DetectorGeometry) -> B
                 continue
             hit |= downstream & plane.accepts(traj.x[key], traj.y[key])
     out: BoolArray = hit & traj.ok
+    return out
+
+
+def _vetoed_where(
+    rows: BoolArray,
+    decay_point: FloatArray,
+    momenta: FloatArray,
+    charge: FloatArray,
+    geo: DetectorGeometry,
+) -> BoolArray:
+    """Not-vetoed mask of the tracks, (2, n), evaluated where ``rows`` (n,), True elsewhere."""
+    out = np.ones((2, rows.size), dtype=bool)
+    idx = np.flatnonzero(rows)
+    if idx.size:
+        out[:, idx] = ~_vetoed(decay_point[idx], momenta[:, idx], charge, geo)
     return out
 
 
@@ -439,12 +475,6 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     normals = rng.standard_normal((7, 2, n))
     uniforms = rng.uniform(0.0, 1.0, (1, 2, n))
     trigger_u = rng.uniform(0.0, 1.0, n)
-    # drawn last, so that the numbers above do not depend on whether they are needed
-    muon_shifts = (
-        rng.standard_normal((2, 2, n))
-        if lepton == "mu" and geo.muon_scattering > 0.0 and geo.muon_detector_tile > 0.0
-        else None
-    )
 
     # --- momentum and direction resolution ---
     px, py, pz = p_vec[..., 0], p_vec[..., 1], p_vec[..., 2]
@@ -501,8 +531,6 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     if veto is not None:
         tm[veto] = acc(geo.upstream_veto)  # type: ignore[arg-type]
     vetoes = names.get("vetoes")
-    if vetoes is not None:
-        tm[vetoes] = ~_vetoed(traj, decays.decay_point[:, 2], geo)
 
     # --- calorimeter energy and PID ---
     if lepton == "e":
@@ -549,24 +577,49 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
             for name in (momentum_cut, trackers_cut, *plane_cuts, *muon_cuts, calo, muon)
         },
         **({veto: both(tm[veto])} if veto is not None else {}),
-        **({vetoes: both(tm[vetoes])} if vetoes is not None else {}),
         names["first-tracker isolation"]: separation(s1.name) > geo.isolation_tracker,
         names["calorimeter isolation"]: separation(geo.calorimeter.name)
         > geo.isolation_calorimeter,
-        names["one track per muon signal"]: _one_track_per_muon_signal(
-            xs[geo.muon_detector.name], ys[geo.muon_detector.name], p_true, muon_shifts, geo
-        )
-        if lepton == "mu"
-        else np.ones(n, dtype=bool),
     }
+    one_track = names["one track per muon signal"]
+    xs_mu, ys_mu = xs[geo.muon_detector.name], ys[geo.muon_detector.name]
+
+    def muon_signals(rows: BoolArray) -> BoolArray:
+        """Evaluate the one-track-per-muon-signal cut where ``rows``; True elsewhere."""
+        out = np.ones(n, dtype=bool)
+        idx = np.flatnonzero(rows)
+        if lepton != "mu" or geo.muon_detector_tile <= 0.0 or not idx.size:
+            return out
+        # drawn last, so that the numbers above do not depend on whether they are needed
+        shifts = rng.standard_normal((2, 2, idx.size)) if geo.muon_scattering > 0.0 else None
+        out[idx] = _one_track_per_muon_signal(
+            xs_mu[:, idx], ys_mu[:, idx], p_true[:, idx], shifts, geo
+        )
+        return out
+
+    def veto_counters(rows: BoolArray) -> BoolArray:
+        """Evaluate the vetoes cut (and its track mask) where ``rows``; True elsewhere."""
+        tm[vetoes] = _vetoed_where(rows, decays.decay_point, p_vec, charge2, geo)  # type: ignore[index]
+        return both(tm[vetoes])  # type: ignore[index]
+
+    # The last two, costly, cuts are evaluated only for the pairs that pass the acceptance
+    # cuts before them (a fifth to a third of the decays); the others count as passing,
+    # which leaves in_acceptance and the cumulative cut flow exact.
+    lazy = {one_track: muon_signals, **({vetoes: veto_counters} if vetoes is not None else {})}
     # Cuts that enter the acceptance only when the experiment or the channel asks.
     optional: dict[str | None, bool] = dict.fromkeys(muon_cuts, lepton == "mu")
     optional[veto] = geo.upstream_veto_in_acceptance
     optional[vetoes] = geo.vetoes_in_acceptance
-    acceptance_cuts = tuple(c for c in cut_order(geo) if optional.get(c, True))
+    order = cut_order(geo)
+    acceptance_cuts = tuple(c for c in order if optional.get(c, True))
     in_acc = np.ones(n, dtype=bool)
     for name in acceptance_cuts:
+        if name in lazy:
+            cuts[name] = lazy.pop(name)(in_acc)
         in_acc &= cuts[name]
+    for name, evaluate in lazy.items():  # not in the acceptance: every pair
+        cuts[name] = evaluate(np.ones(n, dtype=bool))
+    cuts = {name: cuts[name] for name in order}
     trigger = both(acc(geo.trigger_plane)) & (trigger_u < geo.trigger_efficiency)
     trigger &= _different_tiles(xs[geo.trigger_plane.name], ys[geo.trigger_plane.name], geo)
     charge = np.empty((n, 2))
