@@ -165,10 +165,10 @@ def test_cut_names_come_from_the_experiment_not_from_the_code() -> None:
         "ecal",
         "muonwall",
         "veto_0",
-        "vetoes",
         "isolation_t1",
         "isolation_ecal",
         "muonwall_one_track",
+        "vetoes",
     )
     points = np.array([[0.0, 0.0, 150 * m], [0.0, 0.4 * m, 150 * m]])
     p_minus = np.array([[0.0, 0.1 * GeV, 20 * GeV], [0.0, 0.0, 20 * GeV]])

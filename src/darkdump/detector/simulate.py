@@ -360,7 +360,7 @@ def cut_order(geo: DetectorGeometry) -> tuple[str, ...]:
     >>> from darkdump.experiments import load
     >>> cut_order(detector_geometry(load("na62-2021")))  # doctest: +NORMALIZE_WHITESPACE
     ('decay_upstream', 'momentum', 'trackers', 'chod', 'na48_chod', 'lav12', 'muv1', 'muv2',
-     'lkr', 'muv3', 'anti0', 'vetoes', 'isolation_straw1', 'isolation_lkr', 'muv3_one_track')
+     'lkr', 'muv3', 'anti0', 'isolation_straw1', 'isolation_lkr', 'muv3_one_track', 'vetoes')
     """
     return tuple(name for role, name in geo.mask_names.items() if role not in _TRACK_MASKS)
 

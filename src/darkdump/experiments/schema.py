@@ -423,13 +423,17 @@ class Spectrometer(_Strict):
         }
         if self.upstream_veto is not None:
             names["upstream_veto"] = cut_name(self.upstream_veto)
-        if self.vetoes:
-            names["vetoes"] = "vetoes"
         names.update(
             {
                 "first-tracker isolation": f"isolation_{cut_name(self.trackers[0])}",
                 "calorimeter isolation": f"isolation_{calo}",
                 "one track per muon signal": f"{muon}_one_track",
+            }
+        )
+        if self.vetoes:  # last: the costliest cut, evaluated on the pairs that pass the others
+            names["vetoes"] = "vetoes"
+        names.update(
+            {
                 "calorimeter active region": f"{calo}_active",
                 "muon identification": "is_muon",
                 "electron identification": "is_electron",
