@@ -261,6 +261,77 @@ def propagate(
     return positions_at(decay_point, momenta, charge, geo, [(p.name, p.z) for p in planes])
 
 
+@dataclass(frozen=True)
+class _Lines:
+    """Straight tracks before and after the thin magnet kick [mm], TRACK-MAJOR ``(2, n)``."""
+
+    x0: FloatArray  # decay point, (n,)
+    y0: FloatArray
+    z0: FloatArray
+    tx: FloatArray  # slopes upstream of the magnet, (2, n)
+    ty: FloatArray
+    xm: FloatArray  # position at the magnet centre, (2, n)
+    ym: FloatArray
+    tx2: FloatArray  # slopes after the kick, (2, n)
+    ty2: FloatArray
+    ok: BoolArray
+    z_magnet: float
+
+    @classmethod
+    def build(
+        cls, decay_point: FloatArray, momenta: FloatArray, charge: FloatArray, geo: DetectorGeometry
+    ) -> _Lines:
+        px = momenta[..., 0]
+        py = momenta[..., 1]
+        pz = momenta[..., 2]
+        x0 = decay_point[:, 0]
+        y0 = decay_point[:, 1]
+        z0 = decay_point[:, 2]
+        inv_pz = 1.0 / np.where(pz > 0, pz, 1.0)
+        tx = px * inv_pz
+        ty = py * inv_pz
+        dzm = geo.z_magnet - z0
+        px_after, pz_after, ok = magnet_kick(momenta, charge[:, None], geo)
+        inv_pz_after = 1.0 / np.where(ok, pz_after, 1.0)
+        return cls(
+            x0=x0,
+            y0=y0,
+            z0=z0,
+            tx=tx,
+            ty=ty,
+            xm=_line(x0, tx, dzm),
+            ym=_line(y0, ty, dzm),
+            tx2=px_after * inv_pz_after,
+            ty2=py * inv_pz_after,
+            ok=ok,
+            z_magnet=geo.z_magnet,
+        )
+
+    def at(self, z: float | FloatArray, upstream: bool) -> tuple[FloatArray, FloatArray]:
+        """Positions ``(x, y)`` at ``z`` [mm] (a number, or one per pair), on one side of the magnet."""
+        if upstream:
+            dz = z - self.z0
+            return _line(self.x0, self.tx, dz), _line(self.y0, self.ty, dz)
+        dz2 = z - self.z_magnet
+        return _line(self.xm, self.tx2, dz2), _line(self.ym, self.ty2, dz2)
+
+    def take(self, rows: npt.NDArray[np.intp]) -> _Lines:
+        """Return the lines of the pairs ``rows``."""
+        return _Lines(
+            x0=self.x0[rows],
+            y0=self.y0[rows],
+            z0=self.z0[rows],
+            tx=self.tx[:, rows],
+            ty=self.ty[:, rows],
+            xm=self.xm[:, rows],
+            ym=self.ym[:, rows],
+            tx2=self.tx2[:, rows],
+            ty2=self.ty2[:, rows],
+            ok=self.ok[:, rows],
+            z_magnet=self.z_magnet,
+        )
+
+
 def positions_at(
     decay_point: FloatArray,
     momenta: FloatArray,
@@ -273,40 +344,31 @@ def positions_at(
     A plane upstream of the magnet centre sees the straight line from the decay point, a
     plane downstream of it the line after the thin kick.
     """
-    px = momenta[..., 0]
-    py = momenta[..., 1]
-    pz = momenta[..., 2]
-    x0 = decay_point[:, 0]
-    y0 = decay_point[:, 1]
-    z0 = decay_point[:, 2]
-    forward = pz > 0
-    inv_pz = 1.0 / np.where(forward, pz, 1.0)
-    tx = px * inv_pz
-    ty = py * inv_pz
+    lines = _Lines.build(decay_point, momenta, charge, geo)
     xs: dict[str, FloatArray] = {}
     ys: dict[str, FloatArray] = {}
-    dzm = geo.z_magnet - z0
-    xm = _line(x0, tx, dzm)
-    ym = _line(y0, ty, dzm)
-    px_after, pz_after, ok = magnet_kick(momenta, charge[:, None], geo)
-    inv_pz_after = 1.0 / np.where(ok, pz_after, 1.0)
-    tx2 = px_after * inv_pz_after
-    ty2 = py * inv_pz_after
     for key, z in planes:
-        if z < geo.z_magnet:
-            dz = z - z0
-            xs[key] = _line(x0, tx, dz)
-            ys[key] = _line(y0, ty, dz)
+        xs[key], ys[key] = lines.at(z, z < geo.z_magnet)
+    return Trajectories(xs, ys, lines.ok)
+
+
+def _veto_runs(geo: DetectorGeometry) -> list[tuple[bool, float, list[tuple[Plane, float]]]]:
+    """Split the veto faces into runs along ``z``: ``(upstream of the magnet, clearance, faces)``.
+
+    A run is a stretch of faces on one side of the magnet whose apertures leave the same
+    clear disk about the Z axis (the clearance [mm], 0 without a centred hole); ``faces``
+    are ``(plane, z)``.
+    """
+    faces = sorted(((p, z) for p in geo.vetoes for z in p.faces), key=lambda f: f[1])
+    runs: list[tuple[bool, float, list[tuple[Plane, float]]]] = []
+    for plane, z in faces:
+        clearance = max(float(np.sqrt(plane.r_min2)) - float(np.hypot(plane.cx, plane.cy)), 0.0)
+        upstream = z < geo.z_magnet
+        if runs and runs[-1][:2] == (upstream, clearance):
+            runs[-1][2].append((plane, z))
         else:
-            dz2 = z - geo.z_magnet
-            xs[key] = _line(xm, tx2, dz2)
-            ys[key] = _line(ym, ty2, dz2)
-    return Trajectories(xs, ys, ok)
-
-
-def face_keys(plane: Plane) -> tuple[str, ...]:
-    """Keys of a veto's faces in :class:`Trajectories`: ``name``, then ``"name back"``."""
-    return (plane.name, f"{plane.name} back") if plane.depth > 0 else (plane.name,)
+            runs.append((upstream, clearance, [(plane, z)]))
+    return runs
 
 
 def _vetoed(
@@ -314,21 +376,34 @@ def _vetoed(
 ) -> BoolArray:
     """Tracks that fire a veto: inside its aperture at a face downstream of the decay, (2, n).
 
-    Arguments as for :func:`propagate`.
+    Arguments as for :func:`propagate`. Every face is tested, but only for the tracks that
+    can reach one: along a straight line the distance to the Z axis is convex in ``z``, so
+    over the faces of a run downstream of the decay it is at most its larger value at
+    ``max(z_decay, first face)`` and at the last face; a track within the run's clearance
+    at both cannot fire it.
     """
-    faces = [
-        (k, z) for plane in geo.vetoes for k, z in zip(face_keys(plane), plane.faces, strict=True)
-    ]
-    traj = positions_at(decay_point, momenta, charge, geo, faces)
-    z_decay = decay_point[:, 2]
-    hit = np.zeros(traj.ok.shape, dtype=bool)
-    for plane in geo.vetoes:
-        for key, z in zip(face_keys(plane), plane.faces, strict=True):
-            downstream = z_decay < z
-            if not downstream.any():
-                continue
-            hit |= downstream & plane.accepts(traj.x[key], traj.y[key])
-    out: BoolArray = hit & traj.ok
+    lines = _Lines.build(decay_point, momenta, charge, geo)
+    hit = np.zeros(lines.ok.shape, dtype=bool)
+    for upstream, clearance, faces in _veto_runs(geo):
+        z_first, z_last = faces[0][1], faces[-1][1]
+        live = lines.z0 < z_last
+        if not live.any():
+            continue
+        c2 = clearance * clearance
+        x, y = lines.at(np.maximum(lines.z0, z_first), upstream)
+        far = x * x + y * y > c2
+        x, y = lines.at(z_last, upstream)
+        far |= x * x + y * y > c2
+        rows = np.flatnonzero(live & far.any(axis=0))
+        if not rows.size:
+            continue
+        sub = lines.take(rows)
+        run_hit = np.zeros((2, rows.size), dtype=bool)
+        for plane, z in faces:
+            x, y = sub.at(z, upstream)
+            run_hit |= (sub.z0 < z) & plane.accepts(x, y)
+        hit[:, rows] |= run_hit
+    out: BoolArray = hit & lines.ok
     return out
 
 
