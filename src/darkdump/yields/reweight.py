@@ -94,10 +94,11 @@ def exp_sums(
     x0 = float(np.min(xa)) if shift is None else float(shift)
     dx = xa - x0
     out = np.zeros((sa.size, ca.shape[1]), dtype=np.float64)
+    ct = np.ascontiguousarray(ca.T)  # summed index last in both operands: faster einsum
     for start in range(0, xa.size, chunk):
         stop = start + chunk
         arg = np.multiply.outer(sa, dx[start:stop])
-        out += np.einsum("ij,jk->ik", np.exp(-arg), ca[start:stop])
+        out += np.einsum("ij,kj->ik", np.exp(-arg), ct[:, start:stop])
     return out, -sa * x0
 
 
@@ -211,20 +212,21 @@ class LogBins:
             return np.zeros((sa.size, m))
         # Columns contiguous: one bincount per (moment, column).
         ct = np.array(ca.T, dtype=np.float64, order="C", copy=True)  # scaled in place below
-        moments = np.empty((3, nb, m), dtype=np.float64)
+        moments = np.empty((3, m, nb), dtype=np.float64)
         for order in range(3):
             for j in range(m):
-                moments[order, :, j] = np.bincount(ib, weights=ct[j], minlength=nb)
+                moments[order, j] = np.bincount(ib, weights=ct[j], minlength=nb)
             if order < 2:
                 ct *= d
         e = self._e(sa)
         big = sa > self.s_max_binned
         # einsum, not BLAS matmul: these products are small, and a threaded BLAS in
         # every worker of a process pool oversubscribes the cores (3x slower measured).
+        # The summed index last in both operands: 4-5 times faster than "ij,jk->ik" for
+        # more than one column (measured, numpy 2).
+        r = np.einsum("ij,kj->ik", e, moments.reshape(3 * m, nb)).reshape(sa.size, 3, m)
         out: FloatArray = (
-            np.einsum("ij,jk->ik", e, moments[0])
-            - sa[:, np.newaxis] * np.einsum("ij,jk->ik", e, moments[1])
-            + (0.5 * sa * sa)[:, np.newaxis] * np.einsum("ij,jk->ik", e, moments[2])
+            r[:, 0] - sa[:, np.newaxis] * r[:, 1] + (0.5 * sa * sa)[:, np.newaxis] * r[:, 2]
         )
         if np.any(big):
             out[big] = self._exact_tail(ca, sa[big], subset)
@@ -247,5 +249,5 @@ class LogBins:
             co = full[rows]
         arg = np.multiply.outer(s_big, self.x[rows] - self.shift)
         np.minimum(arg, 700.0, out=arg)
-        out: FloatArray = np.einsum("ij,jk->ik", np.exp(-arg), co)
+        out: FloatArray = np.einsum("ij,kj->ik", np.exp(-arg), np.ascontiguousarray(co.T))
         return out
