@@ -104,8 +104,9 @@ def test_fig4_meson_acceptance(comparisons: dict[str, object]) -> None:
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="measured 2026-11-26: lower edge 0.69-0.97, upper 0.99-1.44 of the published, "
-    "reach 560 vs 538 MeV",
+    reason="measured 2026-11-26 (with the LAV1-11 veto, MUV1,2, the MUV3 search radius and "
+    "the CHOD tiles): lower edge 0.71-1.02, upper 0.97-1.35 of the published, reach 550 vs "
+    "538 MeV",
 )
 def test_fig14_mumu_acceptance(comparisons: dict[str, object]) -> None:
     spec, comp = _get(comparisons, "fig14_mumu")
@@ -125,7 +126,8 @@ def test_fig4_total_regression_guard(comparisons: dict[str, object]) -> None:
 
 
 def test_fig14_mumu_regression_guard(comparisons: dict[str, object]) -> None:
-    # Measured: both edges within x1.45 from 220 to 530 MeV, reach 560 MeV.
+    # Measured: both edges within x1.42 from 220 to 530 MeV (0.71-1.02 lower, 0.97-1.35
+    # upper), reach 550 MeV.
     _, comp = _get(comparisons, "fig14_mumu")
-    assert _edges_within(comp, 0.220, 0.530, 1.55)
-    assert 0.530 <= comp.reach_GeV <= 0.600  # type: ignore[attr-defined]
+    assert _edges_within(comp, 0.220, 0.530, 1.48)
+    assert 0.530 <= comp.reach_GeV <= 0.575  # type: ignore[attr-defined]
