@@ -254,6 +254,7 @@ class DetectorGeometry:
     calorimeter_stochastic: float  # sqrt(MeV)
     calorimeter_noise: float  # MeV
     calorimeter_constant: float
+    tracker_material_x0: float  # radiation lengths before the magnet
     cluster_threshold: float  # MeV
     muon_e_over_p_max: float
     electron_e_over_p_min: float
@@ -320,6 +321,7 @@ class DetectorGeometry:
             calorimeter_stochastic=res.calorimeter_stochastic * np.sqrt(GeV),
             calorimeter_noise=res.calorimeter_noise_GeV * GeV,
             calorimeter_constant=res.calorimeter_constant,
+            tracker_material_x0=res.tracker_material_x0,
             cluster_threshold=pid.cluster_threshold_GeV * GeV,
             muon_e_over_p_max=pid.muon_e_over_p_max,
             electron_e_over_p_min=pid.electron_e_over_p_min,

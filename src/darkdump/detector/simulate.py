@@ -27,6 +27,9 @@ What is modelled (NA62 names)
   ring), downstream of its decay point, fires it and the pair is lost (cut
   ``vetoes``; JHEP sec. 4 "No signal from any LAV station", PRL likewise).
 - Isolation: distance between the two tracks at STRAW1 and at the LKr front face.
+- Electrons lose energy by bremsstrahlung in the material before the magnet
+  (``tracker_material_x0``; NA62: STRAW1 and STRAW2), with the Bethe-Heitler
+  distribution: the momentum measured and the calorimeter deposit are what is left.
 - Momentum: ``1/p`` smeared with ``sigma_p/p = a (+) b p`` (JHEP sec. 2.1), and
   ``p > 10 GeV/c`` on the smeared momentum (JHEP sec. 4).
 - Direction: the slopes ``dx/dz``, ``dy/dz`` upstream of the magnet smeared by
@@ -422,6 +425,23 @@ def _vetoed_where(
     return out
 
 
+def radiated_fraction(x0: float, shape: tuple[int, ...], rng: np.random.Generator) -> FloatArray:
+    """Fraction of its energy an electron keeps after ``x0`` radiation lengths.
+
+    Bethe-Heitler (Z. Phys. 1934; as used for electron tracking, e.g. Adam et al., J. Phys.
+    G 31 (2005) N9): ``-ln z`` follows a gamma distribution of shape ``x0 / ln 2``, so that
+    ``<z> = exp(-x0)``, the definition of the radiation length.
+
+    Mean over 200 000 electrons through 5 % of a radiation length (standard error 3e-4):
+
+    >>> z = radiated_fraction(0.05, (200_000,), np.random.default_rng(1))
+    >>> bool(abs(z.mean() - np.exp(-0.05)) < 1.5e-3)
+    True
+    """
+    out: FloatArray = np.exp(-rng.standard_gamma(x0 / np.log(2.0), shape))
+    return out
+
+
 def cut_order(geo: DetectorGeometry) -> tuple[str, ...]:
     """Event-level cuts of :attr:`TrackSample.cuts` in cut-flow order.
 
@@ -543,13 +563,18 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     # Track-major layout (2, n): contiguous inner loops of length n.
     p_vec = np.ascontiguousarray(np.moveaxis(decays.daughter_momenta, 1, 0))
     charge2 = np.array([-1.0, 1.0])
-    traj = propagate(decays.decay_point, p_vec, charge2, geo)
-    xs, ys = traj.x, traj.y
 
     # --- random numbers, in a fixed order (reproducible) ---
     normals = rng.standard_normal((7, 2, n))
     uniforms = rng.uniform(0.0, 1.0, (1, 2, n))
     trigger_u = rng.uniform(0.0, 1.0, n)
+    if lepton == "e" and geo.tracker_material_x0 > 0.0:
+        # Electrons radiate in the material before the magnet: the spectrometer measures,
+        # and the calorimeter collects, what is left; the photon lands apart (the magnet
+        # separates them) and the direction upstream is unchanged.
+        p_vec = p_vec * radiated_fraction(geo.tracker_material_x0, (2, n), rng)[..., None]
+    traj = propagate(decays.decay_point, p_vec, charge2, geo)
+    xs, ys = traj.x, traj.y
 
     # --- momentum and direction resolution ---
     px, py, pz = p_vec[..., 0], p_vec[..., 1], p_vec[..., 2]

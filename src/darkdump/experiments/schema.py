@@ -295,6 +295,11 @@ class Resolutions(_Strict):
     calorimeter_constant: NonNegFloat = Field(
         description="c in sigma_E/E = s/sqrt(E) (+) n/E (+) c"
     )
+    tracker_material_x0: Annotated[StrictFloat, Interval(ge=0, le=0.5)] = Field(
+        0.0,
+        description="material the tracks cross before the magnet, in radiation lengths: "
+        "electrons radiate there (Bethe-Heitler) before their momentum is measured",
+    )
 
 
 class Pid(_Strict):
