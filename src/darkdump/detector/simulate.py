@@ -425,9 +425,7 @@ def _vetoed_where(
     return out
 
 
-def radiated_fraction(
-    x0: float, shape: tuple[int, ...], rng: np.random.Generator
-) -> FloatArray:
+def radiated_fraction(x0: float, shape: tuple[int, ...], rng: np.random.Generator) -> FloatArray:
     """Fraction of its energy an electron keeps after ``x0`` radiation lengths.
 
     Bethe-Heitler (Z. Phys. 1934; as used for electron tracking, e.g. Adam et al., J. Phys.

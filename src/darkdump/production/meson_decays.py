@@ -37,7 +37,7 @@ from typing import Final, Protocol
 import numpy as np
 from particle import Particle
 
-from darkdump.kinematics import boost, isotropic_directions, two_body_momentum
+from darkdump.kinematics import boost, isotropic_directions, norm3, two_body_momentum
 from darkdump.models.radiative import PDG_ID, radiative_br
 from darkdump.typing import FloatArray
 
@@ -288,10 +288,10 @@ def forward_two_body_decay(
         power + 1.0
     )
     phi = rng.uniform(0.0, 2.0 * np.pi, n)
-    axis = parent_p / np.linalg.norm(parent_p, axis=1)[:, None]
+    axis = parent_p / norm3(parent_p)[:, None]
     helper = np.where(np.abs(axis[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
     e1 = np.cross(axis, helper)
-    e1 /= np.linalg.norm(e1, axis=1)[:, None]
+    e1 /= norm3(e1)[:, None]
     e2 = np.cross(axis, e1)
     s = np.sqrt((1.0 - c) * (1.0 + c))
     direction = (

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from darkdump.kinematics import norm3
 from darkdump.typing import FloatArray
 
 __all__ = ["ProductionSample"]
@@ -59,4 +60,4 @@ class ProductionSample:
     @property
     def p(self) -> FloatArray:
         """Momentum magnitude [MeV]."""
-        return np.asarray(np.linalg.norm(self.momentum, axis=1), dtype=np.float64)
+        return np.asarray(norm3(self.momentum), dtype=np.float64)

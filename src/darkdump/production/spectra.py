@@ -53,6 +53,7 @@ import numpy.typing as npt
 from hepunits import GeV
 
 from darkdump.errors import DarkdumpInputError
+from darkdump.kinematics import norm3
 from darkdump.typing import FloatArray
 
 if TYPE_CHECKING:
@@ -323,7 +324,7 @@ def histogram(momentum_GeV: npt.ArrayLike) -> npt.NDArray[np.int64]:
     number of particles.
     """
     mom = np.asarray(momentum_GeV, dtype=np.float64).reshape(-1, 3)
-    p = np.linalg.norm(mom, axis=1)
+    p = norm3(mom)
     pt = np.hypot(mom[:, 0], mom[:, 1])
     theta = np.arctan2(pt, mom[:, 2])
     with np.errstate(divide="ignore"):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from darkdump.kinematics import dot3, norm3
 from darkdump.typing import FloatArray
 
 __all__ = ["PARALLEL_SIN2", "closest_approach", "z_tax_cda_tax"]
@@ -37,7 +38,7 @@ def _as_points(a: npt.ArrayLike) -> FloatArray:
 
 
 def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
-    return np.asarray(np.einsum("ij,ij->i", a, b), dtype=np.float64)
+    return np.asarray(dot3(a, b), dtype=np.float64)
 
 
 def closest_approach(
@@ -81,7 +82,7 @@ def closest_approach(
     q1 = a1 + t[:, np.newaxis] * b1
     q2 = a2 + s[:, np.newaxis] * b2
     vertex = 0.5 * (q1 + q2)
-    cda = np.linalg.norm(q1 - q2, axis=1)
+    cda = norm3(q1 - q2)
     return np.asarray(vertex, dtype=np.float64), np.asarray(cda, dtype=np.float64)
 
 

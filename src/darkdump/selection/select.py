@@ -49,6 +49,7 @@ from hepunits import GeV, m, mm
 
 from darkdump.decay.kinematics import lepton_mass as decay_lepton_mass
 from darkdump.errors import DarkdumpInputError
+from darkdump.kinematics import dot3, norm3
 from darkdump.selection.geometry import closest_approach, z_tax_cda_tax
 from darkdump.selection.regions import CHANNELS, in_region
 from darkdump.typing import FloatArray
@@ -116,8 +117,8 @@ def dilepton_mass(p1: npt.ArrayLike, p2: npt.ArrayLike, m_lepton: float) -> Floa
     a = np.atleast_2d(np.asarray(p1, dtype=np.float64))
     b = np.atleast_2d(np.asarray(p2, dtype=np.float64))
     m2 = m_lepton * m_lepton
-    pa2 = np.einsum("ij,ij->i", a, a)
-    pb2 = np.einsum("ij,ij->i", b, b)
+    pa2 = dot3(a, a)
+    pb2 = dot3(b, b)
     pa = np.sqrt(pa2)
     pb = np.sqrt(pb2)
     ea = np.sqrt(pa2 + m2)
@@ -125,7 +126,7 @@ def dilepton_mass(p1: npt.ArrayLike, p2: npt.ArrayLike, m_lepton: float) -> Floa
     safe_a = np.where(pa > 0, pa, 1.0)[:, np.newaxis]
     safe_b = np.where(pb > 0, pb, 1.0)[:, np.newaxis]
     du = a / safe_a - b / safe_b
-    one_minus_cos = 0.5 * np.einsum("ij,ij->i", du, du)
+    one_minus_cos = 0.5 * dot3(du, du)
     e_minus_p = m2 * (pa2 + pb2 + m2) / (ea * eb + pa * pb)
     mass2 = 2.0 * m2 + 2.0 * (e_minus_p + pa * pb * one_minus_cos)
     return np.asarray(np.sqrt(mass2), dtype=np.float64)
@@ -235,7 +236,7 @@ def select(tracks: Any, channel: str, experiment: Experiment) -> Selection:
     sel_cfg = experiment.selection
     assert sel_cfg is not None, "the selection needs the experiment's [selection] section"
     chan_cfg = getattr(sel_cfg, channel)
-    p_abs = np.linalg.norm(momentum, axis=2)
+    p_abs = norm3(momentum)
     rho = np.hypot(vertex[:, 0], vertex[:, 1])
     fiducial = (vertex[:, 2] > chan_cfg.vertex_z_min_m * m) & (
         vertex[:, 2] < chan_cfg.vertex_z_max_m * m
@@ -255,7 +256,7 @@ def select(tracks: Any, channel: str, experiment: Experiment) -> Selection:
         "vertex_z_m": vertex[:, 2],
         "vertex_rho_m": rho,
         "m_ll_GeV": m_ll,
-        "p_total_GeV": np.linalg.norm(total, axis=1),
+        "p_total_GeV": norm3(total),
     }
     steps: list[tuple[str, BoolArray]] = [
         ("acceptance", acceptance),

@@ -29,6 +29,7 @@ from hepunits import GeV, m
 
 from darkdump.detector.geometry import Plane
 from darkdump.errors import DarkdumpInputError
+from darkdump.kinematics import dot3
 from darkdump.typing import FloatArray
 
 if TYPE_CHECKING:
@@ -192,7 +193,7 @@ def channel_acceptance(
     ok: BoolArray = (z0 > acceptance.vertex_z[0]) & (z0 < acceptance.vertex_z[1])
     if acceptance.volume is not None:
         ok &= acceptance.volume.accepts(decay_point[:, 0], decay_point[:, 1])
-    p2 = np.einsum("ijk,ijk->ij", daughter_momenta, daughter_momenta)
+    p2 = dot3(daughter_momenta, daughter_momenta)
     energy = np.sqrt(p2 + lepton_mass * lepton_mass)
     counts = (energy > acceptance.energy_min) & (energy < acceptance.energy_max)
     for plane in acceptance.planes:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from hepunits import GeV, MeV, m
 
+from darkdump.kinematics import norm3
 from darkdump.typing import FloatArray
 from darkdump.yields.model import ChannelModeKeys
 from darkdump.yields.reweight import LogBins
@@ -183,7 +184,7 @@ def _channel_reach(
     """P_D, acceptance, N_exp and n_eff over ``s = eps^2`` for one sample."""
     prod = decays.production
     mass = float(prod.mass)
-    p = np.sqrt(np.einsum("ij,ij->i", prod.momentum, prod.momentum))
+    p = norm3(prod.momentum)
     with np.errstate(divide="ignore", invalid="ignore"):
         k = mass / (p * ctau1)  # 1 / (decay length at eps = 1) [1/mm]
         x = k * np.asarray(decays.decay_distance, dtype=np.float64)

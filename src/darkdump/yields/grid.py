@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from hepunits import GeV, m
 
+from darkdump.kinematics import dot3, norm3
 from darkdump.typing import FloatArray
 from darkdump.yields.assemble import assemble_grid, fill_sigma_m
 from darkdump.yields.model import (
@@ -253,7 +254,7 @@ class _Reweightable:
         length at eps = 1 [mm]) is ``s a exp(-s x)`` (:mod:`.reweight`), with
         ``k = M / (p ctau1)``, ``x = k D`` and ``a = W L k``. Not finite where ``p = 0``.
         """
-        p = np.sqrt(np.einsum("ij,ij->i", self.momentum, self.momentum))
+        p = norm3(self.momentum)
         with np.errstate(divide="ignore", invalid="ignore"):
             k = self.mass / (p * ctau1)  # 1 / (lambda_i at eps = 1) [1/mm]
             x = k * np.asarray(self.decay_distance, dtype=np.float64)
@@ -669,7 +670,7 @@ def _simulate_channel(
     active, fid = lkr_masks(dec.decay_point, dec.daughter_momenta, experiment)
     z_dec = dec.decay_point[:, 2]
     geo = active & (z_dec > dv.fiducial_z_min_m * m) & (z_dec < dv.fiducial_z_max_m * m)
-    pd2 = np.einsum("ijk,ijk->ij", dec.daughter_momenta, dec.daughter_momenta)
+    pd2 = dot3(dec.daughter_momenta, dec.daughter_momenta)
     keep = fid & (pd2.min(axis=1) > p_floor * p_floor) & (dec.path_length > 0)
     idx = np.flatnonzero(keep)
     sub = _subset(dec, idx)
