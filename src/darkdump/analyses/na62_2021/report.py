@@ -545,8 +545,9 @@ def write_report(
             f"rho, omega, phi decays from PYTHIA 8 spectra, {grid.n_pot:.2g} protons on the TAX. "
             f"{cfg.n_events} simulated decays per mass, production mode and channel"
             f" ({len(cfg.masses_MeV)} masses, {len(cfg.epsilons)} couplings, re-weighted per coupling); "
-            "NA62 fast simulation (STRAW with the MNP33 kick, CHOD, LAV12, LAV1-11 veto, LKr, MUV3; momentum, angle and "
-            "energy resolution; PID; trigger) and the papers' selection (Z_TAX, CDA_TAX signal regions).",
+            "NA62 fast simulation (STRAW with the MNP33 kick, CHOD, LAV12, LAV1-11 veto, LKr, MUV1,2, MUV3; momentum, "
+            "angle and energy resolution; electron bremsstrahlung in STRAW1-2; PID; trigger) and the papers' "
+            "selection (Z_TAX, CDA_TAX signal regions).",
             "Backgrounds: the published SR yields and mass shapes (JHEP table 4; PRL eq. 3, appendix B). "
             "Statistics: JHEP counting with a Bayesian POT nuisance (mumu.csv) and the PRL unbinned CLs "
             "with toys, log-normal nuisances and the shared POT nuisance (mumu_cls.csv, ee.csv, combined.csv).",
