@@ -569,8 +569,10 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
     lepton = decays.lepton
     n = len(decays)
     m_l = decays.lepton_mass
-    # Track-major layout (2, n): contiguous inner loops of length n.
-    p_vec = np.ascontiguousarray(np.moveaxis(decays.daughter_momenta, 1, 0))
+    # Track-major layout (2, n): contiguous inner loops of length n. Always a copy (for
+    # n = 1 the moved axes are already contiguous), since the electrons' radiation below
+    # scales it in place.
+    p_vec = np.array(np.moveaxis(decays.daughter_momenta, 1, 0), order="C")
     charge2 = np.array([-1.0, 1.0])
 
     # --- random numbers, in a fixed order (reproducible) ---
