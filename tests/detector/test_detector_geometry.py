@@ -275,13 +275,26 @@ def test_muon_pairs_must_cross_the_muon_acceptance_planes_and_electron_pairs_not
     assert "muv1" not in electrons.acceptance_cuts
 
 
-@pytest.mark.parametrize("spread", [0.002, 0.006])
-def test_pruned_veto_search_agrees_with_testing_every_face(spread: float) -> None:
+def _other_vetoes() -> object:
+    """NA62 with LAV5 a full disk (no clear disk) and LAV6 off-centre by 0.3 m."""
+    from dataclasses import replace
+
+    planes = list(GEO.vetoes)
+    planes[4] = replace(planes[4], r_min2=0.0)
+    planes[5] = replace(planes[5], cx=300.0, cy=-100.0)
+    return replace(GEO, vetoes=tuple(planes))
+
+
+@pytest.mark.parametrize(("spread", "other"), [(0.002, False), (0.006, False), (0.004, True)])
+def test_pruned_veto_search_agrees_with_testing_every_face(spread: float, other: bool) -> None:
     # _vetoed tests the faces only for tracks that can reach them (convexity of the
     # distance to the axis along a line); the pruning must not change the answer. Random
     # pairs from decays all over 102-180 m and 0-0.8 m from the axis, slopes of a few mrad,
-    # 5-100 GeV, against every face tested for every track.
+    # 5-100 GeV, against every face tested for every track; also with a veto that covers
+    # the axis and one off-centre, and with one pair exactly on the axis.
     from darkdump.detector.simulate import _vetoed, positions_at
+
+    geo = _other_vetoes() if other else GEO
 
     rng = np.random.default_rng(17)
     n = 20_000
@@ -291,13 +304,15 @@ def test_pruned_veto_search_agrees_with_testing_every_face(spread: float) -> Non
     p = rng.uniform(5, 100, (2, n, 1)) * GeV
     slopes = rng.normal(0, spread, (2, n, 2)) + points[None, :, :2] / (points[None, :, 2:] - 23 * m)
     momenta = np.concatenate([slopes * p, p], axis=2)
+    points[0] = [0.0, 0.0, 110 * m]
+    momenta[:, 0, :2] = 0.0
     charge = np.array([-1.0, 1.0])
-    faces = [(f"{plane.name}@{z}", z, plane) for plane in GEO.vetoes for z in plane.faces]
-    traj = positions_at(points, momenta, charge, GEO, [(k, z) for k, z, _ in faces])
+    faces = [(f"{plane.name}@{z}", z, plane) for plane in geo.vetoes for z in plane.faces]
+    traj = positions_at(points, momenta, charge, geo, [(k, z) for k, z, _ in faces])  # type: ignore[arg-type]
     brute = np.zeros((2, n), dtype=bool)
     for key, z, plane in faces:
         brute |= (points[:, 2] < z) & plane.accepts(traj.x[key], traj.y[key])
     brute &= traj.ok
-    fast = _vetoed(points, momenta, charge, GEO)
+    fast = _vetoed(points, momenta, charge, geo)  # type: ignore[arg-type]
     assert 0.02 < brute.mean() < 0.9  # the sample exercises the vetoes
     assert np.array_equal(fast, brute)

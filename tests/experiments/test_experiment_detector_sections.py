@@ -114,6 +114,18 @@ def test_a_dumped_experiment_is_strict_json_and_validates_again(name: str) -> No
         ('"LAV10", "LAV11"]', '"LAV10", "LAV10"]', r"vetoes: 'LAV10' is listed twice"),
         ("hodoscope_tile_y_mm = 134.0", "", r"trigger.*give both or neither"),
         (
+            'kind = "tracker"\nz_m = 183.508',
+            'kind = "tracker"\ndepth_m = 0.1\nz_m = 183.508',
+            r"depth_m applies to vetoes, not to a tracker",
+        ),
+        ('vetoes = ["LAV1", ', 'vetoes = ["LAV12", "LAV1", ', r"'LAV12' is also an acceptance"),
+        ('vetoes = ["LAV1", ', 'vetoes = ["ANTI0", "LAV1", ', r"'ANTI0' is also .*upstream veto"),
+        (
+            "z_m = 217.528\ndepth_m = 0.47",
+            "z_m = 217.528\ndepth_m = 50.0",
+            r"'LAV11' \(back face at 267.528 m\) must lie upstream of the calorimeter",
+        ),
+        (
             'muon_acceptance = ["MUV1", ',
             'muon_acceptance = ["MNP33", ',
             r"spectrometer\.muon_acceptance: element 'MNP33' is a magnet",

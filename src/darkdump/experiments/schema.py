@@ -257,6 +257,8 @@ class Element(_Strict):
             if self.depth_m:
                 raise ValueError("depth_m applies to planes; a magnet spans z_start_m-z_end_m")
         else:
+            if self.depth_m and self.kind != "veto":
+                raise ValueError(f"depth_m applies to vetoes, not to a {self.kind}")
             if self.z_m is None:
                 raise ValueError(f"a {self.kind} needs z_m")
             if self.aperture is None:
@@ -526,11 +528,23 @@ class Detector(_Strict):
                 raise ValueError("the upstream veto must lie upstream of the first tracker")
         for name in sp.vetoes:
             counter = role(name, ("veto",), "vetoes")
-            if not counter.z_center_m < muon.z_center_m:
-                raise ValueError(f"veto {name!r} must lie upstream of the muon detector")
+            if not counter.z_center_m + counter.depth_m < calo.z_center_m:
+                raise ValueError(
+                    f"spectrometer.vetoes: {name!r} (back face at "
+                    f"{counter.z_center_m + counter.depth_m:g} m) must lie upstream of the "
+                    "calorimeter"
+                )
         dupes = sorted({n for n in sp.vetoes if sp.vetoes.count(n) > 1})
         if dupes:
             raise ValueError(f"spectrometer.vetoes: {dupes[0]!r} is listed twice")
+        other_roles = {*sp.acceptance, *sp.muon_acceptance, sp.upstream_veto}
+        both_roles = [n for n in sp.vetoes if n in other_roles]
+        if both_roles:
+            raise ValueError(
+                f"spectrometer.vetoes: {both_roles[0]!r} is also an acceptance plane or the "
+                "upstream veto; a track must cross it inside and must not, so give each role "
+                "its own element"
+            )
         # Every cut and mask of the fast simulation its own name (after the role checks,
         # whose messages say more when one element has two roles).
         seen: dict[str, str] = {}
