@@ -411,21 +411,6 @@ def _vetoed(
     return out
 
 
-def _vetoed_where(
-    rows: BoolArray,
-    decay_point: FloatArray,
-    momenta: FloatArray,
-    charge: FloatArray,
-    geo: DetectorGeometry,
-) -> BoolArray:
-    """Not-vetoed mask of the tracks, (2, n), evaluated where ``rows`` (n,), True elsewhere."""
-    out = np.ones((2, rows.size), dtype=bool)
-    idx = np.flatnonzero(rows)
-    if idx.size:
-        out[:, idx] = ~_vetoed(decay_point[idx], momenta[:, idx], charge, geo)
-    return out
-
-
 def radiated_fraction(x0: float, shape: tuple[int, ...], rng: np.random.Generator) -> FloatArray:
     """Fraction of its energy an electron keeps after ``x0`` radiation lengths.
 
@@ -715,8 +700,12 @@ def simulate(decays: DecaySample, experiment: Experiment, rng: np.random.Generat
 
     def veto_counters(rows: BoolArray) -> BoolArray:
         """Evaluate the vetoes cut (and its track mask) where ``rows``; True elsewhere."""
-        tm[vetoes] = _vetoed_where(rows, decays.decay_point, p_vec, charge2, geo)  # type: ignore[index]
-        return both(tm[vetoes])  # type: ignore[index]
+        mask = np.ones((2, n), dtype=bool)
+        idx = np.flatnonzero(rows)
+        if idx.size:
+            mask[:, idx] = ~_vetoed(decays.decay_point[idx], p_vec[:, idx], charge2, geo)
+        tm[vetoes] = mask  # type: ignore[index]
+        return both(mask)
 
     # The last two, costly, cuts are evaluated only for the pairs that pass the acceptance
     # cuts before them (a fifth to a third of the decays); the others count as passing,
