@@ -464,6 +464,17 @@ def upstream_veto_cut(geo: DetectorGeometry) -> str | None:
     return geo.mask_names.get("upstream_veto")
 
 
+def _tile_indices(
+    x: FloatArray, y: FloatArray, plane: Plane, pitch_x: float, pitch_y: float
+) -> tuple[FloatArray, FloatArray]:
+    """Return the column and row of the tile holding ``(x, y)`` [mm].
+
+    The grid has tiles of ``pitch_x`` x ``pitch_y`` [mm], edges on the axes through the
+    plane's aperture centre.
+    """
+    return np.floor((x - plane.cx) / pitch_x), np.floor((y - plane.cy) / pitch_y)
+
+
 def _different_tiles(x: FloatArray, y: FloatArray, geo: DetectorGeometry) -> BoolArray:
     """Return whether the two tracks hit different trigger-hodoscope tiles, shape ``(n,)``.
 
@@ -474,8 +485,7 @@ def _different_tiles(x: FloatArray, y: FloatArray, geo: DetectorGeometry) -> Boo
     tx, ty = geo.trigger_tile
     if tx <= 0.0 or ty <= 0.0:
         return np.ones(x.shape[-1], dtype=bool)
-    ix = np.floor((x - geo.trigger_plane.cx) / tx)
-    iy = np.floor((y - geo.trigger_plane.cy) / ty)
+    ix, iy = _tile_indices(x, y, geo.trigger_plane, tx, ty)
     out: BoolArray = (ix[0] != ix[1]) | (iy[0] != iy[1])
     return out
 
@@ -504,8 +514,7 @@ def _one_track_per_muon_signal(
         spread = geo.muon_scattering / p
         hx = _line(x, spread, shifts[0])
         hy = _line(y, spread, shifts[1])
-    ix = np.floor((hx - cx) / tile)
-    iy = np.floor((hy - cy) / tile)
+    ix, iy = _tile_indices(hx, hy, geo.muon_detector, tile, tile)
     shared: BoolArray = (ix[0] == ix[1]) & (iy[0] == iy[1])
     if geo.muon_search_radius > 0.0:
         radius = geo.muon_search_radius / p
